@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * iot-jobs-emulator: runs the local AWS IoT Jobs service (control plane and jobs data plane on one
+ * port) with an optional simulated fleet. The first line on stdout is `listening on http://HOST:PORT`.
+ */
+import { HELP, optionsFromArgs } from './cli-options.js';
+import { startEmulator, type EmulatorOptions } from './index.js';
+
+async function main(): Promise<void> {
+  let opts: EmulatorOptions | 'help';
+  try {
+    opts = optionsFromArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`iot-jobs-emulator: ${(err as Error).message}\nRun with --help for usage.\n`);
+    process.exit(2);
+  }
+  if (opts === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const emulator = await startEmulator(opts);
+  process.stdout.write(`listening on ${emulator.url}\n`);
+  const fleet = emulator.fleet ? `, fleet of ${emulator.fleet.devices.size} things in group ${emulator.fleet.groupName}` : '';
+  process.stderr.write(`iot-jobs-emulator: account ${emulator.service.partition.account}, region ${emulator.service.partition.region}, time scale ${emulator.service.clock.scale}${fleet}\n`);
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`iot-jobs-emulator: ${signal}, shutting down\n`);
+    emulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`iot-jobs-emulator: shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,246 @@
+/**
+ * Control-plane job operations: CreateJob, UpdateJob, CancelJob, DeleteJob, DescribeJob,
+ * GetJobDocument, ListJobs, AssociateTargetsWithJob. Each takes the request as the model names
+ * its members (path, query and body merged) and returns the response body.
+ */
+import { arnOf, parseArn } from './arn.js';
+import { invalidRequest, invalidTransition, notFound, ServiceError } from './errors.js';
+import { beginDeletion, cancelJob, checkCompletion, queueExecution, resolveTargets, startJob, transition } from './lifecycle.js';
+import { paginate } from './paging.js';
+import type { ServiceState } from './state.js';
+import { emptyAttempts, emptyCounts, isTerminal, JOB_STATUSES, type Job } from './types.js';
+import {
+  checkDocument,
+  checkJobConfig,
+  checkJobId,
+  checkMaxResults,
+  checkMutableConfig,
+  checkReasonCode,
+  checkString,
+  checkTags,
+  checkText,
+  MAX_TARGETS,
+  MUTABLE_FIELDS,
+  optBoolean,
+  optEnum,
+  optString,
+  parseScheduleTime,
+} from './validate.js';
+import { compact, jobSummary, jobView } from './views.js';
+
+type Input = Record<string, unknown>;
+
+/** Checks that every target ARN names an existing thing or group of this account and region. */
+function checkTargets(state: ServiceState, value: unknown, existing = 0): string[] {
+  if (!Array.isArray(value) || value.length < 1) throw invalidRequest('targets must list at least one thing or thing group ARN');
+  if (value.length + existing > MAX_TARGETS) throw invalidRequest(`a job may have at most ${MAX_TARGETS} targets`);
+  const { account, region } = state.partition;
+  return value.map((t, i) => {
+    const arn = checkString(`targets[${i}]`, t, 1, 2048);
+    const p = parseArn(arn);
+    if (!p || (p.type !== 'thing' && p.type !== 'thinggroup')) throw invalidRequest(`targets[${i}] is not a thing or thing group ARN: ${arn}`);
+    if (p.account !== account || p.region !== region) throw notFound(p.type === 'thing' ? 'Thing' : 'Thing group', arn);
+    if (p.type === 'thing' && !state.registry.things.has(p.name)) throw notFound('Thing', p.name);
+    if (p.type === 'thinggroup' && !state.registry.groups.has(p.name)) throw notFound('Thing group', p.name);
+    return arn;
+  });
+}
+
+/** Reads the document: inline, or the S3 object a documentSource names, as it is at creation. */
+function readDocument(state: ServiceState, input: Input): { document: string; documentSource?: string } {
+  const hasDoc = input.document !== undefined && input.document !== null;
+  const hasSource = input.documentSource !== undefined && input.documentSource !== null;
+  if (hasDoc === hasSource) throw invalidRequest('exactly one of document and documentSource is required');
+  if (hasDoc) return { document: checkDocument(input.document) };
+  const source = checkString('documentSource', input.documentSource, 1, 1350);
+  const object = state.s3Objects.get(source);
+  if (object === undefined) {
+    throw invalidRequest(`documentSource ${source} cannot be read: the emulator has no such S3 object (seed it with PUT /_emulator/s3-objects)`);
+  }
+  return { document: checkDocument(object), documentSource: source };
+}
+
+/** CreateJob. */
+export function createJob(state: ServiceState, input: Input): Input {
+  const now = state.clock.now();
+  const jobId = checkJobId(input.jobId);
+  const existing = state.jobs.get(jobId);
+  if (existing) {
+    throw new ServiceError('ResourceAlreadyExistsException', `Job ${jobId} already exists`, { resourceId: jobId, resourceArn: existing.jobArn });
+  }
+  const targets = checkTargets(state, input.targets);
+  const doc = readDocument(state, input);
+  const config = checkJobConfig(input, now);
+  const job: Job = {
+    ...config,
+    ...doc,
+    jobId,
+    jobArn: arnOf(state.partition, 'job', jobId),
+    targets,
+    targetSelection: optEnum('targetSelection', input.targetSelection, ['SNAPSHOT', 'CONTINUOUS'] as const) ?? 'SNAPSHOT',
+    status: 'SCHEDULED',
+    createdAt: now,
+    lastUpdatedAt: now,
+    tags: checkTags(input.tags),
+    counts: emptyCounts(),
+    attempts: emptyAttempts(),
+    rollout: { pending: [], ratePerMinute: 0, step: 0, notified: 0, done: false },
+  };
+  state.jobs.set(jobId, job);
+  if (job.targetSelection === 'CONTINUOUS') state.continuousJobs.add(jobId);
+  scheduleOrStart(state, job, now);
+  return compact({ jobArn: job.jobArn, jobId, description: job.description });
+}
+
+function scheduleOrStart(state: ServiceState, job: Job, now: number): void {
+  const sc = job.schedulingConfig;
+  if (sc?.endTime) state.timers.schedule(parseScheduleTime('endTime', sc.endTime), { kind: 'job-end', jobId: job.jobId });
+  if (sc?.startTime) state.timers.schedule(parseScheduleTime('startTime', sc.startTime), { kind: 'job-start', jobId: job.jobId });
+  else startJob(state, job, now);
+}
+
+/** UpdateJob: changes only the mutable fields; retries can only be set to 0. */
+export function updateJob(state: ServiceState, input: Input): Input {
+  const job = state.job(checkJobId(input.jobId));
+  if (job.status === 'DELETION_IN_PROGRESS' || job.status === 'COMPLETED' || job.status === 'CANCELED') {
+    throw invalidRequest(`Job ${job.jobId} is ${job.status} and cannot be updated`);
+  }
+  const changes = checkMutableConfig(input);
+  checkRetryUpdate(job, changes.jobExecutionsRetryConfig);
+  let changed = false;
+  for (const field of MUTABLE_FIELDS) {
+    if (changes[field] === undefined) continue;
+    (job as unknown as Record<string, unknown>)[field] = changes[field];
+    changed = true;
+  }
+  if (changed) job.lastUpdatedAt = state.clock.now();
+  return {};
+}
+
+/** DG: "the number of retries can't be updated, it can only be set to 0". */
+function checkRetryUpdate(job: Job, next: Job['jobExecutionsRetryConfig']): void {
+  if (!next) return;
+  for (const c of next.criteriaList) {
+    const current = job.jobExecutionsRetryConfig?.criteriaList.find((x) => x.failureType === c.failureType)?.numberOfRetries;
+    if (c.numberOfRetries !== 0 && c.numberOfRetries !== current) {
+      throw invalidRequest(`jobExecutionsRetryConfig: numberOfRetries for ${c.failureType} can only be set to 0`);
+    }
+  }
+}
+
+/**
+ * CancelJob. A SCHEDULED or IN_PROGRESS job is canceled; a job canceled without force may be
+ * canceled again with force, to cancel its IN_PROGRESS executions. Anything else is refused.
+ */
+export function cancelJobOp(state: ServiceState, input: Input): Input {
+  const job = state.job(checkJobId(input.jobId));
+  const force = optBoolean('force', input.force) ?? false;
+  const reasonCode = checkReasonCode(input.reasonCode);
+  const comment = checkText('comment', input.comment);
+  const upgrade = job.status === 'CANCELED' && force && !job.forceCanceled;
+  if (job.status !== 'IN_PROGRESS' && job.status !== 'SCHEDULED' && !upgrade) {
+    throw invalidRequest(`Job ${job.jobId} is ${job.status}${job.status === 'CANCELED' ? ' already' : ''} and cannot be canceled`);
+  }
+  const at = state.clock.now();
+  cancelJob(state, job, { force, reasonCode: reasonCode ?? (upgrade ? job.reasonCode : undefined), comment: comment ?? (upgrade ? job.comment : undefined) }, at);
+  return compact({ jobArn: job.jobArn, jobId: job.jobId, description: job.description });
+}
+
+/** DeleteJob: terminal jobs always, IN_PROGRESS or SCHEDULED ones only with force; at most N deletions at once. */
+export function deleteJob(state: ServiceState, input: Input): Input {
+  const job = state.job(checkJobId(input.jobId));
+  const force = optBoolean('force', input.force) ?? false;
+  if (job.status === 'DELETION_IN_PROGRESS') throw invalidTransition(`Job ${job.jobId} is already being deleted`);
+  if ((job.status === 'IN_PROGRESS' || job.status === 'SCHEDULED') && !force) {
+    throw invalidTransition(`Job ${job.jobId} is ${job.status}; deleting it needs force=true`);
+  }
+  if (state.deletionsInProgress() >= state.options.maxConcurrentDeletions) {
+    throw new ServiceError('LimitExceededException', `At most ${state.options.maxConcurrentDeletions} jobs can be in DELETION_IN_PROGRESS at once`);
+  }
+  beginDeletion(state, job, state.clock.now());
+  return {};
+}
+
+/** DescribeJob. */
+export function describeJob(state: ServiceState, input: Input): Input {
+  const job = state.job(checkJobId(input.jobId));
+  return compact({ documentSource: job.documentSource, job: jobView(job) });
+}
+
+/** GetJobDocument: the document as stored, placeholders unsubstituted. */
+export function getJobDocument(state: ServiceState, input: Input): Input {
+  const job = state.job(checkJobId(input.jobId));
+  return { document: job.document };
+}
+
+/** ListJobs with the status, targetSelection and thingGroupName filters (combined with AND). */
+export function listJobs(state: ServiceState, input: Input): Input {
+  const status = optEnum('status', input.status, JOB_STATUSES);
+  const selection = optEnum('targetSelection', input.targetSelection, ['SNAPSHOT', 'CONTINUOUS'] as const);
+  const groupName = optString('thingGroupName', input.thingGroupName, 1, 128, /^[a-zA-Z0-9:_-]+$/);
+  const groupId = optString('thingGroupId', input.thingGroupId, 1, 128, /^[a-zA-Z0-9-]+$/);
+  const group = groupName !== undefined ? state.registry.groups.get(groupName) : undefined;
+  const groupArn = group?.thingGroupArn ?? (groupName !== undefined ? arnOf(state.partition, 'thinggroup', groupName) : undefined);
+  const byId = groupId !== undefined ? [...state.registry.groups.values()].find((g) => g.thingGroupId === groupId) : undefined;
+  const matches = (j: Job): boolean =>
+    (status === undefined || j.status === status) &&
+    (selection === undefined || j.targetSelection === selection) &&
+    (groupArn === undefined || j.targets.includes(groupArn)) &&
+    (groupId === undefined || (byId !== undefined && j.targets.includes(byId.thingGroupArn)));
+  const page = paginate(filter(state.jobs.values(), matches), (j) => j.jobId, checkMaxResults(input.maxResults), input.nextToken as string | undefined);
+  return compact({ jobs: page.items.map((j) => jobSummary(j, firstGroupId(state, j))), nextToken: page.nextToken });
+}
+
+function* filter<T>(items: Iterable<T>, keep: (t: T) => boolean): Iterable<T> {
+  for (const t of items) if (keep(t)) yield t;
+}
+
+function firstGroupId(state: ServiceState, job: Job): string | undefined {
+  for (const arn of job.targets) {
+    const p = parseArn(arn);
+    if (p?.type === 'thinggroup') return state.registry.groups.get(p.name)?.thingGroupId;
+  }
+  return undefined;
+}
+
+/** AssociateTargetsWithJob: CONTINUOUS IN_PROGRESS jobs only; new targets are notified at once. */
+export function associateTargetsWithJob(state: ServiceState, input: Input): Input {
+  const job = state.job(checkJobId(input.jobId));
+  if (job.targetSelection !== 'CONTINUOUS' || job.status !== 'IN_PROGRESS') {
+    throw invalidRequest(`Targets can be added only to a CONTINUOUS job that is IN_PROGRESS; ${job.jobId} is ${job.targetSelection} ${job.status}`);
+  }
+  checkText('comment', input.comment);
+  const added = checkTargets(state, input.targets).filter((t) => !job.targets.includes(t));
+  if (job.targets.length + added.length > MAX_TARGETS) throw new ServiceError('LimitExceededException', `a job may have at most ${MAX_TARGETS} targets`);
+  job.targets.push(...added);
+  const at = state.clock.now();
+  for (const thingName of resolveTargets(state, { ...job, targets: added })) {
+    const latest = state.latest(job.jobId, thingName);
+    if (!latest || latest.status === 'REMOVED') queueExecution(state, job, thingName, at);
+  }
+  job.lastUpdatedAt = at;
+  return compact({ jobArn: job.jobArn, jobId: job.jobId, description: job.description });
+}
+
+/** Follows group membership for CONTINUOUS IN_PROGRESS jobs: joiners get an execution, leavers' pending ones are REMOVED. */
+export function followMembership(state: ServiceState, change: { thingName: string; groupName: string; joined: boolean }): void {
+  const at = state.clock.now();
+  const groupArns = new Set(state.registry.ancestry(change.groupName).map((g) => arnOf(state.partition, 'thinggroup', g)));
+  for (const jobId of state.continuousJobs) {
+    const job = state.jobs.get(jobId);
+    if (!job || job.status !== 'IN_PROGRESS' || !job.targets.some((t) => groupArns.has(t))) continue;
+    const latest = state.latest(jobId, change.thingName);
+    if (change.joined) {
+      if (!latest || latest.status === 'REMOVED') queueExecution(state, job, change.thingName, at);
+    } else if (latest && !isTerminal(latest.status) && !isTargeted(state, job, change.thingName)) {
+      transition(job, latest, 'REMOVED', at);
+      checkCompletion(job, at);
+    }
+  }
+}
+
+function isTargeted(state: ServiceState, job: Job, thingName: string): boolean {
+  if (job.targets.includes(arnOf(state.partition, 'thing', thingName))) return true;
+  for (const g of state.registry.effectiveGroups(thingName)) if (job.targets.includes(arnOf(state.partition, 'thinggroup', g))) return true;
+  return false;
+}

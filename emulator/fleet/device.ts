@@ -1,0 +1,153 @@
+/**
+ * One simulated device. It talks to the jobs data plane with the real
+ * @aws-sdk/client-iot-jobs-data-plane client, as a device on HTTPS would: StartNextPendingJobExecution,
+ * progress reports in statusDetails, then SUCCEEDED, FAILED or REJECTED. The outcome of each
+ * attempt depends only on the seed, the thing, the job and the attempt, so a run is repeatable.
+ */
+import {
+  StartNextPendingJobExecutionCommand,
+  UpdateJobExecutionCommand,
+  type IoTJobsDataPlaneClient,
+  type JobExecution,
+} from '@aws-sdk/client-iot-jobs-data-plane';
+import { hashUnit } from './random.js';
+
+/** How devices behave. Times are simulated milliseconds; rates are probabilities that sum to at most 1. */
+export interface DeviceBehavior {
+  seed: number;
+  /** Simulated time one execution takes, from start to its final report. */
+  workMs: number;
+  /** Progress reports between start and the final report. */
+  progressSteps: number;
+  /** Share of attempts that end FAILED. */
+  failureRate: number;
+  /** Share of attempts the device REJECTs at once. */
+  rejectRate: number;
+  /** Real time between polls when the device has nothing to do and hears no notification. */
+  pollIntervalMs: number;
+  /** Simulated milliseconds per real millisecond. */
+  timeScale: number;
+}
+
+/** What a device decides for one attempt. */
+export type Outcome = 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+
+/** The outcome of an attempt: a pure function of the seed, thing, job, execution and attempt. */
+export function outcomeOf(b: Pick<DeviceBehavior, 'seed' | 'failureRate' | 'rejectRate'>, thingName: string, exec: JobExecution): Outcome {
+  const u = hashUnit(b.seed, `${thingName}/${exec.jobId}/${exec.executionNumber}/${exec.queuedAt}`);
+  if (u < b.rejectRate) return 'REJECTED';
+  if (u < b.rejectRate + b.failureRate) return 'FAILED';
+  return 'SUCCEEDED';
+}
+
+/** The error names that mean "this execution went away underneath me" (canceled, deleted, timed out). */
+const GONE = new Set(['ResourceNotFoundException', 'InvalidStateTransitionException', 'TerminalStateException', 'InvalidRequestException']);
+
+/** A device's loop: work through pending executions, then wait for a notification or the poll interval. */
+export class SimulatedDevice {
+  private interrupt: (() => void) | undefined;
+  private idling = false;
+  private stopped = false;
+  /** Attempts this device finished, by outcome. */
+  readonly finished: Record<Outcome | 'abandoned', number> = { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, abandoned: 0 };
+
+  constructor(
+    readonly thingName: string,
+    private readonly client: IoTJobsDataPlaneClient,
+    private readonly behavior: DeviceBehavior,
+    private readonly onError: (thingName: string, err: unknown) => void = () => undefined,
+  ) {}
+
+  /** Wakes the device early (the in-process stand-in for an MQTT notify-next). */
+  notify(): void {
+    if (this.idling) this.interrupt?.();
+  }
+
+  /** Stops the loop after the current call. */
+  stop(): void {
+    this.stopped = true;
+    this.interrupt?.();
+  }
+
+  /** Runs until stopped. Never rejects: errors are reported to onError and the device carries on. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      let worked = false;
+      try {
+        worked = await this.step();
+      } catch (err) {
+        this.onError(this.thingName, err);
+      }
+      if (!worked && !this.stopped) await this.pause(this.behavior.pollIntervalMs * (0.5 + Math.random()), true);
+    }
+  }
+
+  /** Starts the next pending execution and works it to its end; false when there was none. */
+  async step(): Promise<boolean> {
+    const started = await this.client.send(
+      new StartNextPendingJobExecutionCommand({ thingName: this.thingName, statusDetails: { progress: '0%' } }),
+    );
+    const exec = started.execution;
+    if (!exec?.jobId) return false;
+    try {
+      await this.work(exec);
+    } catch (err) {
+      if (!GONE.has((err as Error).name)) throw err;
+      this.finished.abandoned++;
+    }
+    return true;
+  }
+
+  private async work(exec: JobExecution): Promise<void> {
+    const outcome = outcomeOf(this.behavior, this.thingName, exec);
+    let version = exec.versionNumber;
+    if (outcome !== 'REJECTED') {
+      const steps = Math.max(0, this.behavior.progressSteps);
+      for (let i = 1; i <= steps && !this.stopped; i++) {
+        await this.sleepSim(this.behavior.workMs / (steps + 1));
+        const pct = Math.round((i / (steps + 1)) * 100);
+        const r = await this.update(exec, 'IN_PROGRESS', { progress: `${pct}%` }, version);
+        version = r;
+      }
+      await this.sleepSim(this.behavior.workMs / (steps + 1));
+    }
+    if (this.stopped) return;
+    const details: Record<string, string> =
+      outcome === 'SUCCEEDED' ? { progress: '100%' } : { progress: 'stopped', reason: outcome === 'FAILED' ? 'simulated failure' : 'simulated rejection' };
+    await this.update(exec, outcome, details, version);
+    this.finished[outcome]++;
+  }
+
+  private async update(exec: JobExecution, status: string, statusDetails: Record<string, string>, expectedVersion: number | undefined): Promise<number | undefined> {
+    const r = await this.client.send(
+      new UpdateJobExecutionCommand({
+        thingName: this.thingName,
+        jobId: exec.jobId!,
+        status: status as 'IN_PROGRESS',
+        statusDetails,
+        expectedVersion,
+        includeJobExecutionState: true,
+      }),
+    );
+    return r.executionState?.versionNumber;
+  }
+
+  private sleepSim(simMs: number): Promise<void> {
+    return this.pause(simMs / this.behavior.timeScale, false);
+  }
+
+  /** Waits `realMs`; stop() always cuts it short, notify() only when `wakeOnNotify`. */
+  private pause(realMs: number, wakeOnNotify: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.interrupt = undefined;
+        this.idling = false;
+        resolve();
+      };
+      const timer = setTimeout(done, realMs);
+      this.interrupt = done;
+      this.idling = wakeOnNotify;
+    });
+  }
+}

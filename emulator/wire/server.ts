@@ -1,0 +1,150 @@
+/**
+ * The emulator's HTTP server: both planes on one port in the AWS rest-json wire format, plus the
+ * admin endpoints under /_emulator/. Unmodified AWS SDKs and the AWS CLI work against it with only
+ * the endpoint overridden. Every request is answered with a JSON body: a malformed one gets
+ * InvalidRequestException, never a crash.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { invalidRequest, ServiceError, type Plane } from '../core/errors.js';
+import { OPERATIONS, type IotJobsService } from '../core/service.js';
+import { handleAdmin, type AdminContext } from './admin.js';
+import { CallLog } from './call-log.js';
+import { FaultInjector, type FaultConfig } from './faults.js';
+import { matchRoute, readQuery, signingService } from './routes.js';
+
+/** The largest request body accepted (a CreateJob with a 32 KB document fits many times over). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** How to serve a service over HTTP. */
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  faults?: FaultConfig;
+  /** How often, in real milliseconds, due timers fire when no request arrives. */
+  tickMs?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  url: string;
+  server: Server;
+  calls: CallLog;
+  faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body ?? {});
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID(), ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: ServiceError, plane: Plane): void {
+  send(res, err.httpStatus(plane), { message: err.message, ...err.extra }, { 'x-amzn-errortype': err.code });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw invalidRequest(`request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidRequest('the request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest('the request body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts serving `service`; resolves once the port is bound. Port 0 picks a free port. */
+export async function serve(service: IotJobsService, opts: ServerOptions = {}): Promise<RunningServer> {
+  const calls = new CallLog();
+  const faults = new FaultInjector(opts.faults ?? {});
+  const admin: AdminContext = { service, calls, faults };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { message: `internal emulator error: ${(err as Error).message}` }, { 'x-amzn-errortype': 'InternalFailureException' });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let body: Record<string, unknown>;
+    try {
+      body = parseBody(await readBody(req));
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      return sendError(res, err, 'control');
+    }
+    handleAdmin(admin, req, res, url, body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    if (url.pathname.startsWith('/_emulator/')) return handleAdminRequest(req, res, url);
+    const plane: Plane = signingService(req.headers.authorization) === 'iot-jobs-data' ? 'data' : 'control';
+    let operation = 'Unknown';
+    const log = (outcome: string, status: number): void => {
+      calls.record({ at: Date.now(), operation, plane, outcome, status, latencyMs: performance.now() - started });
+    };
+    try {
+      const match = matchRoute(plane, req.method ?? 'GET', url.pathname);
+      if (!match) {
+        await readBody(req);
+        send(res, 404, { message: `no ${plane}-plane operation at ${req.method} ${url.pathname}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+        return log('UnknownOperationException', 404);
+      }
+      operation = match.route.operation;
+      const body = parseBody(await readBody(req));
+      const decision = faults.decide(operation);
+      if (decision.delayMs > 0) await sleep(decision.delayMs);
+      if (decision.kind === 'drop') {
+        req.socket.destroy();
+        return log('dropped', 0);
+      }
+      if (decision.kind === 'error') throw new ServiceError(decision.code, `injected ${decision.code}`);
+      const out = service.call(match.route.operation, { ...body, ...readQuery(match.route, url.searchParams), ...match.params });
+      send(res, 200, out);
+      log('ok', 200);
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      sendError(res, err, OPERATIONS[operation as keyof typeof OPERATIONS]?.plane ?? plane);
+      log(err.code, err.httpStatus(plane));
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const ticker = setInterval(() => service.tick(), opts.tickMs ?? 100);
+  ticker.unref();
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    server,
+    calls,
+    faults,
+    close: async () => {
+      clearInterval(ticker);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
