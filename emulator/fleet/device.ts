@@ -32,9 +32,12 @@ export interface DeviceBehavior {
 /** What a device decides for one attempt. */
 export type Outcome = 'SUCCEEDED' | 'FAILED' | 'REJECTED';
 
-/** The outcome of an attempt: a pure function of the seed, thing, job, execution and attempt. */
+/**
+ * The outcome of an attempt: a pure function of the seed, thing, job, execution number and the
+ * version the attempt started at (which differs between retries of one execution).
+ */
 export function outcomeOf(b: Pick<DeviceBehavior, 'seed' | 'failureRate' | 'rejectRate'>, thingName: string, exec: JobExecution): Outcome {
-  const u = hashUnit(b.seed, `${thingName}/${exec.jobId}/${exec.executionNumber}/${exec.queuedAt}`);
+  const u = hashUnit(b.seed, `${thingName}/${exec.jobId}/${exec.executionNumber}/${exec.versionNumber}`);
   if (u < b.rejectRate) return 'REJECTED';
   if (u < b.rejectRate + b.failureRate) return 'FAILED';
   return 'SUCCEEDED';

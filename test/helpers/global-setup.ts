@@ -4,7 +4,7 @@
  * installed or started fails the run; nothing is skipped silently.
  */
 import type { TestProject } from 'vitest/node';
-import { startMinistack } from './ministack.js';
+import { startMinistack } from './python-tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

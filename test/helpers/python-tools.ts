@@ -1,7 +1,7 @@
 /**
- * ministack, an independent AWS emulator from PyPI, for the contract tests. It is installed with
- * pip into a git-ignored virtualenv (.cache/ministack-venv, reused when present) and started on a
- * loopback port with its IoT mTLS listener off.
+ * Third-party Python tools the tests run against, each pip-installed at a pinned version into its
+ * own git-ignored virtualenv under .cache/ (reused when present): ministack, an independent AWS
+ * emulator, for the contract tests; and the AWS CLI, to show the emulator serves other AWS clients.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -10,26 +10,40 @@ import { join } from 'node:path';
 
 /** The ministack release the contract tests were written against. */
 export const MINISTACK_VERSION = '1.5.33';
+/** The AWS CLI (v1, from PyPI) release the CLI test uses. */
+export const AWSCLI_VERSION = '1.46.3';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const VENV = join(ROOT, '.cache', 'ministack-venv');
-const BIN = join(VENV, 'bin', 'ministack');
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
-/** Installs ministack into the cache virtualenv unless that version is there already. */
-export function installMinistack(): string {
-  const marker = join(VENV, `.ministack-${MINISTACK_VERSION}`);
-  if (existsSync(BIN) && existsSync(marker)) return BIN;
+/**
+ * Installs `pkg==version` into .cache/<venv> unless that version is there already, and returns the
+ * path of the named console script.
+ */
+export function installPythonTool(venv: string, pkg: string, version: string, script: string): string {
+  const dir = join(ROOT, '.cache', venv);
+  const bin = join(dir, 'bin', script);
+  const marker = join(dir, `.${pkg}-${version}`);
+  if (existsSync(bin) && existsSync(marker)) return bin;
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
-  const python = process.env.PYTHON ?? 'python3';
-  if (!existsSync(join(VENV, 'bin', 'python'))) run(python, ['-m', 'venv', VENV]);
-  run(join(VENV, 'bin', 'pip'), ['install', '--quiet', `ministack==${MINISTACK_VERSION}`]);
+  if (!existsSync(join(dir, 'bin', 'python'))) run(process.env.PYTHON ?? 'python3', ['-m', 'venv', dir]);
+  run(join(dir, 'bin', 'pip'), ['install', '--quiet', `${pkg}==${version}`]);
   run('touch', [marker]);
-  return BIN;
+  return bin;
+}
+
+/** Installs ministack into .cache/ministack-venv. */
+export function installMinistack(): string {
+  return installPythonTool('ministack-venv', 'ministack', MINISTACK_VERSION, 'ministack');
+}
+
+/** Installs the AWS CLI into .cache/awscli-venv. */
+export function installAwsCli(): string {
+  return installPythonTool('awscli-venv', 'awscli', AWSCLI_VERSION, 'aws');
 }
 
 /** A free loopback TCP port. */
