@@ -43,6 +43,30 @@ export function outcomeOf(b: Pick<DeviceBehavior, 'seed' | 'failureRate' | 'reje
   return 'SUCCEEDED';
 }
 
+/** Runs a call when the fleet has room for another one in flight. */
+export type Gate = <T>(call: () => Promise<T>) => Promise<T>;
+
+const ungated: Gate = (call) => call();
+
+/**
+ * A gate that lets at most `limit` calls run at once; the rest wait in order. It keeps a large
+ * fleet from holding thousands of half-built SDK requests in memory at the same time.
+ */
+export function gate(limit: number): Gate {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await call();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /** The error names that mean "this execution went away underneath me" (canceled, deleted, timed out). */
 const GONE = new Set(['ResourceNotFoundException', 'InvalidStateTransitionException', 'TerminalStateException', 'InvalidRequestException']);
 
@@ -59,6 +83,7 @@ export class SimulatedDevice {
     private readonly client: IoTJobsDataPlaneClient,
     private readonly behavior: DeviceBehavior,
     private readonly onError: (thingName: string, err: unknown) => void = () => undefined,
+    private readonly gate: Gate = ungated,
   ) {}
 
   /** Wakes the device early (the in-process stand-in for an MQTT notify-next). */
@@ -87,8 +112,8 @@ export class SimulatedDevice {
 
   /** Starts the next pending execution and works it to its end; false when there was none. */
   async step(): Promise<boolean> {
-    const started = await this.client.send(
-      new StartNextPendingJobExecutionCommand({ thingName: this.thingName, statusDetails: { progress: '0%' } }),
+    const started = await this.gate(() =>
+      this.client.send(new StartNextPendingJobExecutionCommand({ thingName: this.thingName, statusDetails: { progress: '0%' } })),
     );
     const exec = started.execution;
     if (!exec?.jobId) return false;
@@ -122,15 +147,17 @@ export class SimulatedDevice {
   }
 
   private async update(exec: JobExecution, status: string, statusDetails: Record<string, string>, expectedVersion: number | undefined): Promise<number | undefined> {
-    const r = await this.client.send(
-      new UpdateJobExecutionCommand({
-        thingName: this.thingName,
-        jobId: exec.jobId!,
-        status: status as 'IN_PROGRESS',
-        statusDetails,
-        expectedVersion,
-        includeJobExecutionState: true,
-      }),
+    const r = await this.gate(() =>
+      this.client.send(
+        new UpdateJobExecutionCommand({
+          thingName: this.thingName,
+          jobId: exec.jobId!,
+          status: status as 'IN_PROGRESS',
+          statusDetails,
+          expectedVersion,
+          includeJobExecutionState: true,
+        }),
+      ),
     );
     return r.executionState?.versionNumber;
   }

@@ -6,7 +6,7 @@
 import { Agent } from 'node:http';
 import { AddThingToThingGroupCommand, CreateThingCommand, CreateThingGroupCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTJobsDataPlaneClient } from '@aws-sdk/client-iot-jobs-data-plane';
-import { SimulatedDevice, type DeviceBehavior, type Outcome } from './device.js';
+import { gate, SimulatedDevice, type DeviceBehavior, type Outcome } from './device.js';
 
 /** How to build a fleet. */
 export interface FleetOptions extends Partial<DeviceBehavior> {
@@ -15,7 +15,7 @@ export interface FleetOptions extends Partial<DeviceBehavior> {
   region?: string;
   groupName?: string;
   thingPrefix?: string;
-  /** Most requests in flight at once across the fleet. */
+  /** Most requests in flight at once across the fleet (and the sockets they use). */
   maxSockets?: number;
   /** Called when a device's call fails unexpectedly. */
   onError?: (thingName: string, err: unknown) => void;
@@ -76,7 +76,8 @@ export class Fleet {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const behavior: DeviceBehavior = { ...DEFAULT_BEHAVIOR, ...definedOnly(this.opts) };
-    for (const name of names) this.devices.set(name, new SimulatedDevice(name, this.data, behavior, this.opts.onError));
+    const inFlight = gate(this.opts.maxSockets ?? 32);
+    for (const name of names) this.devices.set(name, new SimulatedDevice(name, this.data, behavior, this.opts.onError, inFlight));
   }
 
   /** Starts every device's loop. */
