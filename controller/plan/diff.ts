@@ -1,0 +1,44 @@
+/**
+ * Pure: the fields in which two job shapes differ, as a list of field names, queried by intent
+ * (ACK's delta: differentAt / differentExcept).
+ */
+import { COMPARED_FIELDS, FIELD_TABLE, type ComparedField, type FieldClass } from './fields.js';
+import { canonicalJson, type JobShape } from './normalize.js';
+
+/** The fields that differ between desired and observed shapes. */
+export interface Delta {
+  fields: ComparedField[];
+}
+
+/**
+ * Compares two shapes field by field. A field that was not read (`unread`) never differs. Tags
+ * compare only on the keys the desired side declares: tags set by others are left alone.
+ */
+export function diffJob(desired: JobShape, observed: JobShape, unread: ReadonlySet<ComparedField> = new Set()): Delta {
+  const fields = COMPARED_FIELDS.filter((f) => {
+    if (unread.has(f)) return false;
+    const theirs = f === 'tags' ? projectTags(desired.tags, observed.tags) : observed[f];
+    return canonicalJson(desired[f] ?? null) !== canonicalJson(theirs ?? null);
+  });
+  return { fields };
+}
+
+function projectTags(desired: unknown, observed: unknown): Record<string, string> | undefined {
+  const want = (desired ?? {}) as Record<string, string>;
+  const have = (observed ?? {}) as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(want)) if (k in have) out[k] = have[k]!;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The differing fields of one class. */
+export function differentIn(delta: Delta, cls: FieldClass): ComparedField[] {
+  return delta.fields.filter((f) => FIELD_TABLE[f] === cls);
+}
+
+/** The tags to add or change so that every desired tag is on the job. Other tags are kept. */
+export function tagsToSet(desired: Record<string, string>, observed: Record<string, string>): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(desired)) if (observed[k] !== v) set[k] = v;
+  return set;
+}

@@ -1,0 +1,56 @@
+/**
+ * Job ids of a manifest's replacements. The first job uses the base id; each replacement under
+ * replacePolicy Recreate takes the next revision, `<base>-r<N>`, so no id is ever reused while the
+ * older jobs exist. Pure.
+ */
+
+const MAX_JOB_ID = 64;
+
+/** The job id of revision `n` (1 is the base id itself), kept within 64 characters. */
+export function revisionJobId(base: string, n: number): string {
+  if (n <= 1) return base;
+  const suffix = `-r${n}`;
+  return `${base.slice(0, MAX_JOB_ID - suffix.length)}${suffix}`;
+}
+
+/** The revision of `jobId` for `base`, or undefined when the id is not one of base's. */
+export function revisionOf(base: string, jobId: string): number | undefined {
+  if (jobId === base) return 1;
+  const m = /-r(\d+)$/.exec(jobId);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return n >= 2 && revisionJobId(base, n) === jobId ? n : undefined;
+}
+
+/** The id of the newest revision of `base` among `jobIds`, or undefined when there is none. */
+export function currentJobId(base: string, jobIds: Iterable<string>): string | undefined {
+  let best: { id: string; n: number } | undefined;
+  for (const id of jobIds) {
+    const n = revisionOf(base, id);
+    if (n !== undefined && (!best || n > best.n)) best = { id, n };
+  }
+  return best?.id;
+}
+
+/** Finds the newest revision of a base among many job ids without scanning them all per base. */
+export class JobIdIndex {
+  private readonly byStem = new Map<string, string[]>();
+
+  constructor(jobIds: Iterable<string>) {
+    for (const id of jobIds) {
+      const stem = id.replace(/-r\d+$/, '');
+      for (const s of stem === id ? [id] : [stem, id]) {
+        const list = this.byStem.get(s);
+        if (list) list.push(id);
+        else this.byStem.set(s, [id]);
+      }
+    }
+  }
+
+  /** The id of the newest revision of `base`, or undefined. */
+  current(base: string): string | undefined {
+    const candidates = new Set<string>(this.byStem.get(base) ?? []);
+    for (let len = 3; MAX_JOB_ID - len < base.length && len <= 12; len++) for (const id of this.byStem.get(base.slice(0, MAX_JOB_ID - len)) ?? []) candidates.add(id);
+    return currentJobId(base, candidates);
+  }
+}

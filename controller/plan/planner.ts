@@ -1,0 +1,124 @@
+/**
+ * Pure: planJob maps (desired?, observed?, context) to one Action with a reason. `desired`
+ * undefined means the manifest is gone (prune); `observed` undefined means AWS has no job for it.
+ * The planner reads no clock, does no I/O and imports no SDK; one reconcile carries out one action
+ * and the next reconcile plans again from fresh state.
+ */
+import type { Action } from '../model/action.js';
+import { stateOf, type DesiredJob, type ExecutionOverride } from '../model/iot-job.js';
+import type { ObservedJob } from '../model/observed-job.js';
+import { differentIn, diffJob } from './diff.js';
+import type { ComparedField } from './fields.js';
+import { revisionJobId, revisionOf } from './job-ids.js';
+import { desiredShape, observedShape, type Partition } from './normalize.js';
+import { isOwned, recordedDeletionPolicy } from './ownership.js';
+
+/** How long to wait before looking at a job that AWS is deleting again. */
+export const DELETION_POLL_MS = 5_000;
+
+/** What the planner needs to know besides the two sides. */
+export interface PlanContext {
+  controllerId: string;
+  partition: Partition;
+  /** True when this controller has seen a job for this manifest before (so a missing job was deleted by someone). */
+  seenBefore: boolean;
+}
+
+const ACTIVE = new Set(['IN_PROGRESS', 'SCHEDULED']);
+
+/** Plans the next step for one manifest. */
+export function planJob(desired: DesiredJob | undefined, observed: ObservedJob | undefined, ctx: PlanContext): Action {
+  if (!desired) return planRemoval(observed, ctx);
+  if (desired.spec.suspend) return { kind: 'noop', jobId: observed?.jobId, reason: 'suspended: spec.suspend is true' };
+  if (!observed) return planMissing(desired, ctx);
+  if (!isOwned(observed, ctx.controllerId) && !desired.spec.adopt) {
+    return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over` };
+  }
+  if (observed.status === 'DELETION_IN_PROGRESS') return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
+  return stateOf(desired.spec) === 'Canceled' ? planCanceled(desired, observed) : planActive(desired, observed, ctx);
+}
+
+function planMissing(desired: DesiredJob, ctx: PlanContext): Action {
+  if (ctx.seenBefore) {
+    return { kind: 'noop', stalled: true, reason: `the job of ${desired.key} was deleted outside the controller; it is not recreated (change spec.jobId to start a new one)` };
+  }
+  if (stateOf(desired.spec) === 'Canceled') return { kind: 'noop', reason: 'state is Canceled and there is no job' };
+  return { kind: 'create', jobId: desired.jobId, reason: `no job ${desired.jobId} exists` };
+}
+
+function planCanceled(desired: DesiredJob, observed: ObservedJob): Action {
+  const opts = desired.spec.cancel ?? {};
+  const force = opts.force ?? false;
+  if (ACTIVE.has(observed.status)) {
+    return { kind: 'cancel', jobId: observed.jobId, force, reasonCode: opts.reasonCode, comment: opts.comment, reason: 'spec.state is Canceled' };
+  }
+  if (observed.status === 'CANCELED' && force && !observed.forceCanceled && observed.counts.IN_PROGRESS > 0) {
+    return { kind: 'cancel', jobId: observed.jobId, force: true, reasonCode: opts.reasonCode, comment: opts.comment, reason: 'spec.cancel.force is set and executions are still IN_PROGRESS' };
+  }
+  return planOverrides(desired, observed) ?? { kind: 'noop', jobId: observed.jobId, reason: `job is ${observed.status}, as spec.state Canceled asks` };
+}
+
+function planActive(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext): Action {
+  const unread = new Set<ComparedField>(observed.document === undefined && observed.documentSource === undefined ? ['document'] : []);
+  const delta = diffJob(desiredShape(desired, ctx.partition, ctx.controllerId), observedShape(observed), unread);
+  const immutable = differentIn(delta, 'replace');
+  if (immutable.length > 0) return planReplace(desired, observed, immutable);
+  if (observed.status === 'CANCELED') {
+    const by = observed.reasonCode ? ` (reasonCode ${observed.reasonCode}${observed.comment ? `: ${observed.comment}` : ''})` : '';
+    return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `job ${observed.jobId} was canceled outside the controller${by}; it is not recreated` };
+  }
+  const mutable = [...differentIn(delta, 'update'), ...differentIn(delta, 'tags')];
+  if (mutable.length > 0) {
+    if (observed.status === 'COMPLETED') return { kind: 'noop', jobId: observed.jobId, reason: `job is COMPLETED; changes to ${mutable.join(', ')} no longer apply` };
+    return { kind: 'update', jobId: observed.jobId, fields: mutable, reason: `${mutable.join(', ')} differ from the manifest` };
+  }
+  return planOverrides(desired, observed) ?? { kind: 'noop', jobId: observed.jobId, reason: 'in sync' };
+}
+
+function planReplace(desired: DesiredJob, observed: ObservedJob, fields: ComparedField[]): Action {
+  const list = fields.join(', ');
+  if ((desired.spec.replacePolicy ?? 'Refuse') !== 'Recreate') {
+    return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `${list} cannot be changed on an existing job; set spec.replacePolicy: Recreate to replace it with a new job` };
+  }
+  const n = revisionOf(desired.jobId, observed.jobId) ?? 1;
+  const jobId = revisionJobId(desired.jobId, n + 1);
+  return { kind: 'replace', oldJobId: observed.jobId, jobId, cancelOld: ACTIVE.has(observed.status), reason: `${list} changed; replacing job ${observed.jobId} with ${jobId}` };
+}
+
+/** The first execution override that still has something to do, if any. */
+function planOverrides(desired: DesiredJob, observed: ObservedJob): Action | undefined {
+  for (const o of desired.spec.executions ?? []) {
+    const a = planOverride(o, observed);
+    if (a) return a;
+  }
+  return undefined;
+}
+
+function planOverride(o: ExecutionOverride, observed: ObservedJob): Action | undefined {
+  const exec = observed.executions?.[o.thingName];
+  if (!exec) return undefined;
+  const force = o.force ?? false;
+  if (o.action === 'Cancel') {
+    if (exec.status === 'QUEUED' || (exec.status === 'IN_PROGRESS' && force)) {
+      return { kind: 'cancel-execution', jobId: observed.jobId, thingName: o.thingName, force, reason: `spec.executions cancels the execution on ${o.thingName}` };
+    }
+    return undefined;
+  }
+  if (exec.status === 'IN_PROGRESS' && !force) return undefined;
+  const executionNumber = o.executionNumber ?? exec.executionNumber;
+  return { kind: 'delete-execution', jobId: observed.jobId, thingName: o.thingName, executionNumber, force, reason: `spec.executions deletes the execution on ${o.thingName}` };
+}
+
+/** The manifest is gone: apply the deletionPolicy recorded on the job. */
+function planRemoval(observed: ObservedJob | undefined, ctx: PlanContext): Action {
+  if (!observed) return { kind: 'noop', reason: 'no manifest and no job' };
+  if (!isOwned(observed, ctx.controllerId)) return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} is not managed by this controller` };
+  const policy = recordedDeletionPolicy(observed);
+  if (policy === 'Orphan') return { kind: 'noop', jobId: observed.jobId, reason: 'manifest removed; deletionPolicy Orphan leaves the job alone' };
+  if (observed.status === 'DELETION_IN_PROGRESS') return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
+  if (ACTIVE.has(observed.status)) {
+    return { kind: 'cancel', jobId: observed.jobId, force: false, comment: 'The IoTJob manifest was removed from the source', reason: `manifest removed; deletionPolicy ${policy} cancels the job first` };
+  }
+  if (policy === 'Delete') return { kind: 'delete', jobId: observed.jobId, reason: 'manifest removed; deletionPolicy Delete' };
+  return { kind: 'noop', jobId: observed.jobId, reason: `manifest removed; job is ${observed.status} and keeps its history` };
+}

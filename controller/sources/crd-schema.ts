@@ -1,0 +1,76 @@
+/**
+ * The IoTJob schema for directory mode, taken from crds/iotjob.yaml (the one source of truth) and
+ * compiled with ajv. Kubernetes prunes unknown fields; here they are errors, so every object schema
+ * that lists its properties gets `additionalProperties: false` unless it preserves unknown fields.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+
+/** The API group/version and kind of an IoTJob manifest. */
+export const API_VERSION = 'iot.gitops.dev/v1alpha1';
+export const KIND = 'IoTJob';
+
+type Schema = Record<string, unknown>;
+
+/** Finds crds/iotjob.yaml above this module (it sits at the package root, in source and in dist/). */
+export function crdPath(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'crds', 'iotjob.yaml');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('crds/iotjob.yaml not found above the controller; the package is incomplete');
+}
+
+/** The openAPIV3Schema of the served version in the CRD file. */
+export function loadCrdSchema(path = crdPath()): Schema {
+  const crd = parse(readFileSync(path, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
+  const version = crd.spec.versions.find((v) => v.name === API_VERSION.split('/')[1]);
+  if (!version) throw new Error(`${path} has no version ${API_VERSION}`);
+  return version.schema.openAPIV3Schema;
+}
+
+/** A deep copy of a CRD schema in which unknown properties are refused. */
+export function strictSchema(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'properties' && v && typeof v === 'object') {
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, strictSchema(s)]));
+    } else if ((k === 'items' || k === 'additionalProperties') && v && typeof v === 'object') {
+      out[k] = strictSchema(v as Schema);
+    } else {
+      out[k] = v;
+    }
+  }
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  return out;
+}
+
+/** In directory mode, metadata carries a name and optionally a namespace, labels and annotations. */
+const METADATA: Schema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
+    namespace: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
+
+/** Compiles the manifest validator from the CRD schema. */
+export function compileManifestValidator(schema: Schema = loadCrdSchema()): ValidateFunction {
+  const root = strictSchema(schema);
+  const props = root.properties as Record<string, Schema>;
+  props.apiVersion = { type: 'string', const: API_VERSION };
+  props.kind = { type: 'string', const: KIND };
+  props.metadata = METADATA;
+  root.required = ['apiVersion', 'kind', 'metadata', 'spec'];
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  return ajv.compile(root);
+}
+
+export type { ErrorObject };

@@ -1,0 +1,212 @@
+/**
+ * Pure: the text of manifest files to DesiredJobs, or to problems that name the file, the line and
+ * the field. A snapshot is all-or-nothing: any problem in any file fails it, so nothing acts on a
+ * half-valid tree. File reading is injected (documentFile), so this module does no I/O itself.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
+import type { ManifestProblem } from '../model/errors.js';
+import type { ErrorObject } from './crd-schema.js';
+
+/** The largest job document AWS accepts, in bytes. */
+export const MAX_DOCUMENT_BYTES = 32_768;
+/** The most documents one file may hold. */
+export const MAX_DOCS_PER_FILE = 200;
+const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** One manifest file: its path relative to the source root, and its text. */
+export interface ManifestFile {
+  path: string;
+  text: string;
+}
+
+/** What the parser needs besides the files. */
+export interface ParseContext {
+  /** Validates one manifest against the CRD schema (ajv's function). */
+  validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+  /** Reads a documentFile named relative to the manifest's file: its text, or a problem message. */
+  readDocumentFile?: (manifestPath: string, documentFile: string) => { text: string } | { error: string };
+}
+
+/** The result of parsing a snapshot: jobs when there are no problems. */
+export interface ParsedSnapshot {
+  jobs: DesiredJob[];
+  problems: ManifestProblem[];
+}
+
+interface Located {
+  line(path: (string | number)[]): number | undefined;
+}
+
+function locator(doc: Document, lc: LineCounter): Located {
+  const rangeOf = (path: (string | number)[]): [number, number, number] | undefined => {
+    if (path.length === 0) return (doc.contents as { range?: [number, number, number] } | null)?.range;
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    const last = path[path.length - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === last);
+      return (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+    }
+    if (isSeq(parent) && typeof last === 'number') return (parent.items[last] as { range?: [number, number, number] } | undefined)?.range;
+    return undefined;
+  };
+  return {
+    line(path) {
+      for (let p = path; ; p = p.slice(0, -1)) {
+        const range = rangeOf(p);
+        if (range) return lc.linePos(range[0]).line;
+        if (p.length === 0) return undefined;
+      }
+    },
+  };
+}
+
+/** A JSON pointer (`/spec/targets/0`) as segments and as a dotted field name (`spec.targets[0]`). */
+function pointer(instancePath: string): { segs: (string | number)[]; field: string } {
+  const segs = instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const field = segs.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+  return { segs, field };
+}
+
+const DOCUMENT_KEYS = new Set(['document', 'documentSource', 'documentFile']);
+
+/** Turns ajv's errors into problems, one per field, in plain words. */
+function schemaProblems(errors: ErrorObject[], file: string, at: Located): ManifestProblem[] {
+  const out = new Map<string, ManifestProblem>();
+  const docChoice = errors.some((e) => e.keyword === 'oneOf' && e.instancePath === '/spec');
+  for (const e of errors) {
+    if (e.keyword === 'required' && e.instancePath === '/spec' && DOCUMENT_KEYS.has(String(e.params.missingProperty)) && docChoice) continue;
+    const { segs, field } = pointer(e.instancePath);
+    let message = e.message ?? 'is invalid';
+    let where = segs;
+    let name = field;
+    if (e.keyword === 'additionalProperties') {
+      const prop = String(e.params.additionalProperty);
+      where = [...segs, prop];
+      name = field ? `${field}.${prop}` : prop;
+      message = 'is not a known field';
+    } else if (e.keyword === 'required') {
+      name = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);
+      message = 'is required';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    } else if (e.keyword === 'oneOf' && e.instancePath === '/spec') {
+      name = 'spec';
+      message = 'needs exactly one of document, documentSource and documentFile';
+    } else if (e.keyword === 'const') {
+      message = `must be ${JSON.stringify(e.params.allowedValue)}`;
+    }
+    const key = `${name}:${message}`;
+    if (!out.has(key)) out.set(key, { file, line: at.line(where), field: name || undefined, message });
+  }
+  return [...out.values()];
+}
+
+function sizeOf(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Resolves the spec's document to the text that will be sent; a problem when it is unusable. */
+function resolveDocument(spec: IoTJobSpec, file: string, at: Located, ctx: ParseContext): { document?: string; documentSource?: string } | ManifestProblem {
+  const problem = (field: string, message: string): ManifestProblem => ({ file, line: at.line(['spec', field]), field: `spec.${field}`, message });
+  let text: string;
+  if (spec.documentSource !== undefined) return { documentSource: spec.documentSource };
+  if (spec.documentFile !== undefined) {
+    if (!ctx.readDocumentFile) return problem('documentFile', 'documentFile is not supported by this source');
+    const read = ctx.readDocumentFile(file, spec.documentFile);
+    if ('error' in read) return problem('documentFile', read.error);
+    text = read.text;
+  } else if (typeof spec.document === 'string') {
+    text = spec.document;
+  } else if (spec.document !== null && typeof spec.document === 'object' && !Array.isArray(spec.document)) {
+    text = JSON.stringify(spec.document);
+  } else {
+    return problem('document', 'must be an object or a string');
+  }
+  const field = spec.documentFile !== undefined ? 'documentFile' : 'document';
+  if (sizeOf(text) > MAX_DOCUMENT_BYTES) return problem(field, `the job document is ${sizeOf(text)} bytes; AWS accepts at most ${MAX_DOCUMENT_BYTES}`);
+  try {
+    JSON.parse(text);
+  } catch {
+    return problem(field, 'the job document is not valid JSON');
+  }
+  return { document: text };
+}
+
+interface Metadata {
+  name: string;
+  namespace?: string;
+}
+
+/** Parses one YAML document into a DesiredJob or problems. */
+function parseDocument(doc: Document, index: number, file: string, lc: LineCounter, ctx: ParseContext): DesiredJob | ManifestProblem[] {
+  const at = locator(doc, lc);
+  const line = at.line([]) ?? 1;
+  if (doc.errors.length > 0) {
+    return doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? line, message: `YAML syntax error: ${e.message.split('\n')[0]}` }));
+  }
+  if (!isMap(doc.contents)) return [{ file, line, message: 'a manifest must be a YAML mapping (an IoTJob object)' }];
+  const data = doc.toJS({ maxAliasCount: 100 }) as { metadata: Metadata; spec: IoTJobSpec };
+  if (!ctx.validate(data)) return schemaProblems(ctx.validate.errors ?? [], file, at);
+  const jobId = data.spec.jobId ?? data.metadata.name;
+  if (!JOB_ID.test(jobId)) {
+    return [{ file, line: at.line(['metadata', 'name']), field: 'metadata.name', message: `"${jobId}" is not a valid AWS IoT jobId (letters, digits, - and _, at most 64); set spec.jobId` }];
+  }
+  const doc2 = resolveDocument(data.spec, file, at, ctx);
+  if ('message' in doc2) return [doc2];
+  const key = data.metadata.namespace ? `${data.metadata.namespace}/${data.metadata.name}` : data.metadata.name;
+  return { key, jobId, spec: data.spec, ...doc2, origin: { file, doc: index, line } };
+}
+
+/** Parses every file of a snapshot. Jobs are returned only when there are no problems at all. */
+export function parseManifests(files: readonly ManifestFile[], ctx: ParseContext): ParsedSnapshot {
+  const jobs: DesiredJob[] = [];
+  const problems: ManifestProblem[] = [];
+  for (const f of files) {
+    const lc = new LineCounter();
+    const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    const list = Array.isArray(docs) ? docs : [];
+    if (!Array.isArray(docs)) problems.push({ file: f.path, message: 'the file is not a YAML stream' });
+    if (list.length > MAX_DOCS_PER_FILE) {
+      problems.push({ file: f.path, message: `the file holds ${list.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` });
+      continue;
+    }
+    list.forEach((doc, i) => {
+      if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+        if (doc.errors.length === 0) return;
+      }
+      const r = parseDocument(doc, i, f.path, lc, ctx);
+      if (Array.isArray(r)) problems.push(...r);
+      else jobs.push(r);
+    });
+  }
+  problems.push(...duplicates(jobs));
+  return problems.length > 0 ? { jobs: [], problems } : { jobs, problems };
+}
+
+/** Two manifests may not claim one jobId, nor share a name. */
+function duplicates(jobs: DesiredJob[]): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  for (const [what, keyOf] of [['jobId', (j: DesiredJob) => j.jobId], ['name', (j: DesiredJob) => j.key]] as const) {
+    const seen = new Map<string, DesiredJob>();
+    for (const j of jobs) {
+      const k = keyOf(j);
+      const first = seen.get(k);
+      if (!first) {
+        seen.set(k, j);
+        continue;
+      }
+      out.push({
+        file: j.origin.file,
+        line: j.origin.line,
+        field: what === 'jobId' ? 'spec.jobId' : 'metadata.name',
+        message: `${what} "${k}" is also claimed by ${first.origin.file}:${first.origin.line}`,
+      });
+    }
+  }
+  return out;
+}
