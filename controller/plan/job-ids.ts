@@ -37,13 +37,16 @@ export class JobIdIndex {
   private readonly byStem = new Map<string, string[]>();
 
   constructor(jobIds: Iterable<string>) {
-    for (const id of jobIds) {
-      const stem = id.replace(/-r\d+$/, '');
-      for (const s of stem === id ? [id] : [stem, id]) {
-        const list = this.byStem.get(s);
-        if (list) list.push(id);
-        else this.byStem.set(s, [id]);
-      }
+    for (const id of jobIds) this.add(id);
+  }
+
+  /** Adds one job id. */
+  add(id: string): void {
+    const stem = id.replace(/-r\d+$/, '');
+    for (const s of stem === id ? [id] : [stem, id]) {
+      const list = this.byStem.get(s);
+      if (!list) this.byStem.set(s, [id]);
+      else if (!list.includes(id)) list.push(id);
     }
   }
 

@@ -1,0 +1,105 @@
+/**
+ * Composition root: Config → logger, metrics, IoT client, source, inventory, queue, reconciler,
+ * controller and HTTP endpoints. `createApp` builds them; `start` and `stop` run them. The CLI
+ * (main.ts) and the integration tests both use it.
+ */
+import { IoTClient } from '@aws-sdk/client-iot';
+import type { Config } from './config.js';
+import { AccountResolver } from './aws/account.js';
+import type { IotJobs } from './aws/iot-jobs.js';
+import { SdkIotJobs } from './aws/sdk-iot-jobs.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { serveMetrics, type MetricsServer } from './observability/http-server.js';
+import { Metrics } from './observability/metrics.js';
+import { realClock, type Clock } from './runtime/clock.js';
+import { Controller } from './runtime/controller.js';
+import { Inventory } from './runtime/inventory.js';
+import { Reconciler, type ReconcileReport } from './runtime/reconciler.js';
+import { WorkQueue } from './runtime/work-queue.js';
+import { compileManifestValidator } from './sources/crd-schema.js';
+import { DirectorySource } from './sources/directory-source.js';
+
+/** What the app can be given instead of building it itself. */
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  /** Credentials for the IoT client (the default provider chain when absent). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Extra IoT client settings, e.g. maxAttempts. */
+  maxAttempts?: number;
+  onReport?: (r: ReconcileReport) => void;
+  /** Build the controller for a one-off plan: no watching, reports collected, nothing executed. */
+  dryRun?: boolean;
+}
+
+/** The running parts of the controller. */
+export interface App {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  source: DirectorySource;
+  jobs: IotJobs;
+  inventory: Inventory;
+  queue: WorkQueue;
+  reconciler: Reconciler;
+  controller: Controller;
+  client: IoTClient;
+  server?: MetricsServer;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the controller from a Config. */
+export function createApp(config: Config, o: AppOverrides = {}): App {
+  const logger = o.logger ?? createLogger(config.logLevel);
+  const clock = o.clock ?? realClock;
+  const metrics = new Metrics();
+  const client = new IoTClient({ region: config.region, endpoint: config.endpoint, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3 });
+  const accounts = new AccountResolver(client, config.region, config.account);
+  const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
+  const inventory = new Inventory(config.controllerId);
+  const source = new DirectorySource({
+    root: config.dir!,
+    validate: compileManifestValidator(),
+    clock,
+    logger: logger.child({ component: 'source' }),
+    metrics,
+    debounceMs: config.debounceMs,
+    rescanMs: config.rescanMs,
+    watch: !o.dryRun,
+  });
+  const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));
+  let controller: Controller | undefined;
+  const reconciler = new Reconciler({
+    source,
+    jobs,
+    inventory,
+    metrics,
+    logger: logger.child({ component: 'reconciler' }),
+    clock,
+    controllerId: config.controllerId,
+    partition: () => accounts.partition(),
+    ensurePartition: (targets) => accounts.ensure(targets),
+    pruneAllowed: () => controller?.pruneAllowed() ?? false,
+    dryRun: o.dryRun,
+    onReport: o.onReport,
+  });
+  controller = new Controller(
+    { source, jobs, inventory, queue, reconciler, metrics, logger, clock },
+    { workers: config.workers, resyncMs: config.resyncMs, jitter: 0.1, maxPruneShare: config.maxPruneShare, approvedPruneRevision: config.approvePrune, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
+  );
+  const app: App = {
+    config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client,
+    async start() {
+      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready: () => controller!.ready(), live: () => true }, config.metricsAddr.host, config.metricsAddr.port);
+      if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz');
+      await controller!.start({ workers: !o.dryRun });
+    },
+    async stop() {
+      await controller!.stop();
+      await app.server?.close();
+      client.destroy();
+    },
+  };
+  return app;
+}

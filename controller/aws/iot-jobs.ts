@@ -1,0 +1,37 @@
+/**
+ * The narrow port to AWS IoT, in the controller's terms (ARCHITECTURE.md principle 5). Reads
+ * return `undefined` for a missing job or execution; NotFound is a value, never thrown.
+ */
+import type { DesiredJob } from '../model/iot-job.js';
+import type { JobSummary, ObservedExecution, ObservedJob } from '../model/observed-job.js';
+import type { ComparedField } from '../plan/fields.js';
+
+/** What CancelJob is asked to do. */
+export interface CancelRequest {
+  force: boolean;
+  reasonCode?: string;
+  comment?: string;
+}
+
+/** The controller's view of AWS IoT Jobs. */
+export interface IotJobs {
+  /** Every job's summary (ListJobs, 250 a page). */
+  list(): Promise<JobSummary[]>;
+  /**
+   * A job with its document and tags; undefined when there is none. The document and tags are
+   * read once per job and cached (the document cannot change; the controller owns its tags), unless `fresh`.
+   */
+  readOne(jobId: string, opts?: { fresh?: boolean }): Promise<ObservedJob | undefined>;
+  /** The latest execution of a job on a thing; undefined when there is none. */
+  readExecution(jobId: string, thingName: string): Promise<ObservedExecution | undefined>;
+  /** Creates the job; resolves to false when our own identical job already existed (an idempotent retry). */
+  create(desired: DesiredJob, jobId: string): Promise<boolean>;
+  /** Sets the named mutable fields (UpdateJob) and tags (TagResource) to the desired values. */
+  update(desired: DesiredJob, observed: ObservedJob, fields: readonly ComparedField[]): Promise<void>;
+  cancel(jobId: string, req: CancelRequest): Promise<void>;
+  delete(jobId: string): Promise<void>;
+  cancelExecution(jobId: string, thingName: string, force: boolean): Promise<void>;
+  deleteExecution(jobId: string, thingName: string, executionNumber: number, force: boolean): Promise<void>;
+  /** Forgets what is cached about a job (after the controller changed it). */
+  invalidate(jobId: string): void;
+}

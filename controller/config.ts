@@ -1,0 +1,151 @@
+/**
+ * The only reader of argv and the environment: everything the controller is told, validated once
+ * into a frozen Config. Every flag has an environment variable for containers; flags win.
+ */
+import { parseArgs } from 'node:util';
+
+export type Command = 'run' | 'plan' | 'help';
+
+/** The controller's configuration. */
+export interface Config {
+  command: Command;
+  dir?: string;
+  endpoint?: string;
+  region: string;
+  account?: string;
+  controllerId: string;
+  metricsAddr: { host: string; port: number };
+  local: boolean;
+  localFleet: number;
+  localTimeScale: number;
+  workers: number;
+  resyncMs: number;
+  awsTps: number;
+  maxPruneShare: number;
+  approvePrune?: string;
+  logLevel: string;
+  debounceMs: number;
+  rescanMs: number;
+}
+
+/** A configuration error, shown to the user with exit code 2. */
+export class ConfigError extends Error {}
+
+interface Flag {
+  env: string;
+  type: 'string' | 'boolean';
+  help: string;
+  default?: string;
+}
+
+/** Every flag, its environment variable and its help line. */
+export const FLAGS: Record<string, Flag> = {
+  dir: { env: 'IOT_JOBS_DIR', type: 'string', help: 'directory of IoTJob manifests (a git-sync link is fine)' },
+  endpoint: { env: 'IOT_JOBS_ENDPOINT', type: 'string', help: 'AWS IoT endpoint URL (default: the SDK\'s for the region)' },
+  region: { env: 'AWS_REGION', type: 'string', help: 'AWS region (also AWS_DEFAULT_REGION)', default: 'us-east-1' },
+  account: { env: 'IOT_JOBS_ACCOUNT', type: 'string', help: 'AWS account id for thing:/thingGroup: targets (discovered when omitted)' },
+  'controller-id': { env: 'IOT_JOBS_CONTROLLER_ID', type: 'string', help: 'this instance\'s id, written in the managed-by tag', default: 'iot-jobs-controller' },
+  'metrics-addr': { env: 'IOT_JOBS_METRICS_ADDR', type: 'string', help: 'HOST:PORT for /metrics, /healthz and /readyz', default: '127.0.0.1:9464' },
+  local: { env: 'IOT_JOBS_LOCAL', type: 'boolean', help: 'start the built-in IoT Jobs emulator with a simulated fleet and use it' },
+  'local-fleet': { env: 'IOT_JOBS_LOCAL_FLEET', type: 'string', help: 'devices in the --local fleet', default: '50' },
+  'local-time-scale': { env: 'IOT_JOBS_LOCAL_TIME_SCALE', type: 'string', help: 'simulated seconds per real second in --local', default: '30' },
+  workers: { env: 'IOT_JOBS_WORKERS', type: 'string', help: 'concurrent reconciles', default: '4' },
+  'resync-seconds': { env: 'IOT_JOBS_RESYNC_SECONDS', type: 'string', help: 'full resync interval (±10% jitter)', default: '60' },
+  'aws-tps': { env: 'IOT_JOBS_AWS_TPS', type: 'string', help: 'client-side limit of requests per second per IoT operation', default: '10' },
+  'max-prune-share': { env: 'IOT_JOBS_MAX_PRUNE_SHARE', type: 'string', help: 'largest share of managed jobs one snapshot may remove', default: '0.5' },
+  'approve-prune': { env: 'IOT_JOBS_APPROVE_PRUNE', type: 'string', help: 'a source revision whose removals pass the prune guard' },
+  'log-level': { env: 'IOT_JOBS_LOG_LEVEL', type: 'string', help: 'trace, debug, info, warn or error', default: 'info' },
+  'debounce-ms': { env: 'IOT_JOBS_DEBOUNCE_MS', type: 'string', help: 'quiet time after a file event before rescanning', default: '300' },
+  'rescan-seconds': { env: 'IOT_JOBS_RESCAN_SECONDS', type: 'string', help: 'directory rescan interval', default: '30' },
+};
+
+/** The --help text. */
+export function helpText(): string {
+  const lines = Object.entries(FLAGS).map(([name, f]) => `  --${(name + (f.type === 'string' ? ' VALUE' : '')).padEnd(26)} ${f.help}${f.default !== undefined ? ` (default ${f.default})` : ''} [${f.env}]`);
+  return `Usage:
+  iot-jobs-controller run  --dir PATH [options]   reconcile continuously
+  iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
+
+Options (environment variable in brackets):
+${lines.join('\n')}
+  --help                     this text
+`;
+}
+
+function number(name: string, raw: string, min: number, max: number, integer: boolean): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new ConfigError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Parses argv (without node and the script) and env into a Config. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
+  const options = Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type }])) as Record<string, { type: 'string' | 'boolean' }>;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const [cmd, ...rest] = parsed.positionals;
+  if (v.help || cmd === undefined || cmd === 'help') return Object.freeze({ ...defaults(), command: 'help' as const });
+  if (cmd !== 'run' && cmd !== 'plan') throw new ConfigError(`unknown command "${cmd}"; use run or plan`);
+  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
+  const get = (name: string): string | undefined => {
+    const f = FLAGS[name]!;
+    const val = v[name] ?? env[f.env] ?? (name === 'region' ? env.AWS_DEFAULT_REGION : undefined) ?? f.default;
+    return typeof val === 'boolean' ? String(val) : val;
+  };
+  const dir = get('dir');
+  if (!dir) throw new ConfigError('--dir is required');
+  const [host, portText] = splitAddr(get('metrics-addr')!);
+  const local = v.local === true || env.IOT_JOBS_LOCAL === 'true' || env.IOT_JOBS_LOCAL === '1';
+  return Object.freeze({
+    command: cmd,
+    dir,
+    endpoint: get('endpoint'),
+    region: get('region')!,
+    account: checkAccount(get('account')),
+    controllerId: checkControllerId(get('controller-id')!),
+    metricsAddr: { host, port: number('metrics-addr', portText, 0, 65535, true) },
+    local,
+    localFleet: number('local-fleet', get('local-fleet')!, 0, 100_000, true),
+    localTimeScale: number('local-time-scale', get('local-time-scale')!, 0.001, 100_000, false),
+    workers: number('workers', get('workers')!, 1, 256, true),
+    resyncMs: number('resync-seconds', get('resync-seconds')!, 1, 86_400, false) * 1000,
+    awsTps: number('aws-tps', get('aws-tps')!, 0.1, 10_000, false),
+    maxPruneShare: number('max-prune-share', get('max-prune-share')!, 0, 1, false),
+    approvePrune: get('approve-prune'),
+    logLevel: checkLevel(get('log-level')!),
+    debounceMs: number('debounce-ms', get('debounce-ms')!, 0, 60_000, true),
+    rescanMs: number('rescan-seconds', get('rescan-seconds')!, 1, 86_400, false) * 1000,
+  });
+}
+
+function defaults(): Config {
+  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, logLevel: 'info', debounceMs: 300, rescanMs: 30_000 };
+}
+
+function splitAddr(addr: string): [string, string] {
+  const i = addr.lastIndexOf(':');
+  if (i <= 0) throw new ConfigError(`--metrics-addr must be HOST:PORT, got "${addr}"`);
+  return [addr.slice(0, i).replace(/^\[(.*)\]$/, '$1'), addr.slice(i + 1)];
+}
+
+function checkAccount(a: string | undefined): string | undefined {
+  if (a !== undefined && !/^\d{12}$/.test(a)) throw new ConfigError(`--account must be a 12-digit AWS account id, got "${a}"`);
+  return a;
+}
+
+function checkControllerId(id: string): string {
+  if (!/^[\p{L}\p{N}_.:/=+\-@ ]{1,256}$/u.test(id)) throw new ConfigError(`--controller-id must be a valid tag value (at most 256 characters), got "${id}"`);
+  return id;
+}
+
+function checkLevel(level: string): string {
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new ConfigError(`--log-level must be trace, debug, info, warn or error, got "${level}"`);
+  return level;
+}

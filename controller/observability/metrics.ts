@@ -1,0 +1,113 @@
+/**
+ * The controller's Prometheus metrics: one owned prom-client Registry with typed handles, injected
+ * through constructors (no module-level singletons, no string-keyed `inc("name")`). Label values
+ * are pre-initialised; a job's series are deleted when the job is gone.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EXECUTION_STATUSES, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
+
+/** Reconcile results, pre-initialised. */
+export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'stalled'] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+/** The AWS operations the controller calls, pre-initialised. */
+export const AWS_OPERATIONS = [
+  'ListJobs',
+  'DescribeJob',
+  'GetJobDocument',
+  'ListTagsForResource',
+  'DescribeJobExecution',
+  'CreateJob',
+  'UpdateJob',
+  'CancelJob',
+  'DeleteJob',
+  'CancelJobExecution',
+  'DeleteJobExecution',
+  'TagResource',
+  'DescribeThing',
+  'DescribeThingGroup',
+] as const;
+export type AwsOperation = (typeof AWS_OPERATIONS)[number];
+
+/** The metric handles. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly jobExecutions: Gauge<'job_id' | 'status'>;
+  readonly jobInfo: Gauge<'job_id' | 'status' | 'source' | 'revision'>;
+  readonly rolloutProgress: Gauge<'job_id'>;
+  readonly failureRatio: Gauge<'job_id'>;
+  readonly reconcileTotal: Counter<'result'>;
+  readonly reconcileDuration: Histogram;
+  readonly awsRequests: Counter<'operation' | 'outcome'>;
+  readonly awsDuration: Histogram<'operation'>;
+  readonly queueDepth: Gauge;
+  readonly sourceRevision: Gauge<'source' | 'revision'>;
+  readonly sourceErrors: Counter;
+  readonly sourceProblems: Gauge;
+  readonly driftCorrected: Counter<'field'>;
+  readonly pruneBlocked: Gauge;
+  private readonly jobLabels = new Map<string, { status: string; source: string; revision: string }>();
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.jobExecutions = new Gauge({ name: 'iotjobs_job_executions', help: 'Executions of a managed job by status, from jobProcessDetails.', labelNames: ['job_id', 'status'], registers });
+    this.jobInfo = new Gauge({ name: 'iotjobs_job_info', help: 'A managed job, with its AWS status, source key and source revision as labels (always 1).', labelNames: ['job_id', 'status', 'source', 'revision'], registers });
+    this.rolloutProgress = new Gauge({ name: 'iotjobs_job_rollout_progress_ratio', help: 'Share of a job\'s executions that are in a terminal state.', labelNames: ['job_id'], registers });
+    this.failureRatio = new Gauge({ name: 'iotjobs_job_failure_ratio', help: 'Share of a job\'s finished executions that failed, were rejected or timed out.', labelNames: ['job_id'], registers });
+    this.reconcileTotal = new Counter({ name: 'iotjobs_reconcile_total', help: 'Reconciles by result.', labelNames: ['result'], registers });
+    this.reconcileDuration = new Histogram({ name: 'iotjobs_reconcile_duration_seconds', help: 'Time one reconcile takes.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.awsRequests = new Counter({ name: 'iotjobs_aws_requests_total', help: 'AWS IoT API calls by operation and outcome (ok, or the error name).', labelNames: ['operation', 'outcome'], registers });
+    this.awsDuration = new Histogram({ name: 'iotjobs_aws_request_duration_seconds', help: 'AWS IoT API call latency, including client-side rate limiting.', labelNames: ['operation'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
+    this.queueDepth = new Gauge({ name: 'iotjobs_workqueue_depth', help: 'Keys waiting in the work queue.', registers });
+    this.sourceRevision = new Gauge({ name: 'iotjobs_source_revision_info', help: 'The revision of the last good snapshot of the source (always 1).', labelNames: ['source', 'revision'], registers });
+    this.sourceErrors = new Counter({ name: 'iotjobs_source_errors_total', help: 'Snapshots of the source that failed to parse or validate, and were not applied.', registers });
+    this.sourceProblems = new Gauge({ name: 'iotjobs_source_problems', help: 'Problems in the latest snapshot of the source (0 when it is good).', registers });
+    this.driftCorrected = new Counter({ name: 'iotjobs_drift_corrected_total', help: 'Fields changed in AWS to match the manifest, by field.', labelNames: ['field'], registers });
+    this.pruneBlocked = new Gauge({ name: 'iotjobs_prune_blocked', help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.', registers });
+    for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
+    for (const op of AWS_OPERATIONS) this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);
+    this.sourceErrors.inc(0);
+  }
+
+  /** Publishes a job's execution counts and info; all eight statuses get a series. */
+  observeJob(job: ObservedJob, source: string, revision: string): void {
+    const id = job.jobId;
+    for (const s of EXECUTION_STATUSES) this.jobExecutions.set({ job_id: id, status: s }, job.counts[s]);
+    const previous = this.jobLabels.get(id);
+    if (previous && (previous.status !== job.status || previous.source !== source || previous.revision !== revision)) this.jobInfo.remove({ job_id: id, ...previous });
+    this.jobInfo.set({ job_id: id, status: job.status, source, revision }, 1);
+    this.jobLabels.set(id, { status: job.status, source, revision });
+    const total = sum(job.counts, EXECUTION_STATUSES);
+    const finished = sum(job.counts, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
+    const failedish = sum(job.counts, ['FAILED', 'TIMED_OUT', 'REJECTED']);
+    const judged = failedish + job.counts.SUCCEEDED;
+    this.rolloutProgress.set({ job_id: id }, total === 0 ? 0 : finished / total);
+    this.failureRatio.set({ job_id: id }, judged === 0 ? 0 : failedish / judged);
+  }
+
+  /** Deletes every series of a job that is gone. */
+  forgetJob(jobId: string): void {
+    for (const s of EXECUTION_STATUSES) this.jobExecutions.remove({ job_id: jobId, status: s });
+    const labels = this.jobLabels.get(jobId);
+    if (labels) this.jobInfo.remove({ job_id: jobId, ...labels });
+    this.jobLabels.delete(jobId);
+    this.rolloutProgress.remove({ job_id: jobId });
+    this.failureRatio.remove({ job_id: jobId });
+  }
+
+  /** The job ids that currently have series. */
+  jobIds(): string[] {
+    return [...this.jobLabels.keys()];
+  }
+
+  /** Records the source's latest good revision. */
+  setRevision(source: string, revision: string): void {
+    this.sourceRevision.reset();
+    this.sourceRevision.set({ source, revision }, 1);
+  }
+}
+
+function sum(counts: Record<ExecutionStatus, number>, keys: readonly ExecutionStatus[]): number {
+  return keys.reduce((a, k) => a + (counts[k] ?? 0), 0);
+}

@@ -1,0 +1,78 @@
+/**
+ * Time for the runtime: now, and timers that can be cancelled. Injected everywhere (queue, token
+ * buckets, resync), so tests run on fake time (ARCHITECTURE.md principle 11).
+ */
+
+/** A cancellable timer. */
+export interface Timer {
+  cancel(): void;
+}
+
+/** A source of time and timers. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `fn` after `ms` milliseconds, unless cancelled first. */
+  setTimer(fn: () => void, ms: number): Timer;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Wall-clock time with Node timers; timers do not keep the process alive on their own. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+/** A clock that only moves when told to; timers fire in order as it passes them. For tests. */
+export class FakeClock implements Clock {
+  private timers: { at: number; seq: number; fn: () => void; live: boolean }[] = [];
+  private seq = 0;
+
+  constructor(private current = 1_000_000) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(fn: () => void, ms: number): Timer {
+    const t = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, live: true };
+    this.timers.push(t);
+    return { cancel: () => (t.live = false) };
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(resolve, ms));
+  }
+
+  /** Moves time forward, firing every timer that comes due, in order; awaits microtasks between them. */
+  async advance(ms: number): Promise<void> {
+    const end = this.current + ms;
+    for (;;) {
+      this.timers = this.timers.filter((t) => t.live);
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.current = next.at;
+      next.live = false;
+      next.fn();
+      await flush();
+    }
+    this.current = end;
+    await flush();
+  }
+
+  /** How many live timers are pending. */
+  get pending(): number {
+    return this.timers.filter((t) => t.live).length;
+  }
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}

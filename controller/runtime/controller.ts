@@ -1,0 +1,150 @@
+/**
+ * The controller loop: N workers take keys from the queue and reconcile them; a resync on a
+ * jittered timer lists the jobs in AWS, learns who owns unknown ones, applies the prune guard and
+ * queues every desired and owned key. Source changes queue every key too (level-based: the queue
+ * holds keys, never events).
+ */
+import type { IotJobs } from '../aws/iot-jobs.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { judgePrune, type PruneVerdict } from '../plan/prune-guard.js';
+import type { DesiredSource } from '../sources/source.js';
+import type { Clock, Timer } from './clock.js';
+import type { Inventory } from './inventory.js';
+import type { Reconciler } from './reconciler.js';
+import type { WorkQueue } from './work-queue.js';
+
+/** How the loop runs. */
+export interface ControllerOptions {
+  workers: number;
+  resyncMs: number;
+  /** ± this share of resyncMs, at random. */
+  jitter: number;
+  /** The largest share of managed jobs one snapshot may remove without approval. */
+  maxPruneShare: number;
+  /** A source revision whose removals are approved past the guard. */
+  approvedPruneRevision?: string;
+  /** Unknown jobs whose ownership is learned per resync. */
+  discoveryPerResync: number;
+}
+
+/** What the loop works with. */
+export interface ControllerDeps {
+  source: DesiredSource;
+  jobs: IotJobs;
+  inventory: Inventory;
+  queue: WorkQueue;
+  reconciler: Reconciler;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  random?: () => number;
+}
+
+/** Runs workers and resyncs until stopped. */
+export class Controller {
+  private workers: Promise<void>[] = [];
+  private timer: Timer | undefined;
+  private stopped = false;
+  private verdict: PruneVerdict = { allowed: true, managed: 0, removed: 0, reason: 'not judged yet' };
+  private lastListOk = false;
+
+  constructor(
+    private readonly d: ControllerDeps,
+    private readonly o: ControllerOptions,
+  ) {}
+
+  /** Whether removed manifests may be pruned under the current snapshot. */
+  pruneAllowed(): boolean {
+    return this.verdict.allowed;
+  }
+
+  /** The prune guard's current verdict. */
+  pruneVerdict(): PruneVerdict {
+    return this.verdict;
+  }
+
+  /** Ready: the source has a good snapshot and the last ListJobs succeeded. */
+  ready(): boolean {
+    return this.d.source.synced() && this.lastListOk;
+  }
+
+  /**
+   * Starts the source and lists AWS once; then, unless told not to (a one-off plan), starts the
+   * workers and the resync timer.
+   */
+  async start(opts: { workers?: boolean } = {}): Promise<void> {
+    await this.d.source.start(() => this.onSourceChange());
+    await this.resync();
+    if (opts.workers === false) return;
+    for (let i = 0; i < this.o.workers; i++) this.workers.push(this.work());
+    this.schedule();
+  }
+
+  private onSourceChange(): void {
+    this.judge();
+    this.enqueueAll();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const spread = (this.d.random ?? Math.random)() * 2 - 1;
+    this.timer = this.d.clock.setTimer(() => {
+      void this.resync().finally(() => this.schedule());
+    }, this.o.resyncMs * (1 + this.o.jitter * spread));
+  }
+
+  /** One resync pass: list, learn ownership of unknown jobs, judge pruning, queue every key. */
+  async resync(): Promise<void> {
+    try {
+      this.d.inventory.setSummaries(await this.d.jobs.list());
+      this.lastListOk = true;
+      for (const s of this.d.inventory.unknownJobs(this.o.discoveryPerResync)) {
+        const job = await this.d.jobs.readOne(s.jobId);
+        if (job) this.d.inventory.recordObserved(job);
+      }
+    } catch (err) {
+      this.lastListOk = false;
+      this.d.logger.error({ err: (err as Error).message }, 'resync could not list the jobs in AWS');
+      return;
+    }
+    this.judge();
+    this.enqueueAll();
+  }
+
+  private judge(): void {
+    const revision = this.d.source.status().revision;
+    const approved = revision !== undefined && revision === this.o.approvedPruneRevision;
+    this.verdict = judgePrune(this.d.inventory.ownedKeys(), new Set(this.d.source.keys()), { maxShare: this.o.maxPruneShare, approved });
+    this.d.metrics.pruneBlocked.set(this.verdict.allowed ? 0 : 1);
+    if (!this.verdict.allowed) this.d.logger.error({ revision, managed: this.verdict.managed, removed: this.verdict.removed }, `prune guard: ${this.verdict.reason}`);
+  }
+
+  private enqueueAll(): void {
+    if (!this.d.source.synced()) return;
+    for (const key of new Set([...this.d.source.keys(), ...this.d.inventory.ownedKeys()])) this.d.queue.add(key);
+  }
+
+  private async work(): Promise<void> {
+    for (let key = await this.d.queue.get(); key !== undefined; key = await this.d.queue.get()) {
+      try {
+        const out = await this.d.reconciler.reconcile(key);
+        this.d.queue.forget(key);
+        if (out.requeueAfterMs !== undefined) this.d.queue.addAfter(key, out.requeueAfterMs);
+      } catch {
+        this.d.queue.addRateLimited(key);
+      } finally {
+        this.d.queue.done(key);
+      }
+    }
+  }
+
+  /** Stops taking new work, lets the reconciles in flight finish, then stops the source. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.d.queue.shutDown();
+    await Promise.all(this.workers);
+    await this.d.source.stop();
+  }
+}

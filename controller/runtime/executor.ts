@@ -1,0 +1,84 @@
+/**
+ * execute(action): the one place that changes AWS. Before anything destructive it reads the job
+ * again, bypassing caches, and refuses to touch a job this controller does not own (unless the
+ * manifest adopts it).
+ */
+import type { IotJobs } from '../aws/iot-jobs.js';
+import { outcomeOf, type Action, type Outcome } from '../model/action.js';
+import { TerminalError, WaitError } from '../model/errors.js';
+import type { DesiredJob } from '../model/iot-job.js';
+import type { ObservedJob } from '../model/observed-job.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ComparedField } from '../plan/fields.js';
+import { isOwned } from '../plan/ownership.js';
+import type { Inventory } from './inventory.js';
+
+/** What the executor works with. */
+export interface ExecutorDeps {
+  jobs: IotJobs;
+  inventory: Inventory;
+  metrics: Metrics;
+  controllerId: string;
+  dryRun?: boolean;
+}
+
+/** Carries out one action for one manifest; resolves to its outcome, throws on failure. */
+export async function execute(action: Action, key: string, desired: DesiredJob | undefined, observed: ObservedJob | undefined, deps: ExecutorDeps): Promise<Outcome> {
+  if (deps.dryRun || action.kind === 'noop') return outcomeOf(action);
+  const { jobs } = deps;
+  switch (action.kind) {
+    case 'wait':
+      throw new WaitError(action.reason, action.afterMs);
+    case 'create': {
+      await jobs.create(need(desired), action.jobId);
+      deps.inventory.recordCreated(key, action.jobId);
+      break;
+    }
+    case 'update':
+      await jobs.update(need(desired), need(observed), action.fields as ComparedField[]);
+      for (const field of action.fields) deps.metrics.driftCorrected.inc({ field });
+      jobs.invalidate(action.jobId);
+      break;
+    case 'replace':
+      if (action.cancelOld) {
+        await ensureOwned(action.oldJobId, desired, deps);
+        await jobs.cancel(action.oldJobId, { force: false, comment: `Replaced by job ${action.jobId}` });
+      }
+      await jobs.create(need(desired), action.jobId);
+      deps.inventory.recordCreated(key, action.jobId);
+      deps.metrics.forgetJob(action.oldJobId);
+      break;
+    case 'cancel':
+      await ensureOwned(action.jobId, desired, deps);
+      await jobs.cancel(action.jobId, { force: action.force, reasonCode: action.reasonCode, comment: action.comment });
+      break;
+    case 'delete':
+      await ensureOwned(action.jobId, desired, deps);
+      await jobs.delete(action.jobId);
+      break;
+    case 'cancel-execution':
+      await ensureOwned(action.jobId, desired, deps);
+      await jobs.cancelExecution(action.jobId, action.thingName, action.force);
+      break;
+    case 'delete-execution':
+      await ensureOwned(action.jobId, desired, deps);
+      await jobs.deleteExecution(action.jobId, action.thingName, action.executionNumber, action.force);
+      break;
+  }
+  return outcomeOf(action);
+}
+
+function need<T>(v: T | undefined): T {
+  if (v === undefined) throw new Error('internal error: the planner chose an action without the data it needs');
+  return v;
+}
+
+/** Reads the job afresh and refuses when it is not ours (adopting manifests excepted). */
+async function ensureOwned(jobId: string, desired: DesiredJob | undefined, deps: ExecutorDeps): Promise<void> {
+  const fresh = await deps.jobs.readOne(jobId, { fresh: true });
+  if (!fresh) throw new WaitError(`job ${jobId} disappeared before it could be changed`, 1_000);
+  deps.inventory.recordObserved(fresh);
+  if (!isOwned(fresh, deps.controllerId) && !desired?.spec.adopt) {
+    throw new TerminalError(`refusing to change job ${jobId}: it is not managed by this controller`);
+  }
+}

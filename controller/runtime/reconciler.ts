@@ -1,0 +1,149 @@
+/**
+ * reconcile(key): read desired from the source and observed from AWS (or from the inventory when
+ * ListJobs shows a terminal job unchanged), plan one action, execute it, and in `finally` record
+ * the outcome once: metrics, one log line, and the status hook (ARCHITECTURE.md flow).
+ */
+import type { IotJobs } from '../aws/iot-jobs.js';
+import { mutates, type Action } from '../model/action.js';
+import { TerminalError, WaitError } from '../model/errors.js';
+import type { DesiredJob } from '../model/iot-job.js';
+import type { ObservedJob } from '../model/observed-job.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics, ReconcileResult } from '../observability/metrics.js';
+import type { Partition } from '../plan/normalize.js';
+import { planJob } from '../plan/planner.js';
+import type { DesiredSource } from '../sources/source.js';
+import type { Clock } from './clock.js';
+import { execute } from './executor.js';
+import type { Inventory } from './inventory.js';
+
+/** What one reconcile found and did, for the status writer. */
+export interface ReconcileReport {
+  key: string;
+  desired?: DesiredJob;
+  observed?: ObservedJob;
+  action?: Action;
+  result: ReconcileResult;
+  error?: string;
+  revision?: string;
+}
+
+/** How a reconcile ends for the queue: done, again after a delay, or back off. */
+export interface ReconcileOutcome {
+  result: ReconcileResult;
+  requeueAfterMs?: number;
+}
+
+/** Everything a reconcile needs. */
+export interface ReconcilerDeps {
+  source: DesiredSource;
+  jobs: IotJobs;
+  inventory: Inventory;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  controllerId: string;
+  partition: () => Partition;
+  /** Makes sure shorthand targets can be resolved to ARNs (learns the account on first need). */
+  ensurePartition?: (targets: readonly string[]) => Promise<void>;
+  /** Plan only: nothing is executed. */
+  dryRun?: boolean;
+  /** Whether removed manifests may be pruned now (the prune guard). */
+  pruneAllowed: () => boolean;
+  /** Requeue after a change to see its effect. */
+  settleMs?: number;
+  /** Called once per reconcile with what happened (Kubernetes mode writes status here). */
+  onReport?: (report: ReconcileReport) => Promise<void> | void;
+}
+
+/** Reconciles one manifest key at a time. */
+export class Reconciler {
+  /** The last progress logged per job, so a line is written only when something moved. */
+  private readonly progress = new Map<string, string>();
+
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileOutcome> {
+    const d = this.d;
+    const started = d.clock.now();
+    const desired = d.source.get(key);
+    const revision = d.source.status().revision;
+    const report: ReconcileReport = { key, desired, result: 'success', revision };
+    try {
+      if (!desired && !d.pruneAllowed()) {
+        report.result = 'stalled';
+        report.action = { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' };
+        return { result: 'stalled' };
+      }
+      if (desired) await d.ensurePartition?.(desired.spec.targets);
+      const observed = await this.observe(key, desired);
+      report.observed = observed;
+      const action = planJob(desired, observed, { controllerId: d.controllerId, partition: d.partition(), seenBefore: d.inventory.seen(key) });
+      report.action = action;
+      if (action.kind === 'noop' && action.stalled) report.result = 'stalled';
+      if (d.dryRun) return { result: report.result };
+      await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId });
+      return mutates(action) ? { result: 'success', requeueAfterMs: d.settleMs ?? 2_000 } : { result: report.result };
+    } catch (err) {
+      report.error = (err as Error).message;
+      if (err instanceof WaitError) {
+        report.result = 'requeue';
+        return { result: 'requeue', requeueAfterMs: err.afterMs };
+      }
+      report.result = err instanceof TerminalError ? 'stalled' : 'error';
+      if (err instanceof TerminalError) return { result: 'stalled' };
+      throw err;
+    } finally {
+      this.record(report, started);
+      await d.onReport?.(report);
+    }
+  }
+
+  /** The job for a manifest: cached when terminal and unchanged, read otherwise; undefined when there is none. */
+  private async observe(key: string, desired: DesiredJob | undefined): Promise<ObservedJob | undefined> {
+    const { inventory, jobs } = this.d;
+    const jobId = desired ? (inventory.currentJobId(desired.jobId) ?? inventory.ownedJobOf(key)) : inventory.ownedJobOf(key);
+    if (!jobId) return undefined;
+    let observed = inventory.reusable(jobId);
+    if (!observed) {
+      observed = await jobs.readOne(jobId);
+      if (!observed) {
+        inventory.recordGone(jobId);
+        this.d.metrics.forgetJob(jobId);
+        return undefined;
+      }
+      inventory.recordObserved(observed);
+    }
+    const overrides = desired?.spec.executions ?? [];
+    if (overrides.length === 0 || observed.status === 'DELETION_IN_PROGRESS') return observed;
+    const executions: NonNullable<ObservedJob['executions']> = {};
+    for (const o of overrides) executions[o.thingName] = await jobs.readExecution(observed.jobId, o.thingName);
+    return { ...observed, executions };
+  }
+
+  /** One info line whenever a job's status or execution counts change: the rollout, as it happens. */
+  private logProgress(key: string, o: ObservedJob): void {
+    const c = o.counts;
+    const line = { key, jobId: o.jobId, status: o.status, queued: c.QUEUED, inProgress: c.IN_PROGRESS, succeeded: c.SUCCEEDED, failed: c.FAILED, timedOut: c.TIMED_OUT, rejected: c.REJECTED, removed: c.REMOVED, canceled: c.CANCELED };
+    const signature = JSON.stringify(line);
+    if (this.progress.get(o.jobId) === signature) return;
+    this.progress.set(o.jobId, signature);
+    this.d.logger.info(line, 'rollout progress');
+  }
+
+  private record(r: ReconcileReport, started: number): void {
+    const { metrics, logger } = this.d;
+    metrics.reconcileTotal.inc({ result: r.result });
+    metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
+    if (r.observed) {
+      metrics.observeJob(r.observed, r.key, r.revision ?? '');
+      this.logProgress(r.key, r.observed);
+    }
+    const a = r.action;
+    const line = { key: r.key, jobId: (a && 'jobId' in a ? a.jobId : undefined) ?? r.observed?.jobId, action: a?.kind, reason: a?.reason, revision: r.revision, result: r.result };
+    if (r.error) logger.error({ ...line, err: r.error }, 'reconcile failed');
+    else if (r.result === 'stalled') logger.warn(line, 'needs attention');
+    else if (a && (mutates(a) || a.kind === 'wait')) logger.info(line, a.kind);
+    else logger.debug(line, 'in sync');
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * A source of desired state. Sources are triggers; the truth is a full, validated snapshot stamped
+ * with a revision (ARCHITECTURE.md principle 8).
+ */
+import type { DesiredJob } from '../model/iot-job.js';
+import type { ManifestProblem } from '../model/errors.js';
+
+/** The last good snapshot and the state of the latest attempt. */
+export interface SourceStatus {
+  /** The revision of the last good snapshot; undefined before the first. */
+  revision?: string;
+  /** Problems of the latest snapshot, when it was refused (the last good one stays in force). */
+  problems: ManifestProblem[];
+  /** The revision (or digest) of the latest refused snapshot. */
+  failedRevision?: string;
+}
+
+/** Where IoTJob manifests come from. */
+export interface DesiredSource {
+  /** A short name for logs and metrics: "directory" or "kubernetes". */
+  readonly kind: string;
+  /** The desired job for a manifest key; undefined when the manifest is gone. */
+  get(key: string): DesiredJob | undefined;
+  /** Every manifest key of the last good snapshot. */
+  keys(): string[];
+  /** The last good revision and the latest problems. */
+  status(): SourceStatus;
+  /** Whether a good snapshot has been loaded since start. */
+  synced(): boolean;
+  /** Starts watching; `onChange` is called after each new good snapshot. Resolves after the first attempt. */
+  start(onChange: () => void): Promise<void>;
+  stop(): Promise<void>;
+}
