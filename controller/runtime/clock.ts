@@ -73,6 +73,7 @@ export class FakeClock implements Clock {
   }
 }
 
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+/** Lets every pending promise chain run to its next wait (a macrotask turn drains the microtasks). */
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

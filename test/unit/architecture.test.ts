@@ -1,0 +1,31 @@
+/**
+ * The dependency rule (ARCHITECTURE.md): model/ and plan/ stay pure. They import no SDK, no fs,
+ * no http, no pino, no prom-client and never read the clock or the environment.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..', 'controller');
+const FORBIDDEN = [/from '@aws-sdk\//, /from '@kubernetes\//, /from 'node:(fs|http|https|net|child_process)/, /from 'pino'/, /from 'prom-client'/, /from 'chokidar'/, /Date\.now\(/, /new Date\(\)/, /process\./];
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+describe('architecture', () => {
+  it.each(['model', 'plan'])('%s/ imports no I/O and reads no clock', (folder) => {
+    const offending = files(join(ROOT, folder)).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((line) => FORBIDDEN.some((re) => re.test(line)))
+        .map((line) => `${f}: ${line.trim()}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('only config.ts and main.ts read process.env or argv', () => {
+    const readers = files(ROOT).filter((f) => /process\.(env|argv)/.test(readFileSync(f, 'utf8'))).map((f) => f.slice(ROOT.length + 1));
+    expect(readers.sort()).toEqual(['main.ts']);
+  });
+});
