@@ -66,6 +66,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     metrics,
     debounceMs: config.debounceMs,
     rescanMs: config.rescanMs,
+    limits: { maxFiles: config.maxFiles },
     watch: !o.dryRun,
   });
   const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));

@@ -26,6 +26,7 @@ export interface Config {
   logLevel: string;
   debounceMs: number;
   rescanMs: number;
+  maxFiles: number;
 }
 
 /** A configuration error, shown to the user with exit code 2. */
@@ -55,8 +56,9 @@ export const FLAGS: Record<string, Flag> = {
   'max-prune-share': { env: 'IOT_JOBS_MAX_PRUNE_SHARE', type: 'string', help: 'largest share of managed jobs one snapshot may remove', default: '0.5' },
   'approve-prune': { env: 'IOT_JOBS_APPROVE_PRUNE', type: 'string', help: 'a source revision whose removals pass the prune guard' },
   'log-level': { env: 'IOT_JOBS_LOG_LEVEL', type: 'string', help: 'trace, debug, info, warn or error', default: 'info' },
-  'debounce-ms': { env: 'IOT_JOBS_DEBOUNCE_MS', type: 'string', help: 'quiet time after a file event before rescanning', default: '300' },
+  'debounce-ms': { env: 'IOT_JOBS_DEBOUNCE_MS', type: 'string', help: 'quiet time after a file event before rescanning', default: '100' },
   'rescan-seconds': { env: 'IOT_JOBS_RESCAN_SECONDS', type: 'string', help: 'directory rescan interval', default: '30' },
+  'max-files': { env: 'IOT_JOBS_MAX_FILES', type: 'string', help: 'most manifest files a snapshot may hold before it is refused', default: '20000' },
 };
 
 /** The --help text. */
@@ -122,11 +124,12 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     logLevel: checkLevel(get('log-level')!),
     debounceMs: number('debounce-ms', get('debounce-ms')!, 0, 60_000, true),
     rescanMs: number('rescan-seconds', get('rescan-seconds')!, 1, 86_400, false) * 1000,
+    maxFiles: number('max-files', get('max-files')!, 1, 1_000_000, true),
   });
 }
 
 function defaults(): Config {
-  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, logLevel: 'info', debounceMs: 300, rescanMs: 30_000 };
+  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, logLevel: 'info', debounceMs: 100, rescanMs: 30_000, maxFiles: 20_000 };
 }
 
 function splitAddr(addr: string): [string, string] {

@@ -75,9 +75,9 @@ export function fromDescribeJob(out: DescribeJobCommandOutput): ObservedJob {
     forceCanceled: j.forceCanceled,
     reasonCode: j.reasonCode,
     comment: j.comment,
-    createdAt: j.createdAt,
-    lastUpdatedAt: j.lastUpdatedAt,
-    completedAt: j.completedAt,
+    createdAt: j.createdAt?.getTime(),
+    lastUpdatedAt: j.lastUpdatedAt?.getTime(),
+    completedAt: j.completedAt?.getTime(),
     tags: {},
     counts,
   };
@@ -85,5 +85,5 @@ export function fromDescribeJob(out: DescribeJobCommandOutput): ObservedJob {
 
 /** A JobSummary from a ListJobs row. */
 export function fromSummary(s: SdkJobSummary): JobSummary {
-  return { jobId: s.jobId!, jobArn: s.jobArn, status: s.status as JobStatus, lastUpdatedAt: s.lastUpdatedAt, completedAt: s.completedAt };
+  return { jobId: s.jobId!, jobArn: s.jobArn, status: s.status as JobStatus, lastUpdatedAt: s.lastUpdatedAt?.getTime(), completedAt: s.completedAt?.getTime() };
 }

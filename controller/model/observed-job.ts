@@ -45,9 +45,10 @@ export interface ObservedJob extends JobFields {
   forceCanceled?: boolean;
   reasonCode?: string;
   comment?: string;
-  createdAt?: Date;
-  lastUpdatedAt?: Date;
-  completedAt?: Date;
+  /** Epoch milliseconds (numbers, not Dates: ten thousand jobs hold three each). */
+  createdAt?: number;
+  lastUpdatedAt?: number;
+  completedAt?: number;
   /** Execution counts by status, from jobProcessDetails. */
   counts: Record<ExecutionStatus, number>;
   /** Executions the manifest's overrides name, by thing; only read when there are overrides. */
@@ -59,8 +60,9 @@ export interface JobSummary {
   jobId: string;
   jobArn?: string;
   status: JobStatus;
-  lastUpdatedAt?: Date;
-  completedAt?: Date;
+  /** Epoch milliseconds. */
+  lastUpdatedAt?: number;
+  completedAt?: number;
 }
 
 /** All-zero execution counts. */

@@ -48,6 +48,7 @@ export class Controller {
   private stopped = false;
   private verdict: PruneVerdict = { allowed: true, managed: 0, removed: 0, reason: 'not judged yet' };
   private lastListOk = false;
+  private started = false;
 
   constructor(
     private readonly d: ControllerDeps,
@@ -74,16 +75,19 @@ export class Controller {
    * workers and the resync timer.
    */
   async start(opts: { workers?: boolean } = {}): Promise<void> {
-    await this.d.source.start(() => this.onSourceChange());
+    await this.d.source.start((changed) => this.onSourceChange(changed));
     await this.resync();
+    this.started = true;
     if (opts.workers === false) return;
     for (let i = 0; i < this.o.workers; i++) this.workers.push(this.work());
     this.schedule();
   }
 
-  private onSourceChange(): void {
+  /** A new snapshot: judge pruning again and queue the keys that changed (the resync covers the rest). */
+  private onSourceChange(changed: string[]): void {
     this.judge();
-    this.enqueueAll();
+    if (!this.started) return;
+    for (const key of changed) this.d.queue.addFirst(key);
   }
 
   private schedule(): void {
@@ -110,6 +114,7 @@ export class Controller {
     }
     this.judge();
     this.enqueueAll();
+    this.d.logger.info({ listed: this.d.inventory.size, queued: this.d.queue.depth }, 'resync');
   }
 
   private judge(): void {

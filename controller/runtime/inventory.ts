@@ -28,6 +28,11 @@ export class Inventory {
     for (const [jobId] of this.observed) if (!this.summaries.has(jobId)) this.observed.delete(jobId);
   }
 
+  /** How many jobs the last ListJobs reported. */
+  get size(): number {
+    return this.summaries.size;
+  }
+
   /** Whether a ListJobs pass has completed since start. */
   get listed(): boolean {
     return this.listedOnce;
@@ -56,7 +61,7 @@ export class Inventory {
     const cached = this.observed.get(jobId);
     const summary = this.summaries.get(jobId);
     if (!cached || !summary || !isTerminalJob(summary.status) || summary.status !== cached.status) return undefined;
-    return summary.lastUpdatedAt?.getTime() === cached.lastUpdatedAt?.getTime() ? cached : undefined;
+    return summary.lastUpdatedAt === cached.lastUpdatedAt ? cached : undefined;
   }
 
   /** Records a read of a job: its observation and, when it is ours, its manifest. */
@@ -65,7 +70,7 @@ export class Inventory {
     const key = job.tags[SOURCE_KEY];
     if (key === undefined || !isOwned(job, this.controllerId)) return;
     const current = this.ownedByKey.get(key);
-    const at = job.createdAt?.getTime() ?? 0;
+    const at = job.createdAt ?? 0;
     if (!current || current === job.jobId || at >= (this.createdAt.get(current) ?? 0)) {
       this.ownedByKey.set(key, job.jobId);
       this.createdAt.set(job.jobId, at);

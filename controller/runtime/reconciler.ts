@@ -125,7 +125,7 @@ export class Reconciler {
   private logProgress(key: string, o: ObservedJob): void {
     const c = o.counts;
     const line = { key, jobId: o.jobId, status: o.status, queued: c.QUEUED, inProgress: c.IN_PROGRESS, succeeded: c.SUCCEEDED, failed: c.FAILED, timedOut: c.TIMED_OUT, rejected: c.REJECTED, removed: c.REMOVED, canceled: c.CANCELED };
-    const signature = JSON.stringify(line);
+    const signature = `${o.status}:${c.QUEUED}:${c.IN_PROGRESS}:${c.SUCCEEDED}:${c.FAILED}:${c.TIMED_OUT}:${c.REJECTED}:${c.REMOVED}:${c.CANCELED}`;
     if (this.progress.get(o.jobId) === signature) return;
     this.progress.set(o.jobId, signature);
     this.d.logger.info(line, 'rollout progress');

@@ -37,13 +37,34 @@ export class WorkQueue {
     this.push(key);
   }
 
-  private push(key: string): void {
+  /**
+   * Queues a key ahead of the others (a change a user just made should not wait behind a resync);
+   * a key already queued moves to the front.
+   */
+  addFirst(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.dirty.has(key) && !this.processing.has(key)) {
+      const i = this.queue.indexOf(key);
+      if (i > 0) {
+        this.queue.splice(i, 1);
+        this.queue.unshift(key);
+      }
+      return;
+    }
+    if (this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    this.push(key, true);
+  }
+
+  private push(key: string, first = false): void {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.take(key);
       waiter(key);
     } else {
-      this.queue.push(key);
+      if (first) this.queue.unshift(key);
+      else this.queue.push(key);
       this.onDepth(this.queue.length);
     }
   }

@@ -162,27 +162,44 @@ function parseDocument(doc: Document, index: number, file: string, lc: LineCount
   return { key, jobId, spec: data.spec, ...doc2, origin: { file, doc: index, line } };
 }
 
+/** The jobs and problems of one file. */
+export interface ParsedFile {
+  jobs: DesiredJob[];
+  problems: ManifestProblem[];
+  /** Whether the result depends on files other than this one (documentFile), so it may not be cached by content. */
+  readsOtherFiles: boolean;
+}
+
+/** Parses one file's documents. */
+export function parseFile(f: ManifestFile, ctx: ParseContext): ParsedFile {
+  const jobs: DesiredJob[] = [];
+  const problems: ManifestProblem[] = [];
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  if (!Array.isArray(docs)) problems.push({ file: f.path, message: 'the file is not a YAML stream' });
+  if (list.length > MAX_DOCS_PER_FILE) return { jobs, problems: [{ file: f.path, message: `the file holds ${list.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` }], readsOtherFiles: false };
+  let readsOtherFiles = false;
+  list.forEach((doc, i) => {
+    if ((doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) && doc.errors.length === 0) return;
+    const r = parseDocument(doc, i, f.path, lc, ctx);
+    if (Array.isArray(r)) problems.push(...r);
+    else {
+      jobs.push(r);
+      if (r.spec.documentFile !== undefined) readsOtherFiles = true;
+    }
+  });
+  return { jobs, problems, readsOtherFiles };
+}
+
 /** Parses every file of a snapshot. Jobs are returned only when there are no problems at all. */
-export function parseManifests(files: readonly ManifestFile[], ctx: ParseContext): ParsedSnapshot {
+export function parseManifests(files: readonly ManifestFile[], ctx: ParseContext, parse: (f: ManifestFile) => ParsedFile = (f) => parseFile(f, ctx)): ParsedSnapshot {
   const jobs: DesiredJob[] = [];
   const problems: ManifestProblem[] = [];
   for (const f of files) {
-    const lc = new LineCounter();
-    const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-    const list = Array.isArray(docs) ? docs : [];
-    if (!Array.isArray(docs)) problems.push({ file: f.path, message: 'the file is not a YAML stream' });
-    if (list.length > MAX_DOCS_PER_FILE) {
-      problems.push({ file: f.path, message: `the file holds ${list.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` });
-      continue;
-    }
-    list.forEach((doc, i) => {
-      if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-        if (doc.errors.length === 0) return;
-      }
-      const r = parseDocument(doc, i, f.path, lc, ctx);
-      if (Array.isArray(r)) problems.push(...r);
-      else jobs.push(r);
-    });
+    const r = parse(f);
+    jobs.push(...r.jobs);
+    problems.push(...r.problems);
   }
   problems.push(...duplicates(jobs));
   return problems.length > 0 ? { jobs: [], problems } : { jobs, problems };

@@ -27,7 +27,10 @@ export interface DesiredSource {
   status(): SourceStatus;
   /** Whether a good snapshot has been loaded since start. */
   synced(): boolean;
-  /** Starts watching; `onChange` is called after each new good snapshot. Resolves after the first attempt. */
-  start(onChange: () => void): Promise<void>;
+  /**
+   * Starts watching; `onChange` is called after each new good snapshot with the keys whose desired
+   * state changed (added, edited or removed). Resolves after the first attempt.
+   */
+  start(onChange: (changed: string[]) => void): Promise<void>;
   stop(): Promise<void>;
 }

@@ -9,6 +9,8 @@ export interface CallEntry {
   seq: number;
   at: number;
   operation: string;
+  /** The request path, e.g. /jobs/fw-1. */
+  path: string;
   plane: string;
   outcome: string;
   status: number;

@@ -100,7 +100,7 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     const plane: Plane = signingService(req.headers.authorization) === 'iot-jobs-data' ? 'data' : 'control';
     let operation = 'Unknown';
     const log = (outcome: string, status: number): void => {
-      calls.record({ at: Date.now(), operation, plane, outcome, status, latencyMs: performance.now() - started });
+      calls.record({ at: Date.now(), operation, path: url.pathname, plane, outcome, status, latencyMs: performance.now() - started });
     };
     try {
       const match = matchRoute(plane, req.method ?? 'GET', url.pathname);

@@ -108,3 +108,15 @@ describe('prune guard', () => {
     expect(judgePrune(['x'], new Set(), { maxShare: 1, approved: false }).allowed).toBe(false);
   });
 });
+
+describe('work queue priority', () => {
+  it('addFirst puts a key ahead of the others, or moves a queued one to the front', async () => {
+    const q = new WorkQueue(new FakeClock());
+    for (const k of ['a', 'b', 'c']) q.add(k);
+    q.addFirst('new');
+    q.addFirst('c');
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push(await q.get());
+    expect(order).toEqual(['c', 'new', 'a', 'b']);
+  });
+});

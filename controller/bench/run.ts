@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:controller`: the controller against the emulator, each in its own process, for N
+ * manifests with throttling off and at AWS's 10 TPS. For each scenario it prints:
+ *   - mutating calls for the first convergence (target: exactly one CreateJob per job);
+ *   - calls in one resync with nothing changed (target: ≤ ceil(N/250) ListJobs, DescribeJob only
+ *     for non-terminal jobs, no mutating call);
+ *   - time from a file write to its CreateJob, p50 and p99 (target: p50 ≤ 300 ms);
+ *   - the controller's RSS (target: ≤ 200 MB at 10,000 jobs).
+ * Nine in ten manifests target an empty thing group (their jobs complete at once); one in ten
+ * targets a group with a device that never answers (those jobs stay IN_PROGRESS).
+ * Flags: --sizes 1000,10000  --modes off,10  --probes 30  --node-options "--max-old-space-size=160" 
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '1000,10000' }, modes: { type: 'string', default: 'off,10' }, probes: { type: 'string', default: '30' }, 'node-options': { type: 'string', default: '' } },
+});
+/** NODE_OPTIONS for the controller process, e.g. --max-old-space-size=160 (empty: V8's defaults). */
+const NODE_OPTIONS = values['node-options']!;
+const SIZES = values.sizes!.split(',').map(Number);
+const MODES = values.modes!.split(',');
+const PROBES = Number(values.probes);
+const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'CancelJobExecution', 'DeleteJobExecution'];
+
+interface Proc {
+  child: ChildProcess;
+  lines: string[];
+}
+
+function start(script: string, args: string[], nodeOptions = ''): Proc {
+  const child = spawn(process.execPath, [join(DIST, script), ...args], { env: { ...ENV, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = { child, lines: [] };
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    p.lines.push(...parts);
+  });
+  child.stderr!.on('data', () => undefined);
+  return p;
+}
+
+async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  await exited;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const r = await fetch(url, init);
+  return (await r.json()) as T;
+}
+
+type Summary = Record<string, Record<string, number>>;
+const total = (s: Summary, op: string): number => Object.values(s[op] ?? {}).reduce((a, b) => a + b, 0);
+
+function manifest(name: string, group: string): string {
+  return `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata:\n  name: ${name}\nspec:\n  targets: [thingGroup:${group}]\n  document: {operation: bench, name: ${name}}\n`;
+}
+
+function writeAtomic(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+const progress = (msg: string): void => {
+  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+};
+
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function scenario(n: number, mode: string): Promise<void> {
+  const throttled = mode !== 'off';
+  const active = Math.ceil(n / 10);
+  const resyncSeconds = throttled ? Math.max(20, Math.ceil(active / 10) + 30) : Math.max(5, Math.ceil(n / 1000) * 2);
+  const emu = start('emulator/cli.js', ['--port', '0', ...(throttled ? ['--throttle-tps', mode] : [])]);
+  const emuUrl = await until('the emulator', () => /listening on (\S+)/.exec(emu.lines.join('\n'))?.[1], 20_000, 50);
+  const dir = mkdtempSync(join(tmpdir(), 'iotjobs-bench-'));
+  let ctl: Proc | undefined;
+  try {
+    for (const [m, p] of [['POST', '/thing-groups/idle'], ['POST', '/thing-groups/active'], ['POST', '/things/silent-1']] as const) await fetch(`${emuUrl}${p}`, { method: m, body: '{}' });
+    await fetch(`${emuUrl}/thing-groups/addThingToThingGroup`, { method: 'PUT', body: JSON.stringify({ thingGroupName: 'active', thingName: 'silent-1' }) });
+    await fetch(`${emuUrl}/_emulator/calls`, { method: 'DELETE' });
+    for (let i = 0; i < n; i++) writeFileSync(join(dir, `job-${i}.yaml`), manifest(`job-${i}`, i % 10 === 0 ? 'active' : 'idle'));
+    const t0 = Date.now();
+    ctl = start('controller/main.js', ['run', '--dir', dir, '--endpoint', emuUrl, '--metrics-addr', '127.0.0.1:0', '--resync-seconds', String(resyncSeconds), '--workers', '16', '--aws-tps', throttled ? mode : '10000', '--account', '123456789012'], NODE_OPTIONS);
+    const c = ctl;
+    const metricsUrl = await until('the controller', () => c.lines.map((l) => /"url":"([^"]+)","msg":"serving/.exec(l)?.[1]).find(Boolean), 30_000, 50);
+    const summary = (): Promise<{ summary: Summary; last: number }> => json(`${emuUrl}/_emulator/calls/summary`);
+    progress(`${fmt(n)} manifests, throttling ${mode}: controller started`);
+    await until('first convergence', async () => (total((await summary()).summary, 'CreateJob') >= n ? true : undefined), 3_600_000, 500);
+    const convergeS = (Date.now() - t0) / 1000;
+    const first = (await summary()).summary;
+    const mutating = Object.fromEntries(MUTATING.map((op) => [op, total(first, op)]).filter(([, v]) => (v as number) > 0));
+    // One resync with nothing changed: the calls between two "resync" log lines (each is written
+    // after that pass's ListJobs, before its reconciles). The first passes read each finished job
+    // once; the window measured is the first in which no finished job is read.
+    progress(`converged in ${fmt(convergeS, 1)} s; waiting for the resyncs to settle`);
+    const resyncTimes = (): number[] => c.lines.filter((l) => l.includes('"msg":"resync"')).map((l) => Date.parse(JSON.parse(l).time as string));
+    const since0 = (await summary()).last;
+    let window: Summary = {};
+    let windows = 0;
+    for (let k = resyncTimes().length; windows < 30; windows++, k++) {
+      const at = k;
+      await until('two resyncs', () => (resyncTimes().length >= at + 2 ? true : undefined), resyncSeconds * 4_000, 200);
+      const [from, to] = [resyncTimes()[at]!, resyncTimes()[at + 1]!];
+      const calls = (await json<{ calls: { operation: string; outcome: string; at: number }[] }>(`${emuUrl}/_emulator/calls?since=${since0}`)).calls;
+      window = {};
+      for (const e of calls) if (e.at > from && e.at <= to) ((window[e.operation] ??= {})[e.outcome] = (window[e.operation]?.[e.outcome] ?? 0) + 1);
+      progress(`resync window ${windows + 1}: ${JSON.stringify(window)}`);
+      if (total(window, 'DescribeJob') <= active) break;
+    }
+    // Latency: one manifest at a time, from the file write to the CreateJob call.
+    const lat: number[] = [];
+    const since = (await summary()).last;
+    for (let i = 0; i < PROBES; i++) {
+      const name = `probe-${i}`;
+      const wrote = Date.now();
+      writeAtomic(join(dir, `${name}.yaml`), manifest(name, 'idle'));
+      const at = await until(`the CreateJob of ${name}`, async () => {
+        const calls = (await json<{ calls: { operation: string; path: string; at: number; outcome: string }[] }>(`${emuUrl}/_emulator/calls?since=${since}`)).calls;
+        return calls.find((e) => e.operation === 'CreateJob' && e.path === `/jobs/${name}` && e.outcome === 'ok')?.at;
+      }, 60_000, 20);
+      lat.push(at - wrote);
+      await sleep(throttled ? 400 : 150);
+    }
+    const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const rss = Number(/^process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]) / 1024 / 1024;
+    const errors = Number(/^iotjobs_reconcile_total\{result="error"\} (\S+)$/m.exec(metrics)?.[1]);
+    const ops = Object.entries(window).map(([op, o]) => `${op} ${fmt(Object.values(o).reduce((a, b) => a + b, 0))}`).join(', ') || 'none';
+    const windowMutating = MUTATING.reduce((a, op) => a + total(window, op), 0);
+    console.log(`\n== ${fmt(n)} manifests, throttling ${throttled ? `${mode} TPS (controller limited to ${mode} TPS per operation)` : 'off'}; ${fmt(active)} jobs stay IN_PROGRESS`);
+    console.log(`first convergence: ${fmt(convergeS, 1)} s; mutating calls ${JSON.stringify(mutating)}  target exactly ${fmt(n)} CreateJob: ${mutating.CreateJob === n && Object.keys(mutating).length === 1 ? 'met' : 'NOT met'}`);
+    console.log(`one resync with nothing changed (window ${windows + 1}): ${ops}`);
+    console.log(`  target <= ${Math.ceil(n / 250)} ListJobs, <= ${fmt(active)} DescribeJob (non-terminal), no mutating call: ${total(window, 'ListJobs') <= Math.ceil(n / 250) && total(window, 'DescribeJob') <= active && windowMutating === 0 ? 'met' : 'NOT met'}`);
+    console.log(`file write -> CreateJob over ${PROBES} manifests: p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms  target p50 <= 300 ms: ${pct(lat, 50) <= 300 ? 'met' : 'NOT met'}`);
+    console.log(`controller RSS ${fmt(rss, 1)} MB (NODE_OPTIONS: ${NODE_OPTIONS || 'none, V8 defaults'})${n >= 10_000 ? `  target <= 200 MB: ${rss <= 200 ? 'met' : 'NOT met'}` : ''}; reconcile errors ${errors}`);
+  } finally {
+    if (ctl) await stop(ctl);
+    await stop(emu);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function diff(a: Summary, b: Summary): Summary {
+  const out: Summary = {};
+  for (const [op, o] of Object.entries(a)) {
+    for (const [k, v] of Object.entries(o)) {
+      const d = v - (b[op]?.[k] ?? 0);
+      if (d > 0) (out[op] ??= {})[k] = d;
+    }
+  }
+  return out;
+}
+
+for (const n of SIZES) for (const mode of MODES) await scenario(n, mode);
