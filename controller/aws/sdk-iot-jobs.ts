@@ -58,7 +58,9 @@ export class SdkIotJobs implements IotJobs {
   private async call<T>(operation: AwsOperation, send: () => Promise<T>): Promise<T> {
     const tps = this.o.tps ?? 10;
     let bucket = this.buckets.get(operation);
-    if (!bucket) this.buckets.set(operation, (bucket = new TokenBucket(tps, Math.max(1, tps), this.o.clock)));
+    // Burst 1: calls are paced evenly at the quota. A burst as large as AWS's own bucket lets
+    // timing jitter push requests over it, and each ThrottlingException costs a retry.
+    if (!bucket) this.buckets.set(operation, (bucket = new TokenBucket(tps, 1, this.o.clock)));
     const end = this.o.metrics.awsDuration.startTimer({ operation });
     await bucket.take();
     try {

@@ -14,8 +14,11 @@ import { formatProblem, type ManifestProblem } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock, Timer } from '../runtime/clock.js';
-import { parseFile, parseManifests, type ManifestFile, type ParseContext, type ParsedFile } from './manifests.js';
+import { parseManifests, type ManifestFile, type ParseContext } from './manifests.js';
+import { ParseCache, TextCache } from './snapshot-cache.js';
 import type { DesiredSource, SourceStatus } from './source.js';
+
+export { ParseCache, TextCache };
 
 /** Limits that keep one snapshot bounded. */
 export interface TreeLimits {
@@ -114,56 +117,6 @@ export function readSnapshot(root: string, validate: ParseContext['validate'], l
   const ctx: ParseContext = { validate, readDocumentFile };
   const parsed = parseManifests(files, ctx, cache ? (f) => cache.parse(f, ctx) : undefined);
   return { revision: linkRev ?? `sha256:${digest.digest('hex').slice(0, 16)}`, jobs: problems.length ? [] : parsed.jobs, problems: [...problems, ...parsed.problems] };
-}
-
-/**
- * Parse results by file path and content, so a rescan re-parses only the files that changed. Every
- * file is still read for each snapshot; results that depend on another file (documentFile) are not kept.
- */
-export class ParseCache {
-  private entries = new Map<string, { text: string; result: ParsedFile }>();
-  private used = new Set<string>();
-
-  parse(f: ManifestFile, ctx: ParseContext): ParsedFile {
-    this.used.add(f.path);
-    const hit = this.entries.get(f.path);
-    if (hit && hit.text === f.text) return hit.result;
-    const result = parseFile(f, ctx);
-    if (result.readsOtherFiles) this.entries.delete(f.path);
-    else this.entries.set(f.path, { text: f.text, result });
-    return result;
-  }
-
-  /** Drops the entries of files the last snapshot did not have. */
-  sweep(): void {
-    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
-    this.used.clear();
-  }
-}
-
-/**
- * File texts by path, reused while the file's inode, size, mtime and ctime (nanoseconds) are
- * unchanged, so a rescan of ten thousand files reads only the ones that changed. Any write, or a
- * rename over the file, changes one of them.
- */
-export class TextCache {
-  private entries = new Map<string, { id: string; text: string }>();
-  private used = new Set<string>();
-
-  read(abs: string, st: BigIntStats): string {
-    this.used.add(abs);
-    const id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-    const hit = this.entries.get(abs);
-    if (hit && hit.id === id) return hit.text;
-    const text = readFileSync(abs, 'utf8');
-    this.entries.set(abs, { id, text });
-    return text;
-  }
-
-  sweep(): void {
-    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
-    this.used.clear();
-  }
 }
 
 /** Visits every *.yaml / *.yml file, skipping dot-entries; links must stay inside the root. */

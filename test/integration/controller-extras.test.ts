@@ -1,0 +1,89 @@
+/**
+ * More user-facing paths of directory mode: per-thing execution overrides, the idempotent create,
+ * and the HTTP endpoints (/metrics with per-job series, /healthz, /readyz).
+ */
+import { IoTClient } from '@aws-sdk/client-iot';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SdkIotJobs } from '../../controller/aws/sdk-iot-jobs.js';
+import { TerminalError } from '../../controller/model/errors.js';
+import { Metrics } from '../../controller/observability/metrics.js';
+import { realClock } from '../../controller/runtime/clock.js';
+import { aDesired } from '../helpers/builders.js';
+import { CREDENTIALS, manifest, Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+afterEach(async () => {
+  await stack?.stop();
+});
+
+const execution = (jobId: string, thingName: string): Record<string, any> | undefined => {
+  try {
+    return (stack.emu.service.call('DescribeJobExecution', { jobId, thingName }) as { execution: Record<string, any> }).execution;
+  } catch {
+    return undefined;
+  }
+};
+
+describe('execution overrides', () => {
+  it('cancel a QUEUED execution, force-cancel an IN_PROGRESS one, and delete one', async () => {
+    stack = await Stack.create({ things: 3 });
+    stack.write('fw.yaml', manifest('fw', {}));
+    await stack.start();
+    await stack.until('the job to be created', () => stack.job('fw'));
+    stack.emu.service.call('StartNextPendingJobExecution', { thingName: 'dev-2' });
+    stack.emu.service.call('StartNextPendingJobExecution', { thingName: 'dev-3' });
+    stack.write('fw.yaml', manifest('fw', {
+      executions: [
+        { thingName: 'dev-1', action: 'Cancel' },
+        { thingName: 'dev-2', action: 'Cancel', force: true },
+        { thingName: 'dev-3', action: 'Delete', force: true },
+      ],
+    }));
+    await stack.until('the overrides to be carried out', () => execution('fw', 'dev-1')?.status === 'CANCELED' && execution('fw', 'dev-2')?.status === 'CANCELED' && execution('fw', 'dev-3') === undefined);
+    expect(execution('fw', 'dev-2')!.forceCanceled).toBe(true);
+    expect(stack.calls('CancelJobExecution')).toBe(2);
+    expect(stack.calls('DeleteJobExecution')).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(stack.calls('CancelJobExecution') + stack.calls('DeleteJobExecution')).toBe(3);
+  });
+});
+
+describe('the idempotent create', () => {
+  it('counts ResourceAlreadyExists for our own identical job as success, and refuses anything else', async () => {
+    stack = await Stack.create();
+    const client = new IoTClient({ endpoint: stack.emu.url, region: 'us-east-1', credentials: CREDENTIALS });
+    const jobs = new SdkIotJobs({ client, clock: realClock, metrics: new Metrics({ defaultMetrics: false }), controllerId: 'ctl-test', partition: () => ({ account: '123456789012', region: 'us-east-1' }) });
+    try {
+      expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toBe(true);
+      expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toBe(false);
+      await expect(jobs.create(aDesired({ document: { op: 'other' } }, 'fw'), 'fw')).rejects.toThrow(TerminalError);
+      await expect(jobs.create(aDesired({}, 'another-manifest'), 'fw')).rejects.toThrow(/already taken/);
+      stack.emu.service.call('CreateJob', { jobId: 'theirs', targets: ['arn:aws:iot:us-east-1:123456789012:thinggroup/fleet'], document: '{"op":"ota"}' });
+      await expect(jobs.create(aDesired({}, 'theirs'), 'theirs')).rejects.toThrow(/did not create/);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('HTTP endpoints', () => {
+  it('serve per-job metrics for all eight statuses, /healthz and /readyz', async () => {
+    stack = await Stack.create({ things: 2 });
+    stack.write('fw.yaml', manifest('fw', {}));
+    const app = await stack.start();
+    await stack.until('the job to be created', () => stack.job('fw'));
+    const url = app.server!.url;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    await stack.until('readiness', async () => (await fetch(`${url}/readyz`)).status === 200);
+    const text = await stack.until('the job series', async () => {
+      const t = await (await fetch(`${url}/metrics`)).text();
+      return /iotjobs_job_executions\{job_id="fw",status="QUEUED"\} 2/.test(t) ? t : undefined;
+    });
+    for (const s of ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']) expect(text).toContain(`iotjobs_job_executions{job_id="fw",status="${s}"}`);
+    expect(text).toMatch(/iotjobs_aws_requests_total\{operation="CreateJob",outcome="ok"\} 1/);
+    expect(text).toMatch(/iotjobs_reconcile_total\{result="success"\} [1-9]/);
+    expect(text).toMatch(/iotjobs_source_errors_total 0/);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+});
