@@ -71,6 +71,9 @@ export class SdkIotJobs implements IotJobs {
       this.o.metrics.awsRequests.inc({ operation, outcome: outcomeName(err) });
       const cls = classify(err);
       if (cls === 'throttled' || cls === 'limit') throw new ThrottledError(`${operation}: ${(err as Error).message}`, { cause: err });
+      // AWS refused the request itself (a value it does not accept): retrying the same request cannot
+      // help, so the job is stalled with AWS's words until the manifest changes; the resync revisits it.
+      if (cls === 'invalid-request') throw new TerminalError(`${operation} was refused by AWS IoT: ${(err as Error).message}`, { cause: err });
       throw err;
     } finally {
       end();

@@ -87,3 +87,17 @@ describe('HTTP endpoints', () => {
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
 });
+
+describe('a manifest AWS refuses', () => {
+  it('is reported as stalled with AWS\'s message, not retried as an error', async () => {
+    stack = await Stack.create();
+    stack.write('late.yaml', manifest('late', { schedulingConfig: { startTime: '2020-01-01T00:00' } }));
+    stack.write('fine.yaml', manifest('fine', {}));
+    await stack.start();
+    const stalled = await stack.until('the refusal to be reported', () => stack.logs.find((l) => l.key === 'late' && l.result === 'stalled'));
+    expect(stalled.err).toMatch(/CreateJob was refused by AWS IoT: schedulingConfig.startTime must be at least 30 minutes/);
+    await stack.until('the other job', () => stack.job('fine'));
+    expect(stack.logs.filter((l) => l.key === 'late' && l.result === 'error')).toEqual([]);
+    expect(stack.job('late')).toBeUndefined();
+  });
+});
