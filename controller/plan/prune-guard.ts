@@ -11,7 +11,7 @@ export interface PruneVerdict {
   reason: string;
 }
 
-/** Judges a snapshot: `managed` are the manifest keys with owned jobs, `desired` the snapshot's keys. */
+/** Judges a snapshot: `managed` are the manifest keys whose owned jobs a removal would act on, `desired` the snapshot's keys. */
 export function judgePrune(managed: readonly string[], desired: ReadonlySet<string>, opts: { maxShare: number; approved: boolean }): PruneVerdict {
   const removed = managed.filter((k) => !desired.has(k)).length;
   const base = { managed: managed.length, removed };

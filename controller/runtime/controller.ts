@@ -120,7 +120,7 @@ export class Controller {
   private judge(): void {
     const revision = this.d.source.status().revision;
     const approved = revision !== undefined && revision === this.o.approvedPruneRevision;
-    this.verdict = judgePrune(this.d.inventory.ownedKeys(), new Set(this.d.source.keys()), { maxShare: this.o.maxPruneShare, approved });
+    this.verdict = judgePrune(this.d.inventory.guardedKeys(), new Set(this.d.source.keys()), { maxShare: this.o.maxPruneShare, approved });
     this.d.metrics.pruneBlocked.set(this.verdict.allowed ? 0 : 1);
     if (!this.verdict.allowed) this.d.logger.error({ revision, managed: this.verdict.managed, removed: this.verdict.removed }, `prune guard: ${this.verdict.reason}`);
   }

@@ -5,7 +5,7 @@
  */
 import { isTerminalJob, type JobSummary, type ObservedJob } from '../model/observed-job.js';
 import { JobIdIndex } from '../plan/job-ids.js';
-import { isOwned, SOURCE_KEY } from '../plan/ownership.js';
+import { isOwned, recordedDeletionPolicy, SOURCE_KEY } from '../plan/ownership.js';
 
 /** The controller's memory of AWS. */
 export class Inventory {
@@ -51,6 +51,21 @@ export class Inventory {
   /** Manifest keys with an owned job. */
   ownedKeys(): string[] {
     return [...this.ownedByKey.keys()];
+  }
+
+  /**
+   * The owned manifest keys whose removal would act on their job, which the prune guard counts:
+   * the job is still active, or its deletionPolicy is Delete, or its state is not known yet. A
+   * manifest removed earlier whose job is already finished does not count again.
+   */
+  guardedKeys(): string[] {
+    const out: string[] = [];
+    for (const [key, jobId] of this.ownedByKey) {
+      const status = this.summaries.get(jobId)?.status ?? this.observed.get(jobId)?.status;
+      const observed = this.observed.get(jobId);
+      if (!status || !isTerminalJob(status) || !observed || recordedDeletionPolicy(observed) === 'Delete') out.push(key);
+    }
+    return out;
   }
 
   /**

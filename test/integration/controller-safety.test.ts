@@ -128,8 +128,11 @@ describe('ownership', () => {
     stack.write('legacy.yaml', manifest('legacy', { adopt: true, description: 'adopted' }));
     await stack.start();
     await stack.until('the job to be adopted', () => stack.job('legacy')?.description === 'adopted');
-    const tags = stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('legacy')!.jobArn }) as { tags: { Key: string; Value: string }[] };
-    expect(tags.tags).toContainEqual({ Key: 'iot-jobs-controller/managed-by', Value: 'iot-jobs-controller' });
+    // UpdateJob comes first, then TagResource: wait for the tags too.
+    const tags = () => (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('legacy')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
+    await stack.until('the ownership tags', () => tags().some((t) => t.Key === 'iot-jobs-controller/managed-by'));
+    expect(tags()).toContainEqual({ Key: 'iot-jobs-controller/managed-by', Value: 'iot-jobs-controller' });
+    expect(tags()).toContainEqual({ Key: 'iot-jobs-controller/source-key', Value: 'legacy' });
     expect(stack.calls('CreateJob')).toBe(0);
   });
 });
