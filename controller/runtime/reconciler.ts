@@ -90,8 +90,11 @@ export class Reconciler {
         report.result = 'requeue';
         return { result: 'requeue', requeueAfterMs: err.afterMs };
       }
-      report.result = err instanceof TerminalError ? 'stalled' : 'error';
-      if (err instanceof TerminalError) return { result: 'stalled' };
+      if (err instanceof TerminalError) {
+        report.result = 'stalled';
+        return { result: 'stalled' };
+      }
+      report.result = 'error';
       throw err;
     } finally {
       this.record(report, started);
@@ -110,6 +113,7 @@ export class Reconciler {
       if (!observed) {
         inventory.recordGone(jobId);
         this.d.metrics.forgetJob(jobId);
+        this.progress.delete(jobId);
         return undefined;
       }
       inventory.recordObserved(observed);
