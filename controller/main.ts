@@ -43,7 +43,7 @@ async function plan(app: App, reports: ReconcileReport[], out: (s: string) => vo
     return 2;
   }
   const verdict = app.controller.pruneVerdict();
-  const keys = [...new Set([...app.source.keys(), ...app.inventory.ownedKeys()])].sort();
+  const keys = app.controller.keys().sort();
   for (const key of keys) await app.reconciler.reconcile(key);
   let pending = 0;
   for (const r of reports.sort((a, b) => (a.key < b.key ? -1 : 1))) {

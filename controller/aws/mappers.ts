@@ -6,16 +6,16 @@ import type { CreateJobCommandInput, DescribeJobCommandOutput, JobSummary as Sdk
 import type { DesiredJob } from '../model/iot-job.js';
 import { zeroCounts, type JobStatus, type JobSummary, type ObservedJob } from '../model/observed-job.js';
 import type { ComparedField } from '../plan/fields.js';
-import { targetArn, type Partition } from '../plan/normalize.js';
-import { ownershipTags } from '../plan/ownership.js';
+import { targetArns, type Partition } from '../plan/normalize.js';
+import { desiredTags } from '../plan/ownership.js';
 
 /** The CreateJob request for a desired job under `jobId`, tagged with the controller's ownership tags. */
 export function toCreateJob(d: DesiredJob, jobId: string, p: Partition, controllerId: string): CreateJobCommandInput {
   const s = d.spec;
-  const tags = { ...(s.tags ?? {}), ...ownershipTags(controllerId, d.key, s.deletionPolicy ?? 'Cancel') };
+  const tags = desiredTags(d, controllerId);
   return {
     jobId,
-    targets: [...new Set(s.targets.map((t) => targetArn(t, p)))],
+    targets: targetArns(s.targets, p),
     document: d.document,
     documentSource: d.documentSource,
     description: s.description,

@@ -25,7 +25,7 @@ import type { AwsOperation, Metrics } from '../observability/metrics.js';
 import { diffJob, differentIn, tagsToSet } from '../plan/diff.js';
 import type { ComparedField } from '../plan/fields.js';
 import { desiredShape, observedShape, type Partition } from '../plan/normalize.js';
-import { isOwned, SOURCE_KEY } from '../plan/ownership.js';
+import { desiredTags, isOwned, SOURCE_KEY } from '../plan/ownership.js';
 import type { Clock } from '../runtime/clock.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
 import { classify, outcomeName } from './errors.js';
@@ -169,8 +169,7 @@ export class SdkIotJobs implements IotJobs {
     const jobFields = fields.filter((f) => f !== 'tags');
     if (jobFields.length > 0) await this.call('UpdateJob', () => this.o.client.send(new UpdateJobCommand(toUpdateJob(desired, observed.jobId, jobFields))));
     if (fields.includes('tags')) {
-      const want = desiredShape(desired, this.o.partition(), this.o.controllerId).tags as Record<string, string>;
-      const set = tagsToSet(want, observed.tags);
+      const set = tagsToSet(desiredTags(desired, this.o.controllerId), observed.tags);
       const tags = Object.entries(set).map(([Key, Value]) => ({ Key, Value }));
       if (tags.length > 0) await this.call('TagResource', () => this.o.client.send(new TagResourceCommand({ resourceArn: observed.jobArn, tags })));
       const cached = this.cache.get(observed.jobId);

@@ -6,7 +6,7 @@
 import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { ComparedField } from './fields.js';
-import { ownershipTags } from './ownership.js';
+import { desiredTags } from './ownership.js';
 
 /** The account and region that `thing:` and `thingGroup:` targets resolve in. */
 export interface Partition {
@@ -22,6 +22,11 @@ export function targetArn(target: string, p: Partition): string {
   if (target.startsWith('thing:')) return `arn:aws:iot:${p.region}:${p.account}:thing/${target.slice(6)}`;
   if (target.startsWith('thingGroup:')) return `arn:aws:iot:${p.region}:${p.account}:thinggroup/${target.slice(11)}`;
   return target;
+}
+
+/** The targets as ARNs, each once, in the manifest's order. */
+export function targetArns(targets: readonly string[], p: Partition): string[] {
+  return [...new Set(targets.map((t) => targetArn(t, p)))];
 }
 
 /** JSON with object keys sorted at every level; the same value always gives the same text. */
@@ -88,10 +93,10 @@ export function desiredShape(d: DesiredJob, p: Partition, controllerId: string):
     jobExecutionsRetryConfig: s.jobExecutionsRetryConfig,
     document: canonicalDocument(d.document),
     documentSource: d.documentSource,
-    targets: [...new Set(s.targets.map((t) => targetArn(t, p)))].sort(),
+    targets: targetArns(s.targets, p).sort(),
     targetSelection: s.targetSelection,
     schedulingConfig: s.schedulingConfig,
-    tags: { ...(s.tags ?? {}), ...ownershipTags(controllerId, d.key, s.deletionPolicy ?? 'Cancel') },
+    tags: desiredTags(d, controllerId),
   });
 }
 

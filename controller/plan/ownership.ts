@@ -1,7 +1,7 @@
 /**
  * The ownership tags every job the controller creates carries, and what they say. Pure.
  */
-import type { DeletionPolicy } from '../model/iot-job.js';
+import type { DeletionPolicy, DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 
 /** The tag holding the controller instance id that manages the job. */
@@ -14,6 +14,11 @@ export const DELETION_POLICY = 'iot-jobs-controller/deletion-policy';
 /** The controller's own tags for a job. */
 export function ownershipTags(controllerId: string, key: string, policy: DeletionPolicy): Record<string, string> {
   return { [MANAGED_BY]: controllerId, [SOURCE_KEY]: key, [DELETION_POLICY]: policy };
+}
+
+/** Every tag a desired job should carry: the manifest's own, and the controller's ownership tags over them. */
+export function desiredTags(d: DesiredJob, controllerId: string): Record<string, string> {
+  return { ...(d.spec.tags ?? {}), ...ownershipTags(controllerId, d.key, d.spec.deletionPolicy ?? 'Cancel') };
 }
 
 /** Whether this controller instance manages the job. */

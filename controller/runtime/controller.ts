@@ -1,8 +1,8 @@
 /**
  * The controller loop: N workers take keys from the queue and reconcile them; a resync on a
  * jittered timer lists the jobs in AWS, learns who owns unknown ones, applies the prune guard and
- * queues every desired and owned key. Source changes queue every key too (level-based: the queue
- * holds keys, never events).
+ * queues every desired and owned key. A source change queues the keys it changed, ahead of the
+ * rest (level-based: the queue holds keys, never events).
  */
 import type { IotJobs } from '../aws/iot-jobs.js';
 import type { Logger } from '../observability/logger.js';
@@ -125,9 +125,14 @@ export class Controller {
     if (!this.verdict.allowed) this.d.logger.error({ revision, managed: this.verdict.managed, removed: this.verdict.removed }, `prune guard: ${this.verdict.reason}`);
   }
 
+  /** Every key to reconcile: the manifests' and those of the owned jobs (removed manifests among them). */
+  keys(): string[] {
+    return [...new Set([...this.d.source.keys(), ...this.d.inventory.ownedKeys()])];
+  }
+
   private enqueueAll(): void {
     if (!this.d.source.synced()) return;
-    for (const key of new Set([...this.d.source.keys(), ...this.d.inventory.ownedKeys()])) this.d.queue.add(key);
+    for (const key of this.keys()) this.d.queue.add(key);
   }
 
   private async work(): Promise<void> {

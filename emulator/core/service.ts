@@ -6,6 +6,7 @@
  */
 import type { Partition } from './arn.js';
 import { SystemClock, type Clock } from './clock.js';
+import { withDefaults } from './defaults.js';
 import { settle } from './lifecycle.js';
 import * as devices from './ops-device.js';
 import * as execs from './ops-executions.js';
@@ -67,7 +68,7 @@ export class IotJobsService {
 
   constructor(config: ServiceConfig = {}) {
     const partition: Partition = { account: config.account ?? '123456789012', region: config.region ?? 'us-east-1' };
-    const options: ServiceOptions = { ...DEFAULT_SERVICE_OPTIONS, ...definedOnly(config) };
+    const options = withDefaults(DEFAULT_SERVICE_OPTIONS, config);
     this.state = new ServiceState(partition, config.clock ?? new SystemClock(), options, (change) => jobs.followMembership(this.state, change));
   }
 
@@ -113,12 +114,4 @@ export class IotJobsService {
     this.state.clear();
     for (const l of this.onMutation) l();
   }
-}
-
-function definedOnly(config: ServiceConfig): Partial<ServiceOptions> {
-  const out: Partial<ServiceOptions> = {};
-  for (const k of ['deletionBaseMs', 'deletionPerExecutionMs', 'maxConcurrentDeletions', 'maxPendingListed'] as const) {
-    if (config[k] !== undefined) out[k] = config[k];
-  }
-  return out;
 }

@@ -6,6 +6,7 @@
 import { Agent } from 'node:http';
 import { AddThingToThingGroupCommand, CreateThingCommand, CreateThingGroupCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTJobsDataPlaneClient } from '@aws-sdk/client-iot-jobs-data-plane';
+import { withDefaults } from '../core/defaults.js';
 import { gate, SimulatedDevice, type DeviceBehavior, type Outcome } from './device.js';
 
 /** How to build a fleet. */
@@ -75,7 +76,7 @@ export class Fleet {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    const behavior: DeviceBehavior = { ...DEFAULT_BEHAVIOR, ...definedOnly(this.opts) };
+    const behavior = withDefaults(DEFAULT_BEHAVIOR, this.opts);
     const inFlight = gate(this.opts.maxSockets ?? 32);
     for (const name of names) this.devices.set(name, new SimulatedDevice(name, this.data, behavior, this.opts.onError, inFlight));
   }
@@ -105,10 +106,4 @@ export class Fleet {
     this.data.destroy();
     this.agent.destroy();
   }
-}
-
-function definedOnly(o: Partial<DeviceBehavior>): Partial<DeviceBehavior> {
-  const out: Partial<DeviceBehavior> = {};
-  for (const k of Object.keys(DEFAULT_BEHAVIOR) as (keyof DeviceBehavior)[]) if (o[k] !== undefined) out[k] = o[k];
-  return out;
 }
