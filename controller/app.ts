@@ -16,8 +16,14 @@ import { Controller } from './runtime/controller.js';
 import { Inventory } from './runtime/inventory.js';
 import { Reconciler, type ReconcileReport } from './runtime/reconciler.js';
 import { WorkQueue } from './runtime/work-queue.js';
+import { EventRecorder } from './kube/events.js';
+import { LeaderElector } from './kube/leader-election.js';
+import { KubeRest, loadKubeConfig } from './kube/rest.js';
+import { StatusWriter } from './kube/status-writer.js';
 import { compileManifestValidator } from './sources/crd-schema.js';
 import { DirectorySource } from './sources/directory-source.js';
+import { KubernetesSource } from './sources/kubernetes-source.js';
+import type { DesiredSource } from './sources/source.js';
 
 /** What the app can be given instead of building it itself. */
 export interface AppOverrides {
@@ -30,6 +36,8 @@ export interface AppOverrides {
   onReport?: (r: ReconcileReport) => void;
   /** Build the controller for a one-off plan: no watching, reports collected, nothing executed. */
   dryRun?: boolean;
+  /** Kubernetes mode with leader election: called when the lease is lost (the process should exit). */
+  onLostLeadership?: () => void;
 }
 
 /** The running parts of the controller. */
@@ -37,7 +45,7 @@ export interface App {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  source: DirectorySource;
+  source: DesiredSource;
   jobs: IotJobs;
   inventory: Inventory;
   queue: WorkQueue;
@@ -45,6 +53,8 @@ export interface App {
   controller: Controller;
   client: IoTClient;
   server?: MetricsServer;
+  /** Kubernetes mode: the API client, and the elector when leader election is on. */
+  kube?: { rest: KubeRest; elector?: LeaderElector };
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -58,17 +68,26 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const accounts = new AccountResolver(client, config.region, config.account);
   const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
   const inventory = new Inventory(config.controllerId);
-  const source = new DirectorySource({
-    root: config.dir!,
-    validate: compileManifestValidator(),
-    clock,
-    logger: logger.child({ component: 'source' }),
-    metrics,
-    debounceMs: config.debounceMs,
-    rescanMs: config.rescanMs,
-    limits: { maxFiles: config.maxFiles },
-    watch: !o.dryRun,
-  });
+  const k = config.kubernetes;
+  const rest = k ? new KubeRest(loadKubeConfig({ kubeconfig: k.kubeconfig, context: k.context })) : undefined;
+  const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs }) : undefined;
+  const source: DesiredSource =
+    kubeSource ??
+    new DirectorySource({
+      root: config.dir!,
+      validate: compileManifestValidator(),
+      clock,
+      logger: logger.child({ component: 'source' }),
+      metrics,
+      debounceMs: config.debounceMs,
+      rescanMs: config.rescanMs,
+      limits: { maxFiles: config.maxFiles },
+      watch: !o.dryRun,
+    });
+  const identity = k?.leaderElection?.identity ?? config.controllerId;
+  const writer = kubeSource && rest ? new StatusWriter({ rest, source: kubeSource, jobs, events: new EventRecorder(rest, clock, logger.child({ component: 'events' }), identity), clock, logger: logger.child({ component: 'status' }) }) : undefined;
+  const elector = rest && k?.leaderElection ? new LeaderElector({ rest, ...k.leaderElection, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
+  const onReport = writer || o.onReport ? async (r: ReconcileReport) => { await writer?.report(r); await o.onReport?.(r); } : undefined;
   const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));
   let controller: Controller | undefined;
   const reconciler = new Reconciler({
@@ -83,22 +102,39 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     ensurePartition: (targets) => accounts.ensure(targets),
     pruneAllowed: () => controller?.pruneAllowed() ?? false,
     dryRun: o.dryRun,
-    onReport: o.onReport,
+    onReport,
+    beforeMutate: kubeSource ? (key) => kubeSource.ensureFinalizer(key) : undefined,
   });
   controller = new Controller(
     { source, jobs, inventory, queue, reconciler, metrics, logger, clock },
     { workers: config.workers, resyncMs: config.resyncMs, jitter: 0.1, maxPruneShare: config.maxPruneShare, approvedPruneRevision: config.approvePrune, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
   );
+  const ready = (): boolean => (elector && !elector.isLeader ? true : controller!.ready());
+  let running: Promise<void> | undefined;
   const app: App = {
     config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client,
+    kube: rest ? { rest, elector } : undefined,
     async start() {
-      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready: () => controller!.ready(), live: () => true }, config.metricsAddr.host, config.metricsAddr.port);
+      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr.host, config.metricsAddr.port);
       if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz');
-      await controller!.start({ workers: !o.dryRun });
+      if (!elector) {
+        await controller!.start({ workers: !o.dryRun });
+        return;
+      }
+      logger.info({ identity, lease: `${k!.leaderElection!.namespace}/${k!.leaderElection!.name}` }, 'waiting to become the leader');
+      elector.run(
+        () => {
+          running = controller!.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));
+        },
+        () => o.onLostLeadership?.(),
+      );
     },
     async stop() {
+      await running;
       await controller!.stop();
+      await elector?.stop();
       await app.server?.close();
+      rest?.close();
       client.destroy();
     },
   };

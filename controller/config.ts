@@ -27,6 +27,19 @@ export interface Config {
   debounceMs: number;
   rescanMs: number;
   maxFiles: number;
+  kubernetes?: KubernetesConfig;
+}
+
+/** Kubernetes mode: where IoTJobs come from, and leader election. */
+export interface KubernetesConfig {
+  /** A kubeconfig file; undefined means the in-cluster ServiceAccount. */
+  kubeconfig?: string;
+  context?: string;
+  /** Namespaces to watch; empty means all. */
+  namespaces: string[];
+  labelSelector?: string;
+  relistMs: number;
+  leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
 }
 
 /** A configuration error, shown to the user with exit code 2. */
@@ -58,6 +71,19 @@ export const FLAGS: Record<string, Flag> = {
   'log-level': { env: 'IOT_JOBS_LOG_LEVEL', type: 'string', help: 'trace, debug, info, warn or error', default: 'info' },
   'debounce-ms': { env: 'IOT_JOBS_DEBOUNCE_MS', type: 'string', help: 'quiet time after a file event before rescanning', default: '100' },
   'rescan-seconds': { env: 'IOT_JOBS_RESCAN_SECONDS', type: 'string', help: 'directory rescan interval', default: '30' },
+  kubernetes: { env: 'IOT_JOBS_KUBERNETES', type: 'boolean', help: 'read IoTJob custom resources from the Kubernetes API instead of --dir' },
+  namespace: { env: 'IOT_JOBS_NAMESPACES', type: 'string', help: 'Kubernetes mode: comma-separated namespaces to watch (default: all)' },
+  kubeconfig: { env: 'KUBECONFIG', type: 'string', help: 'Kubernetes mode: kubeconfig file (default: the in-cluster ServiceAccount)' },
+  'kube-context': { env: 'IOT_JOBS_KUBE_CONTEXT', type: 'string', help: 'Kubernetes mode: kubeconfig context (default: its current one)' },
+  'label-selector': { env: 'IOT_JOBS_LABEL_SELECTOR', type: 'string', help: 'Kubernetes mode: only IoTJobs with these labels (for sharding)' },
+  'relist-seconds': { env: 'IOT_JOBS_RELIST_SECONDS', type: 'string', help: 'Kubernetes mode: list IoTJobs and ConfigMaps again this often', default: '600' },
+  'leader-elect': { env: 'IOT_JOBS_LEADER_ELECT', type: 'boolean', help: 'Kubernetes mode: elect a leader with a Lease; only the leader acts' },
+  'leader-election-namespace': { env: 'POD_NAMESPACE', type: 'string', help: 'namespace of the leader Lease', default: 'default' },
+  'leader-election-id': { env: 'IOT_JOBS_LEADER_ELECTION_ID', type: 'string', help: 'name of the leader Lease', default: 'iot-jobs-controller' },
+  'leader-identity': { env: 'POD_NAME', type: 'string', help: 'this replica\'s name in the Lease (default: host name and process id)' },
+  'lease-duration-seconds': { env: 'IOT_JOBS_LEASE_DURATION_SECONDS', type: 'string', help: 'how long a leader\'s lease lasts unrenewed', default: '15' },
+  'renew-deadline-seconds': { env: 'IOT_JOBS_RENEW_DEADLINE_SECONDS', type: 'string', help: 'a leader that cannot renew for this long steps down', default: '10' },
+  'retry-period-seconds': { env: 'IOT_JOBS_RETRY_PERIOD_SECONDS', type: 'string', help: 'how often to try to take or renew the lease', default: '2' },
   'max-files': { env: 'IOT_JOBS_MAX_FILES', type: 'string', help: 'most manifest files a snapshot may hold before it is refused', default: '20000' },
 };
 
@@ -66,6 +92,8 @@ export function helpText(): string {
   const lines = Object.entries(FLAGS).map(([name, f]) => `  --${(name + (f.type === 'string' ? ' VALUE' : '')).padEnd(26)} ${f.help}${f.default !== undefined ? ` (default ${f.default})` : ''} [${f.env}]`);
   return `Usage:
   iot-jobs-controller run  --dir PATH [options]   reconcile continuously
+  iot-jobs-controller run  --kubernetes [--namespace NS] [--kubeconfig PATH] [options]
+                                                  reconcile IoTJob custom resources
   iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
 
 Options (environment variable in brackets):
@@ -102,12 +130,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     return typeof val === 'boolean' ? String(val) : val;
   };
   const dir = get('dir');
-  if (!dir) throw new ConfigError('--dir is required');
+  const kubernetes = flagOn(v.kubernetes, env.IOT_JOBS_KUBERNETES);
+  if (kubernetes && cmd === 'plan') throw new ConfigError('plan reads a directory; in Kubernetes mode use `kubectl diff` and `kubectl get iotjobs`');
+  if (kubernetes && v.dir !== undefined) throw new ConfigError('--dir and --kubernetes exclude each other');
+  if (!dir && !kubernetes) throw new ConfigError('--dir (or --kubernetes) is required');
   const [host, portText] = splitAddr(get('metrics-addr')!);
-  const local = v.local === true || env.IOT_JOBS_LOCAL === 'true' || env.IOT_JOBS_LOCAL === '1';
+  const local = flagOn(v.local, env.IOT_JOBS_LOCAL);
   return Object.freeze({
     command: cmd,
-    dir,
+    dir: kubernetes ? undefined : dir,
+    kubernetes: kubernetes ? kubernetesConfig(get, flagOn(v['leader-elect'], env.IOT_JOBS_LEADER_ELECT), env) : undefined,
     endpoint: get('endpoint'),
     region: get('region')!,
     account: checkAccount(get('account')),
@@ -126,6 +158,31 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     rescanMs: number('rescan-seconds', get('rescan-seconds')!, 1, 86_400, false) * 1000,
     maxFiles: number('max-files', get('max-files')!, 1, 1_000_000, true),
   });
+}
+
+function flagOn(flag: string | boolean | undefined, envValue: string | undefined): boolean {
+  return flag === true || envValue === 'true' || envValue === '1';
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function kubernetesConfig(get: (name: string) => string | undefined, leaderElect: boolean, env: Readonly<Record<string, string | undefined>>): KubernetesConfig {
+  const namespaces = (get('namespace') ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const ns of namespaces) if (!DNS_LABEL.test(ns) || ns.length > 63) throw new ConfigError(`--namespace: "${ns}" is not a valid namespace name`);
+  const secs = (name: string, min: number, max: number): number => number(name, get(name)!, min, max, false) * 1000;
+  const out: KubernetesConfig = { kubeconfig: get('kubeconfig'), context: get('kube-context'), namespaces, labelSelector: get('label-selector'), relistMs: secs('relist-seconds', 10, 86_400) };
+  if (!leaderElect) return out;
+  const le = {
+    namespace: get('leader-election-namespace')!,
+    name: get('leader-election-id')!,
+    identity: get('leader-identity') ?? `${env.HOSTNAME ?? 'iot-jobs-controller'}-${process.pid}`,
+    leaseDurationMs: secs('lease-duration-seconds', 1, 3600),
+    renewDeadlineMs: secs('renew-deadline-seconds', 0.5, 3600),
+    retryPeriodMs: secs('retry-period-seconds', 0.1, 600),
+  };
+  if (!(le.retryPeriodMs < le.renewDeadlineMs && le.renewDeadlineMs < le.leaseDurationMs)) throw new ConfigError('leader election needs retry-period < renew-deadline < lease-duration');
+  if (!DNS_LABEL.test(le.namespace)) throw new ConfigError(`--leader-election-namespace: "${le.namespace}" is not a valid namespace name`);
+  return { ...out, leaderElection: le };
 }
 
 function defaults(): Config {

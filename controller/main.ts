@@ -91,7 +91,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       await emulator?.close();
     }
   }
-  return run(createApp(effective, overrides), emulator);
+  let lost: (() => void) | undefined;
+  const app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
+  return run(app, emulator, (stop) => (lost = stop));
 }
 
 /** plan prints its report on stdout; its logs go to stderr, warnings and up unless asked for more. */
@@ -99,12 +101,15 @@ function createQuietLogger(config: Config): Logger {
   return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
 }
 
-/** Runs until SIGTERM or SIGINT, then finishes the calls in flight and stops. */
-async function run(app: App, emulator: Emulator | undefined): Promise<number> {
+/**
+ * Runs until SIGTERM or SIGINT, then finishes the calls in flight and stops (exit 0). A replica
+ * that loses the leader lease stops the same way and exits 1, so its pod restarts as a standby.
+ */
+async function run(app: App, emulator: Emulator | undefined, onLost: (stop: () => void) => void): Promise<number> {
   await app.start();
   return new Promise((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       app.logger.info({ signal }, 'stopping: finishing the reconciles in flight');
@@ -112,13 +117,14 @@ async function run(app: App, emulator: Emulator | undefined): Promise<number> {
         .stop()
         .then(() => emulator?.close())
         .then(
-          () => resolve(0),
+          () => resolve(code),
           (err: unknown) => {
             app.logger.error({ err: (err as Error).message }, 'shutdown failed');
             resolve(1);
           },
         );
     };
+    onLost(() => stop('lost-leadership', 1));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

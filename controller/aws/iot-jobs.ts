@@ -24,6 +24,8 @@ export interface IotJobs {
   readOne(jobId: string, opts?: { fresh?: boolean }): Promise<ObservedJob | undefined>;
   /** The latest execution of a job on a thing; undefined when there is none. */
   readExecution(jobId: string, thingName: string): Promise<ObservedExecution | undefined>;
+  /** Up to `limit` executions of a job that failed, timed out or were rejected (ListJobExecutionsForJob), in that order. */
+  listFailedExecutions(jobId: string, limit: number): Promise<ObservedExecution[]>;
   /** Creates the job; resolves to false when our own identical job already existed (an idempotent retry). */
   create(desired: DesiredJob, jobId: string): Promise<boolean>;
   /** Sets the named mutable fields (UpdateJob) and tags (TagResource) to the desired values. */

@@ -13,6 +13,7 @@ import {
   DescribeJobExecutionCommand,
   GetJobDocumentCommand,
   IoTClient,
+  ListJobExecutionsForJobCommand,
   ListJobsCommand,
   ListTagsForResourceCommand,
   TagResourceCommand,
@@ -139,6 +140,19 @@ export class SdkIotJobs implements IotJobs {
     const e = out?.execution;
     if (!e) return undefined;
     return { thingName, status: e.status as ExecutionStatus, executionNumber: e.executionNumber ?? 0, versionNumber: e.versionNumber };
+  }
+
+  async listFailedExecutions(jobId: string, limit: number): Promise<ObservedExecution[]> {
+    const out: ObservedExecution[] = [];
+    for (const status of ['FAILED', 'TIMED_OUT', 'REJECTED'] as const) {
+      if (out.length >= limit) break;
+      const page = await this.orMissing('ListJobExecutionsForJob', () => this.o.client.send(new ListJobExecutionsForJobCommand({ jobId, status, maxResults: Math.min(250, limit - out.length) })));
+      for (const e of page?.executionSummaries ?? []) {
+        const thingName = e.thingArn?.split('/').pop();
+        if (thingName) out.push({ thingName, status, executionNumber: e.jobExecutionSummary?.executionNumber ?? 0 });
+      }
+    }
+    return out.slice(0, limit);
   }
 
   async create(desired: DesiredJob, jobId: string): Promise<boolean> {

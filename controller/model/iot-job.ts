@@ -58,6 +58,7 @@ export interface IoTJobSpec extends JobFields {
   document?: unknown;
   documentSource?: string;
   documentFile?: string;
+  documentConfigMap?: { name: string; key: string };
   tags?: Record<string, string>;
   state?: 'Active' | 'Canceled';
   cancel?: { force?: boolean; reasonCode?: string; comment?: string };

@@ -17,6 +17,7 @@ export const AWS_OPERATIONS = [
   'GetJobDocument',
   'ListTagsForResource',
   'DescribeJobExecution',
+  'ListJobExecutionsForJob',
   'CreateJob',
   'UpdateJob',
   'CancelJob',
@@ -43,6 +44,7 @@ export class Metrics {
   readonly queueDepth: Gauge;
   readonly sourceRevision: Gauge<'source' | 'revision'>;
   readonly sourceErrors: Counter;
+  readonly sourceRelists: Counter<'resource' | 'reason'>;
   readonly sourceProblems: Gauge;
   readonly driftCorrected: Counter<'field'>;
   readonly pruneBlocked: Gauge;
@@ -62,6 +64,7 @@ export class Metrics {
     this.queueDepth = new Gauge({ name: 'iotjobs_workqueue_depth', help: 'Keys waiting in the work queue.', registers });
     this.sourceRevision = new Gauge({ name: 'iotjobs_source_revision_info', help: 'The revision of the last good snapshot of the source (always 1).', labelNames: ['source', 'revision'], registers });
     this.sourceErrors = new Counter({ name: 'iotjobs_source_errors_total', help: 'Snapshots of the source that failed to parse or validate, and were not applied.', registers });
+    this.sourceRelists = new Counter({ name: 'iotjobs_source_relists_total', help: 'Kubernetes mode: full lists of a watched resource, by why (initial, periodic, gone: the watch expired with 410, error).', labelNames: ['resource', 'reason'], registers });
     this.sourceProblems = new Gauge({ name: 'iotjobs_source_problems', help: 'Problems in the latest snapshot of the source (0 when it is good).', registers });
     this.driftCorrected = new Counter({ name: 'iotjobs_drift_corrected_total', help: 'Fields changed in AWS to match the manifest, by field.', labelNames: ['field'], registers });
     this.pruneBlocked = new Gauge({ name: 'iotjobs_prune_blocked', help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.', registers });

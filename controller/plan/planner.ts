@@ -5,7 +5,7 @@
  * and the next reconcile plans again from fresh state.
  */
 import type { Action } from '../model/action.js';
-import { stateOf, type DesiredJob, type ExecutionOverride } from '../model/iot-job.js';
+import { stateOf, type DeletionPolicy, type DesiredJob, type ExecutionOverride } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import { differentIn, diffJob } from './diff.js';
 import type { ComparedField } from './fields.js';
@@ -22,6 +22,10 @@ export interface PlanContext {
   partition: Partition;
   /** True when this controller has seen a job for this manifest before (so a missing job was deleted by someone). */
   seenBefore: boolean;
+  /** The deletionPolicy of a manifest being deleted, when the source still has it (Kubernetes); else the one recorded on the job applies. */
+  deletionPolicy?: DeletionPolicy;
+  /** For a removal: another manifest that now declares this job (a rename), which takes it over. */
+  claimedBy?: string;
 }
 
 const ACTIVE = new Set(['IN_PROGRESS', 'SCHEDULED']);
@@ -113,7 +117,8 @@ function planOverride(o: ExecutionOverride, observed: ObservedJob): Action | und
 function planRemoval(observed: ObservedJob | undefined, ctx: PlanContext): Action {
   if (!observed) return { kind: 'noop', reason: 'no manifest and no job' };
   if (!isOwned(observed, ctx.controllerId)) return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} is not managed by this controller` };
-  const policy = recordedDeletionPolicy(observed);
+  if (ctx.claimedBy) return { kind: 'noop', jobId: observed.jobId, reason: `manifest removed, but ${ctx.claimedBy} now declares job ${observed.jobId}; it takes the job over` };
+  const policy = ctx.deletionPolicy ?? recordedDeletionPolicy(observed);
   if (policy === 'Orphan') return { kind: 'noop', jobId: observed.jobId, reason: 'manifest removed; deletionPolicy Orphan leaves the job alone' };
   if (observed.status === 'DELETION_IN_PROGRESS') return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
   if (ACTIVE.has(observed.status)) {

@@ -118,6 +118,7 @@ export class Controller {
   }
 
   private judge(): void {
+    if (!this.d.source.prunesAbsent) return;
     const revision = this.d.source.status().revision;
     const approved = revision !== undefined && revision === this.o.approvedPruneRevision;
     this.verdict = judgePrune(this.d.inventory.guardedKeys(), new Set(this.d.source.keys()), { maxShare: this.o.maxPruneShare, approved });
@@ -125,8 +126,9 @@ export class Controller {
     if (!this.verdict.allowed) this.d.logger.error({ revision, managed: this.verdict.managed, removed: this.verdict.removed }, `prune guard: ${this.verdict.reason}`);
   }
 
-  /** Every key to reconcile: the manifests' and those of the owned jobs (removed manifests among them). */
+  /** Every key to reconcile: the manifests' and, when the source prunes absent manifests, those of the owned jobs. */
   keys(): string[] {
+    if (!this.d.source.prunesAbsent) return this.d.source.keys();
     return [...new Set([...this.d.source.keys(), ...this.d.inventory.ownedKeys()])];
   }
 

@@ -11,6 +11,7 @@ import type { ObservedJob } from '../model/observed-job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, ReconcileResult } from '../observability/metrics.js';
 import type { Partition } from '../plan/normalize.js';
+import { revisionOf } from '../plan/job-ids.js';
 import { planJob } from '../plan/planner.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from './clock.js';
@@ -26,6 +27,8 @@ export interface ReconcileReport {
   result: ReconcileResult;
   error?: string;
   revision?: string;
+  /** The manifest is being deleted and this reconcile applied (or is applying) its deletionPolicy. */
+  leaving?: DesiredJob;
 }
 
 /** How a reconcile ends for the queue: done, again after a delay, or back off. */
@@ -54,6 +57,8 @@ export interface ReconcilerDeps {
   settleMs?: number;
   /** Called once per reconcile with what happened (Kubernetes mode writes status here). */
   onReport?: (report: ReconcileReport) => Promise<void> | void;
+  /** Called before the first change to AWS for a manifest (Kubernetes mode adds its finalizer here). */
+  beforeMutate?: (key: string) => Promise<void>;
 }
 
 /** Reconciles one manifest key at a time. */
@@ -67,21 +72,26 @@ export class Reconciler {
     const d = this.d;
     const started = d.clock.now();
     const desired = d.source.get(key);
+    const leaving = desired ? undefined : d.source.leaving?.(key);
     const revision = d.source.status().revision;
-    const report: ReconcileReport = { key, desired, result: 'success', revision };
+    const report: ReconcileReport = { key, desired, result: 'success', revision, leaving };
     try {
-      if (!desired && !d.pruneAllowed()) {
-        report.result = 'stalled';
-        report.action = { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' };
-        return { result: 'stalled' };
+      if (!desired && !leaving) {
+        const held = this.withoutManifest(key);
+        if (held) {
+          report.action = held.action;
+          report.result = held.result;
+          return { result: held.result, requeueAfterMs: held.requeueAfterMs };
+        }
       }
       if (desired) await d.ensurePartition?.(desired.spec.targets);
-      const observed = await this.observe(key, desired);
+      const observed = await this.observe(key, desired ?? leaving, desired !== undefined);
       report.observed = observed;
-      const action = planJob(desired, observed, { controllerId: d.controllerId, partition: d.partition(), seenBefore: d.inventory.seen(key) });
+      const action = planJob(desired, observed, { controllerId: d.controllerId, partition: d.partition(), seenBefore: d.inventory.seen(key), deletionPolicy: leaving?.spec.deletionPolicy, claimedBy: desired || !observed ? undefined : this.claimant(key, observed.jobId) });
       report.action = action;
       if (action.kind === 'noop' && action.stalled) report.result = 'stalled';
       if (d.dryRun) return { result: report.result };
+      if (desired && mutates(action)) await d.beforeMutate?.(key);
       await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId });
       return mutates(action) ? { result: 'success', requeueAfterMs: d.settleMs ?? 2_000 } : { result: report.result };
     } catch (err) {
@@ -102,8 +112,32 @@ export class Reconciler {
     }
   }
 
+  /**
+   * What happens to a key with no manifest to reconcile: a problem with the manifest holds it (or
+   * waits), a source that does not prune absent manifests leaves the job alone, and the prune guard
+   * may hold a removal back. Undefined when the removal goes ahead.
+   */
+  private withoutManifest(key: string): { action: Action; result: ReconcileResult; requeueAfterMs?: number } | undefined {
+    const problem = this.d.source.problemOf?.(key);
+    if (problem?.waiting) return { action: { kind: 'wait', afterMs: 1_000, reason: problem.message }, result: 'requeue', requeueAfterMs: 1_000 };
+    if (problem) return { action: { kind: 'noop', stalled: true, reason: problem.message }, result: 'stalled' };
+    if (!this.d.source.prunesAbsent) return { action: { kind: 'noop', reason: 'no manifest; in this mode only a deletion request removes a job, so the job is left alone' }, result: 'success' };
+    if (!this.d.pruneAllowed()) return { action: { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' }, result: 'stalled' };
+    return undefined;
+  }
+
+  /** Another manifest whose jobId is this job's (or its replacements' base): a renamed manifest. */
+  private claimant(key: string, jobId: string): string | undefined {
+    for (const k of this.d.source.keys()) {
+      if (k === key) continue;
+      const base = this.d.source.get(k)?.jobId;
+      if (base !== undefined && (base === jobId || revisionOf(base, jobId) !== undefined)) return k;
+    }
+    return undefined;
+  }
+
   /** The job for a manifest: cached when terminal and unchanged, read otherwise; undefined when there is none. */
-  private async observe(key: string, desired: DesiredJob | undefined): Promise<ObservedJob | undefined> {
+  private async observe(key: string, desired: DesiredJob | undefined, withOverrides = true): Promise<ObservedJob | undefined> {
     const { inventory, jobs } = this.d;
     const jobId = desired ? (inventory.currentJobId(desired.jobId) ?? inventory.ownedJobOf(key)) : inventory.ownedJobOf(key);
     if (!jobId) return undefined;
@@ -118,7 +152,7 @@ export class Reconciler {
       }
       inventory.recordObserved(observed);
     }
-    const overrides = desired?.spec.executions ?? [];
+    const overrides = withOverrides ? (desired?.spec.executions ?? []) : [];
     if (overrides.length === 0 || observed.status === 'DELETION_IN_PROGRESS') return observed;
     const executions: NonNullable<ObservedJob['executions']> = {};
     for (const o of overrides) executions[o.thingName] = await jobs.readExecution(observed.jobId, o.thingName);

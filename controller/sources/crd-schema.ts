@@ -68,6 +68,8 @@ export function compileManifestValidator(schema: Schema = loadCrdSchema()): Vali
   props.apiVersion = { type: 'string', const: API_VERSION };
   props.kind = { type: 'string', const: KIND };
   props.metadata = METADATA;
+  // The status is the controller's to write; a manifest that carries one (a `kubectl get -o yaml` copy) is accepted and its status ignored.
+  props.status = { type: 'object' };
   root.required = ['apiVersion', 'kind', 'metadata', 'spec'];
   const ajv = new Ajv({ allErrors: true, strict: false });
   return ajv.compile(root);

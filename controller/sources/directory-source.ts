@@ -175,6 +175,7 @@ export function changedKeys(before: ReadonlyMap<string, DesiredJob>, after: Read
 /** The directory source. */
 export class DirectorySource implements DesiredSource {
   readonly kind = 'directory';
+  readonly prunesAbsent = true;
   private jobs = new Map<string, DesiredJob>();
   private state: SourceStatus = { problems: [] };
   private good = false;

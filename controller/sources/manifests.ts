@@ -72,7 +72,7 @@ function pointer(instancePath: string): { segs: (string | number)[]; field: stri
   return { segs, field };
 }
 
-const DOCUMENT_KEYS = new Set(['document', 'documentSource', 'documentFile']);
+const DOCUMENT_KEYS = new Set(['document', 'documentSource', 'documentFile', 'documentConfigMap']);
 
 /** Turns ajv's errors into problems, one per field, in plain words. */
 function schemaProblems(errors: ErrorObject[], file: string, at: Located): ManifestProblem[] {
@@ -96,7 +96,7 @@ function schemaProblems(errors: ErrorObject[], file: string, at: Located): Manif
       message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
     } else if (e.keyword === 'oneOf' && e.instancePath === '/spec') {
       name = 'spec';
-      message = 'needs exactly one of document, documentSource and documentFile';
+      message = 'needs exactly one of document, documentSource, documentFile and documentConfigMap';
     } else if (e.keyword === 'const') {
       message = `must be ${JSON.stringify(e.params.allowedValue)}`;
     }
@@ -110,31 +110,52 @@ function sizeOf(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** Reads the text a spec refers to: a documentFile (directory mode) or a ConfigMap key (Kubernetes mode). */
+export interface DocumentReaders {
+  documentFile?: (documentFile: string) => { text: string } | { error: string };
+  configMap?: (ref: { name: string; key: string }) => { text: string } | { error: string };
+}
+
+/** A spec's document: the text that will be sent or the S3 URL; or the field at fault and why. */
+export type ResolvedDocument = { document: string } | { documentSource: string } | { field: string; message: string };
+
 /** Resolves the spec's document to the text that will be sent; a problem when it is unusable. */
-function resolveDocument(spec: IoTJobSpec, file: string, at: Located, ctx: ParseContext): { document?: string; documentSource?: string } | ManifestProblem {
-  const problem = (field: string, message: string): ManifestProblem => ({ file, line: at.line(['spec', field]), field: `spec.${field}`, message });
+export function resolveDocument(spec: IoTJobSpec, read: DocumentReaders): ResolvedDocument {
   let text: string;
+  let field = 'document';
   if (spec.documentSource !== undefined) return { documentSource: spec.documentSource };
   if (spec.documentFile !== undefined) {
-    if (!ctx.readDocumentFile) return problem('documentFile', 'documentFile is not supported by this source');
-    const read = ctx.readDocumentFile(file, spec.documentFile);
-    if ('error' in read) return problem('documentFile', read.error);
-    text = read.text;
+    field = 'documentFile';
+    if (!read.documentFile) return { field, message: 'documentFile works in directory mode only; in Kubernetes mode use documentConfigMap' };
+    const r = read.documentFile(spec.documentFile);
+    if ('error' in r) return { field, message: r.error };
+    text = r.text;
+  } else if (spec.documentConfigMap !== undefined) {
+    field = 'documentConfigMap';
+    if (!read.configMap) return { field, message: 'documentConfigMap works in Kubernetes mode only; in directory mode use documentFile' };
+    const r = read.configMap(spec.documentConfigMap);
+    if ('error' in r) return { field, message: r.error };
+    text = r.text;
   } else if (typeof spec.document === 'string') {
     text = spec.document;
   } else if (spec.document !== null && typeof spec.document === 'object' && !Array.isArray(spec.document)) {
     text = JSON.stringify(spec.document);
   } else {
-    return problem('document', 'must be an object or a string');
+    return { field, message: 'must be an object or a string' };
   }
-  const field = spec.documentFile !== undefined ? 'documentFile' : 'document';
-  if (sizeOf(text) > MAX_DOCUMENT_BYTES) return problem(field, `the job document is ${sizeOf(text)} bytes; AWS accepts at most ${MAX_DOCUMENT_BYTES}`);
+  if (sizeOf(text) > MAX_DOCUMENT_BYTES) return { field, message: `the job document is ${sizeOf(text)} bytes; AWS accepts at most ${MAX_DOCUMENT_BYTES}` };
   try {
     JSON.parse(text);
   } catch {
-    return problem(field, 'the job document is not valid JSON');
+    return { field, message: 'the job document is not valid JSON' };
   }
   return { document: text };
+}
+
+/** A manifest's default jobId is its name; a problem message when that is not a valid AWS IoT jobId. */
+export function jobIdOf(spec: IoTJobSpec, name: string): string | { message: string } {
+  const jobId = spec.jobId ?? name;
+  return JOB_ID.test(jobId) ? jobId : { message: `"${jobId}" is not a valid AWS IoT jobId (letters, digits, - and _, at most 64); set spec.jobId` };
 }
 
 interface Metadata {
@@ -152,12 +173,11 @@ function parseDocument(doc: Document, index: number, file: string, lc: LineCount
   if (!isMap(doc.contents)) return [{ file, line, message: 'a manifest must be a YAML mapping (an IoTJob object)' }];
   const data = doc.toJS({ maxAliasCount: 100 }) as { metadata: Metadata; spec: IoTJobSpec };
   if (!ctx.validate(data)) return schemaProblems(ctx.validate.errors ?? [], file, at);
-  const jobId = data.spec.jobId ?? data.metadata.name;
-  if (!JOB_ID.test(jobId)) {
-    return [{ file, line: at.line(['metadata', 'name']), field: 'metadata.name', message: `"${jobId}" is not a valid AWS IoT jobId (letters, digits, - and _, at most 64); set spec.jobId` }];
-  }
-  const doc2 = resolveDocument(data.spec, file, at, ctx);
-  if ('message' in doc2) return [doc2];
+  const jobId = jobIdOf(data.spec, data.metadata.name);
+  if (typeof jobId !== 'string') return [{ file, line: at.line(['metadata', 'name']), field: 'metadata.name', message: jobId.message }];
+  const read = ctx.readDocumentFile;
+  const doc2 = resolveDocument(data.spec, { documentFile: read && ((documentFile) => read(file, documentFile)) });
+  if ('message' in doc2) return [{ file, line: at.line(['spec', doc2.field]), field: `spec.${doc2.field}`, message: doc2.message }];
   const key = data.metadata.namespace ? `${data.metadata.namespace}/${data.metadata.name}` : data.metadata.name;
   return { key, jobId, spec: data.spec, ...doc2, origin: { file, doc: index, line } };
 }

@@ -33,4 +33,20 @@ export interface DesiredSource {
    */
   start(onChange: (changed: string[]) => void): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Whether an owned job whose manifest is absent is pruned. True for a directory (the manifest was
+   * removed from the tree, behind the prune guard); false for Kubernetes, where only a deletion
+   * request (see `leaving`) removes a job.
+   */
+  readonly prunesAbsent: boolean;
+  /** The desired job of a manifest being deleted whose deletionPolicy is still to be applied; undefined otherwise. */
+  leaving?(key: string): DesiredJob | undefined;
+  /** Why a manifest that exists cannot be reconciled now; undefined when it can (or does not exist). */
+  problemOf?(key: string): KeyProblem | undefined;
+}
+
+/** A problem with one manifest; `waiting` when it clears by itself (a referenced object is being read). */
+export interface KeyProblem {
+  message: string;
+  waiting?: boolean;
 }

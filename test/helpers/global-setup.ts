@@ -4,18 +4,25 @@
  * installed or started fails the run; nothing is skipped silently.
  */
 import type { TestProject } from 'vitest/node';
+import { applyCrd, kubeRest, startKubeCluster } from './kube-cluster.js';
 import { startMinistack } from './python-tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     ministackUrl: string;
+    /** The shared kube-apiserver: its URL, CA and an admin (system:masters) token; the IoTJob CRD is applied. */
+    kube: { url: string; caPem: string; adminToken: string; kubeconfig: string };
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const ministack = await startMinistack();
+  const [ministack, cluster] = await Promise.all([startMinistack(), startKubeCluster()]);
+  const rest = kubeRest(cluster);
+  await applyCrd(rest);
+  rest.close();
   project.provide('ministackUrl', ministack.url);
+  project.provide('kube', { url: cluster.url, caPem: cluster.caPem, adminToken: cluster.adminToken, kubeconfig: cluster.kubeconfig });
   return async () => {
-    await ministack.stop();
+    await Promise.all([ministack.stop(), cluster.stop()]);
   };
 }

@@ -10,7 +10,11 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [['run'], '--dir is required'],
+    [['run'], '--dir (or --kubernetes) is required'],
+    [['run', '--kubernetes', '--dir', 'x'], '--dir and --kubernetes exclude each other'],
+    [['plan', '--kubernetes'], 'plan reads a directory'],
+    [['run', '--kubernetes', '--namespace', 'Bad_NS'], '--namespace: "Bad_NS" is not a valid namespace name'],
+    [['run', '--kubernetes', '--leader-elect', '--renew-deadline-seconds', '20'], 'leader election needs retry-period < renew-deadline < lease-duration'],
     [['deploy', '--dir', 'x'], 'unknown command "deploy"'],
     [['run', '--dir', 'x', '--resync-seconds', '0'], '--resync-seconds must be a number from 1'],
     [['run', '--dir', 'x', '--account', '1234'], '--account must be a 12-digit AWS account id'],
@@ -20,6 +24,24 @@ describe('loadConfig', () => {
   ])('refuses %j', (argv, message) => {
     expect(() => loadConfig(argv, {})).toThrow(ConfigError);
     expect(() => loadConfig(argv, {})).toThrow(message);
+  });
+
+  it('reads Kubernetes mode: namespaces, kubeconfig, selector and leader election', () => {
+    const c = loadConfig(['run', '--kubernetes', '--namespace', 'a, b', '--label-selector', 'shard=1', '--leader-elect', '--lease-duration-seconds', '6', '--renew-deadline-seconds', '4', '--retry-period-seconds', '0.5'], {
+      KUBECONFIG: '/k/config',
+      POD_NAME: 'ctl-0',
+      POD_NAMESPACE: 'iot-system',
+    });
+    expect(c.dir).toBeUndefined();
+    expect(c.kubernetes).toEqual({
+      kubeconfig: '/k/config',
+      context: undefined,
+      namespaces: ['a', 'b'],
+      labelSelector: 'shard=1',
+      relistMs: 600_000,
+      leaderElection: { namespace: 'iot-system', name: 'iot-jobs-controller', identity: 'ctl-0', leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 },
+    });
+    expect(loadConfig(['run'], { IOT_JOBS_KUBERNETES: 'true' }).kubernetes?.namespaces).toEqual([]);
   });
 
   it('answers help with no command', () => {

@@ -56,10 +56,10 @@ describe('parseManifests', () => {
 
   it('needs exactly one of document, documentSource and documentFile', () => {
     expect(parse(job('x', '  targets: [thing:t1]')).problems).toEqual([
-      { file: 'jobs/a.yaml', line: 5, field: 'spec', message: 'needs exactly one of document, documentSource and documentFile' },
+      { file: 'jobs/a.yaml', line: 5, field: 'spec', message: 'needs exactly one of document, documentSource, documentFile and documentConfigMap' },
     ]);
     expect(parse(job('x', '  targets: [thing:t1]\n  document: {}\n  documentSource: https://s3.amazonaws.com/b/k')).problems.map((p) => p.message)).toEqual([
-      'needs exactly one of document, documentSource and documentFile',
+      'needs exactly one of document, documentSource, documentFile and documentConfigMap',
     ]);
   });
 

@@ -1,0 +1,135 @@
+/**
+ * The controller's narrow client of the Kubernetes API: JSON requests over the connection and
+ * credentials that @kubernetes/client-node's KubeConfig describes (a kubeconfig file or the
+ * in-cluster ServiceAccount), and watches through its Watch. Every failure is a KubeError with the
+ * HTTP status; the generated API classes are not used because the controller needs only a handful
+ * of paths, the patch content types and the status code of every error.
+ */
+import { Agent, request, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+
+/** A Kubernetes API error: the HTTP status (0 when nothing answered) and the server's message. */
+export class KubeError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether an error is the API server's 404. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeError && err.status === 404;
+}
+
+/** Whether an error is a 409 (a conflict, or the object exists already). */
+export function isConflict(err: unknown): boolean {
+  return err instanceof KubeError && err.status === 409;
+}
+
+/** Patch content types. */
+export const MERGE_PATCH = 'application/merge-patch+json';
+export const JSON_PATCH = 'application/json-patch+json';
+
+/** How to reach the API server. */
+export interface KubeTarget {
+  /** A kubeconfig file; undefined means the in-cluster ServiceAccount. */
+  kubeconfig?: string;
+  /** A context of the kubeconfig; undefined means its current one. */
+  context?: string;
+}
+
+/** Loads a KubeConfig: from the file when given, else from the pod's ServiceAccount. */
+export function loadKubeConfig(target: KubeTarget): KubeConfig {
+  const kc = new KubeConfig();
+  if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
+  else kc.loadFromCluster();
+  if (target.context) kc.setCurrentContext(target.context);
+  if (!kc.getCurrentCluster()) throw new Error(`no cluster in the kubeconfig${target.kubeconfig ? ` ${target.kubeconfig}` : ''}`);
+  return kc;
+}
+
+/** Query parameters; undefined values are left out. */
+export type Query = Record<string, string | number | boolean | undefined>;
+
+/** One watch event as the API server sends it. */
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** JSON over HTTPS to one API server. */
+export class KubeRest {
+  private agent: Agent | undefined;
+  private readonly server: URL;
+  private readonly watcher: Watch;
+
+  constructor(
+    readonly config: KubeConfig,
+    private readonly timeoutMs = 30_000,
+  ) {
+    this.server = new URL(config.getCurrentCluster()!.server);
+    this.watcher = new Watch(config);
+  }
+
+  /** The server's URL. */
+  get url(): string {
+    return this.server.toString().replace(/\/$/, '');
+  }
+
+  /** Sends a request and resolves to the parsed JSON body; a KubeError for any status ≥ 400. */
+  async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; contentType?: string; accept?: string } = {}): Promise<T> {
+    const url = new URL(this.server.toString().replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' }, timeout: this.timeoutMs };
+    await this.config.applyToHTTPSOptions(options);
+    this.agent ??= options.agent as Agent | undefined;
+    if (this.agent) options.agent = this.agent;
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    if (body !== undefined) options.headers = { ...options.headers, 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
+    const send = url.protocol === 'http:' ? httpRequest : request;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new KubeError(0, `${method} ${path}: ${err.message}`)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          if (status >= 400) {
+            const s = parsed as { message?: string; reason?: string } | undefined;
+            reject(new KubeError(status, `${method} ${path}: ${status} ${s?.message ?? text.slice(0, 300)}`, s?.reason));
+          } else resolve(parsed as T);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
+      req.on('error', (err) => reject(new KubeError(0, `${method} ${path}: ${err.message}`)));
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  /**
+   * Starts a watch; `onEvent` gets each event, `onDone` is called once when the stream ends (null
+   * after a normal close, else the error, with `statusCode` for an HTTP error). Resolves to the
+   * function that stops it.
+   */
+  async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, onDone: (err: (Error & { statusCode?: number }) | null) => void): Promise<() => void> {
+    const ctl = await this.watcher.watch(path, query, (type, object) => onEvent({ type: type as WatchEvent<T>['type'], object: object as T }), onDone);
+    return () => ctl.abort();
+  }
+
+  /** Closes idle connections. */
+  close(): void {
+    this.agent?.destroy();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * What Kubernetes mode does after each reconcile (the reconciler's onReport): an Event for an AWS
+ * change or a failure; for a deletion whose deletionPolicy is done, the finalizer's removal;
+ * otherwise the status, through the status subresource, once. A status that differs from the one
+ * written only in lastSyncTime is not written again until `refreshMs` has passed, so a quiet
+ * resync of a thousand IoTJobs does not write a thousand objects.
+ */
+import type { IotJobs } from '../aws/iot-jobs.js';
+import { mutates } from '../model/action.js';
+import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ReconcileReport } from '../runtime/reconciler.js';
+import type { KubernetesSource, IoTJobObject } from '../sources/kubernetes-source.js';
+import { iotJobPath } from '../sources/kubernetes-source.js';
+import type { EventRecorder } from './events.js';
+import { isNotFound, MERGE_PATCH, type KubeRest } from './rest.js';
+import { failuresMoved, MAX_FAILED_THINGS, statusChanged, statusFor, type FailedThing, type IoTJobStatus } from './status.js';
+
+/** What the writer works with. */
+export interface StatusWriterDeps {
+  rest: KubeRest;
+  source: KubernetesSource;
+  jobs: IotJobs;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  /** Rewrite an unchanged status this often, to move lastSyncTime (default 5 minutes). */
+  refreshMs?: number;
+}
+
+const EVENT_REASONS: Record<string, string> = {
+  create: 'Created',
+  update: 'Updated',
+  replace: 'Replaced',
+  cancel: 'Canceled',
+  delete: 'Deleted',
+  'cancel-execution': 'ExecutionCanceled',
+  'delete-execution': 'ExecutionDeleted',
+};
+
+/** Writes status, events and finalizer removals for reconcile reports. */
+export class StatusWriter {
+  private readonly written = new Map<string, { status: IoTJobStatus; at: number }>();
+
+  constructor(private readonly d: StatusWriterDeps) {}
+
+  /** Handles one report; never throws (a failed write is logged, and the next reconcile writes again). */
+  async report(r: ReconcileReport): Promise<void> {
+    const obj = this.d.source.object(r.key);
+    if (!obj) {
+      this.written.delete(r.key);
+      return;
+    }
+    try {
+      await this.recordEvent(obj, r);
+      if (r.leaving && this.deletionDone(r)) {
+        await this.d.source.removeFinalizer(r.key);
+        this.written.delete(r.key);
+        this.d.logger.info({ key: r.key, reason: r.action?.reason }, 'deletion policy applied; finalizer removed');
+        return;
+      }
+      await this.writeStatus(obj, r);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      this.d.logger.warn({ key: r.key, err: (err as Error).message }, 'could not write the IoTJob status');
+    }
+  }
+
+  /** A deletion is done when nothing more is to be done to the job: a plain noop, without error. */
+  private deletionDone(r: ReconcileReport): boolean {
+    return r.result === 'success' && !r.error && r.action?.kind === 'noop' && !r.action.stalled;
+  }
+
+  private async recordEvent(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
+    const a = r.action;
+    if (r.error && r.result !== 'requeue') {
+      await this.d.events.record(obj, 'Warning', r.result === 'stalled' ? 'Stalled' : 'ReconcileFailed', r.error);
+    } else if (a && r.result === 'stalled') {
+      await this.d.events.record(obj, 'Warning', 'Stalled', a.reason);
+    } else if (a && mutates(a) && !r.error) {
+      await this.d.events.record(obj, 'Normal', EVENT_REASONS[a.kind] ?? a.kind, a.reason);
+    }
+  }
+
+  private async writeStatus(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
+    const previous = this.written.get(r.key)?.status ?? (obj.status as IoTJobStatus | undefined);
+    const now = this.d.clock.now();
+    const failed = r.observed && failuresMoved(previous, r.observed) ? await this.failedThings(r.observed.jobId) : undefined;
+    const status = statusFor(r, obj.metadata.generation, previous, new Date(now).toISOString(), failed);
+    const last = this.written.get(r.key);
+    if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;
+    const body = { status: withNulls(status, previous) };
+    await this.d.rest.request('PATCH', `${iotJobPath(obj.metadata.namespace!, obj.metadata.name)}/status`, { body, contentType: MERGE_PATCH });
+    this.written.set(r.key, { status, at: now });
+  }
+
+  private async failedThings(jobId: string): Promise<FailedThing[] | undefined> {
+    try {
+      return await this.d.jobs.listFailedExecutions(jobId, MAX_FAILED_THINGS);
+    } catch (err) {
+      this.d.logger.warn({ jobId, err: (err as Error).message }, 'could not list the failed executions');
+      return undefined;
+    }
+  }
+}
+
+/** A merge patch that also clears the fields the previous status had and this one lacks. */
+function withNulls(status: IoTJobStatus, previous: IoTJobStatus | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...status };
+  for (const k of Object.keys(previous ?? {})) if ((status as Record<string, unknown>)[k] === undefined) out[k] = null;
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
+}

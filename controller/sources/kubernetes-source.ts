@@ -1,0 +1,362 @@
+/**
+ * The Kubernetes source: IoTJob custom resources, listed and watched in all namespaces or in the
+ * configured ones (optionally filtered by a label selector, for sharding), and the ConfigMaps
+ * their documentConfigMap names. The API server has validated each object against the CRD; this
+ * source resolves its document, checks what the schema cannot (a jobId claimed twice, a missing
+ * ConfigMap), and reports each object on its own: one bad IoTJob never holds back the others.
+ *
+ * Keys are `namespace/name`. An object that is being deleted and still carries the controller's
+ * finalizer is "leaving": the reconciler applies its deletionPolicy, then the finalizer goes. An
+ * owned job whose IoTJob is simply absent (another namespace, another shard, a finalizer someone
+ * removed by hand) is left alone: in this mode only a deletion request removes a job.
+ */
+import { createHash } from 'node:crypto';
+import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Clock } from '../runtime/clock.js';
+import { Reflector, type KubeObject, type RelistReason } from '../kube/reflector.js';
+import { isNotFound, JSON_PATCH, type KubeRest } from '../kube/rest.js';
+import { jobIdOf, resolveDocument } from './manifests.js';
+import type { DesiredSource, KeyProblem, SourceStatus } from './source.js';
+
+/** The API group, version and plural of IoTJobs. */
+export const GROUP = 'iot.gitops.dev';
+export const VERSION = 'v1alpha1';
+export const PLURAL = 'iotjobs';
+/** The finalizer that holds an IoTJob until its deletionPolicy has been applied. */
+export const FINALIZER = 'iot.gitops.dev/finalizer';
+
+/** An IoTJob as the API server returns it. */
+export interface IoTJobObject extends KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  spec: IoTJobSpec;
+  status?: Record<string, unknown> & { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
+}
+
+interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+/** What the source knows of one IoTJob. */
+interface Entry {
+  job?: DesiredJob;
+  problem?: KeyProblem;
+  leaving: boolean;
+  signature: string;
+}
+
+/** How the source is set up. */
+export interface KubernetesSourceOptions {
+  rest: KubeRest;
+  /** Watch only these namespaces; undefined or empty means all. */
+  namespaces?: string[];
+  labelSelector?: string;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  relistMs?: number;
+  watchTimeoutSeconds?: number;
+}
+
+/** The collection path of a resource, cluster-wide or in one namespace. */
+function collection(base: string, resource: string, namespace: string | undefined): string {
+  return namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
+}
+
+/** namespace/name of an object. */
+export function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** The path of one IoTJob. */
+export function iotJobPath(namespace: string, name: string): string {
+  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
+}
+
+/** IoTJobs from the Kubernetes API. */
+export class KubernetesSource implements DesiredSource {
+  readonly kind = 'kubernetes';
+  /** In this mode an owned job without its IoTJob is left alone; only a deletion request removes it. */
+  readonly prunesAbsent = false;
+  private readonly objects = new Map<string, IoTJobObject>();
+  private readonly entries = new Map<string, Entry>();
+  /** Referenced ConfigMaps (namespace/name): their data, or null when they do not exist. */
+  private readonly configMaps = new Map<string, Record<string, string> | null>();
+  private readonly fetching = new Set<string>();
+  private readonly iotJobs: Reflector<IoTJobObject>[];
+  private readonly cmWatch: Reflector<ConfigMapObject>[];
+  private onChange: (changed: string[]) => void = () => {};
+
+  constructor(private readonly o: KubernetesSourceOptions) {
+    const scopes = o.namespaces && o.namespaces.length > 0 ? o.namespaces : [undefined];
+    const common = { rest: o.rest, clock: o.clock, relistMs: o.relistMs, watchTimeoutSeconds: o.watchTimeoutSeconds };
+    this.iotJobs = scopes.map(
+      (ns) =>
+        new Reflector<IoTJobObject>({
+          ...common,
+          path: collection(`/apis/${GROUP}/${VERSION}`, PLURAL, ns),
+          labelSelector: o.labelSelector,
+          logger: o.logger.child({ watch: 'iotjobs', namespace: ns ?? '*' }),
+          onList: (items) => this.replaceObjects(ns, items),
+          onEvent: (type, obj) => this.objectEvent(type, obj),
+          onRelist: (reason) => this.relisted('iotjobs', reason),
+          onError: () => o.metrics.sourceErrors.inc(),
+        }),
+    );
+    this.cmWatch = scopes.map(
+      (ns) =>
+        new Reflector<ConfigMapObject>({
+          ...common,
+          path: collection('/api/v1', 'configmaps', ns),
+          logger: o.logger.child({ watch: 'configmaps', namespace: ns ?? '*' }),
+          onList: (items) => this.replaceConfigMaps(ns, items),
+          onEvent: (type, obj) => this.configMapEvent(type, obj),
+          onRelist: (reason) => this.relisted('configmaps', reason),
+          onError: () => o.metrics.sourceErrors.inc(),
+        }),
+    );
+  }
+
+  get(key: string): DesiredJob | undefined {
+    const e = this.entries.get(key);
+    return e && !e.leaving ? e.job : undefined;
+  }
+
+  /** The desired job of an IoTJob being deleted whose deletionPolicy is still to be applied. */
+  leaving(key: string): DesiredJob | undefined {
+    const e = this.entries.get(key);
+    return e?.leaving ? e.job : undefined;
+  }
+
+  /** Why an IoTJob cannot be reconciled (a missing ConfigMap, a jobId claimed twice); undefined when it can. */
+  problemOf(key: string): KeyProblem | undefined {
+    return this.entries.get(key)?.problem;
+  }
+
+  /** The IoTJob object of a key, as last seen. */
+  object(key: string): IoTJobObject | undefined {
+    return this.objects.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  status(): SourceStatus {
+    return { revision: this.iotJobs.map((r) => r.lastResourceVersion).join(',') || undefined, problems: [] };
+  }
+
+  synced(): boolean {
+    return [...this.iotJobs, ...this.cmWatch].every((r) => r.synced);
+  }
+
+  async start(onChange: (changed: string[]) => void): Promise<void> {
+    this.onChange = onChange;
+    await Promise.all([...this.cmWatch, ...this.iotJobs].map((r) => r.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.iotJobs, ...this.cmWatch].map((r) => r.stop()));
+  }
+
+  /** Adds the finalizer to an IoTJob that lacks it (before the first AWS change). */
+  async ensureFinalizer(key: string): Promise<void> {
+    const obj = this.objects.get(key);
+    if (!obj) throw new Error(`IoTJob ${key} is gone`);
+    const list = obj.metadata.finalizers;
+    if (list?.includes(FINALIZER)) return;
+    const patch = list ? [{ op: 'test', path: '/metadata/finalizers', value: list }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER }] : [{ op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }];
+    const updated = await this.o.rest.request<IoTJobObject>('PATCH', iotJobPath(obj.metadata.namespace!, obj.metadata.name), { body: patch, contentType: JSON_PATCH });
+    this.objectEvent('MODIFIED', updated);
+  }
+
+  /** Removes the finalizer once the deletionPolicy has been applied; the API server then deletes the object. */
+  async removeFinalizer(key: string): Promise<void> {
+    const obj = this.objects.get(key);
+    const i = obj?.metadata.finalizers?.indexOf(FINALIZER) ?? -1;
+    if (!obj || i < 0) return;
+    const patch = [
+      { op: 'test', path: `/metadata/finalizers/${i}`, value: FINALIZER },
+      { op: 'remove', path: `/metadata/finalizers/${i}` },
+    ];
+    try {
+      await this.o.rest.request('PATCH', iotJobPath(obj.metadata.namespace!, obj.metadata.name), { body: patch, contentType: JSON_PATCH });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private relisted(what: string, reason: RelistReason): void {
+    this.o.metrics.sourceRelists.inc({ resource: what, reason });
+  }
+
+  private inScope(ns: string | undefined, o: KubeObject): boolean {
+    return ns === undefined || o.metadata.namespace === ns;
+  }
+
+  private replaceObjects(ns: string | undefined, items: IoTJobObject[]): void {
+    const affected = new Set<string>();
+    for (const [key, obj] of this.objects) {
+      if (!this.inScope(ns, obj)) continue;
+      this.objects.delete(key);
+      affected.add(key);
+    }
+    for (const obj of items) {
+      this.objects.set(keyOf(obj), obj);
+      affected.add(keyOf(obj));
+    }
+    this.refresh(this.withClaimants(affected));
+  }
+
+  private objectEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: IoTJobObject): void {
+    const key = keyOf(obj);
+    const before = this.objects.get(key);
+    if (before && type !== 'DELETED' && Number(before.metadata.resourceVersion) > Number(obj.metadata.resourceVersion)) return;
+    if (type === 'DELETED') this.objects.delete(key);
+    else this.objects.set(key, obj);
+    this.refresh(this.withClaimants(new Set([key])));
+  }
+
+  /** The keys, and every key that claims the same jobId as one of them (a duplicate may have cleared). */
+  private withClaimants(keys: Set<string>): Set<string> {
+    const ids = new Set<string>();
+    for (const k of keys) {
+      const obj = this.objects.get(k);
+      const prev = this.entries.get(k)?.job?.jobId;
+      if (prev) ids.add(prev);
+      if (obj) ids.add(obj.spec?.jobId ?? obj.metadata.name);
+    }
+    for (const [k, e] of this.entries) if (e.job && ids.has(e.job.jobId)) keys.add(k);
+    for (const [k, obj] of this.objects) if (ids.has(obj.spec?.jobId ?? obj.metadata.name)) keys.add(k);
+    return keys;
+  }
+
+  private replaceConfigMaps(ns: string | undefined, items: ConfigMapObject[]): void {
+    const present = new Map(items.map((c) => [keyOf(c), c]));
+    const changed: string[] = [];
+    for (const ref of this.referencedConfigMaps()) {
+      const [refNs] = ref.split('/');
+      if (ns !== undefined && refNs !== ns) continue;
+      this.configMaps.set(ref, present.get(ref)?.data ?? null);
+      changed.push(ref);
+    }
+    this.refresh(this.referencing(changed));
+  }
+
+  private configMapEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', cm: ConfigMapObject): void {
+    const ref = keyOf(cm);
+    if (!this.referencedConfigMaps().has(ref)) return;
+    this.configMaps.set(ref, type === 'DELETED' ? null : (cm.data ?? {}));
+    this.refresh(this.referencing([ref]));
+  }
+
+  private referencedConfigMaps(): Set<string> {
+    const out = new Set<string>();
+    for (const obj of this.objects.values()) {
+      const ref = obj.spec?.documentConfigMap;
+      if (ref) out.add(`${obj.metadata.namespace}/${ref.name}`);
+    }
+    return out;
+  }
+
+  private referencing(refs: string[]): Set<string> {
+    const wanted = new Set(refs);
+    const keys = new Set<string>();
+    for (const [key, obj] of this.objects) {
+      const ref = obj.spec?.documentConfigMap;
+      if (ref && wanted.has(`${obj.metadata.namespace}/${ref.name}`)) keys.add(key);
+    }
+    return keys;
+  }
+
+  /** A ConfigMap that became referenced after the last list: read it once, then the watch keeps it. */
+  private fetchConfigMap(ref: string): void {
+    if (this.fetching.has(ref)) return;
+    this.fetching.add(ref);
+    const [ns, name] = ref.split('/') as [string, string];
+    this.o.rest
+      .request<ConfigMapObject>('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(name)}`)
+      .then(
+        (cm) => this.configMaps.set(ref, cm.data ?? {}),
+        (err: unknown) => {
+          if (isNotFound(err)) this.configMaps.set(ref, null);
+          else this.o.logger.warn({ configMap: ref, err: (err as Error).message }, 'could not read a ConfigMap; the next list retries');
+        },
+      )
+      .finally(() => {
+        this.fetching.delete(ref);
+        this.refresh(this.referencing([ref]));
+      });
+  }
+
+  /** Recomputes the entries of some keys and reports those whose desired state changed. */
+  private refresh(keys: Set<string>): void {
+    const changed: string[] = [];
+    const claims = this.claims();
+    for (const key of keys) {
+      const obj = this.objects.get(key);
+      const entry = obj ? this.entryOf(obj, claims) : undefined;
+      const before = this.entries.get(key);
+      if (entry) this.entries.set(key, entry);
+      else this.entries.delete(key);
+      if (before?.signature !== entry?.signature) changed.push(key);
+    }
+    this.o.metrics.sourceProblems.set([...this.entries.values()].filter((e) => e.problem).length);
+    if (changed.length > 0) this.onChange(changed);
+  }
+
+  /** jobId → the key of its oldest claimant (older objects keep their claim). */
+  private claims(): Map<string, string> {
+    const out = new Map<string, { key: string; at: string }>();
+    for (const [key, obj] of this.objects) {
+      const id = obj.spec?.jobId ?? obj.metadata.name;
+      const at = `${obj.metadata.creationTimestamp ?? ''}|${key}`;
+      const first = out.get(id);
+      if (!first || at < first.at) out.set(id, { key, at });
+    }
+    return new Map([...out].map(([id, v]) => [id, v.key]));
+  }
+
+  private entryOf(obj: IoTJobObject, claims: Map<string, string>): Entry {
+    const key = keyOf(obj);
+    const leaving = obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).includes(FINALIZER);
+    const made = this.desiredOf(obj, key, claims);
+    const entry: Entry = 'message' in made ? { problem: made, leaving, signature: '' } : { job: made, leaving, signature: '' };
+    entry.signature = createHash('sha256')
+      .update(JSON.stringify([entry.problem ?? null, leaving, obj.metadata.deletionTimestamp !== undefined, entry.job ? [entry.job.jobId, entry.job.spec, entry.job.document ?? null] : null]))
+      .digest('base64');
+    return entry;
+  }
+
+  private desiredOf(obj: IoTJobObject, key: string, claims: Map<string, string>): DesiredJob | KeyProblem {
+    const jobId = jobIdOf(obj.spec, obj.metadata.name);
+    if (typeof jobId !== 'string') return { message: `metadata.name: ${jobId.message}` };
+    const owner = claims.get(jobId);
+    if (owner !== key) return { message: `spec.jobId: job id "${jobId}" is already claimed by IoTJob ${owner}; set a different spec.jobId` };
+    let waiting = false;
+    const doc = resolveDocument(obj.spec, {
+      configMap: (ref) => {
+        const r = this.configMapText(obj.metadata.namespace!, ref);
+        waiting = 'waiting' in r;
+        return r;
+      },
+    });
+    if ('message' in doc) return { message: `spec.${doc.field}: ${doc.message}`, waiting };
+    return { key, jobId, spec: obj.spec, ...doc, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation };
+  }
+
+  private configMapText(ns: string, ref: { name: string; key: string }): { text: string } | { error: string; waiting?: true } {
+    const id = `${ns}/${ref.name}`;
+    const data = this.configMaps.get(id);
+    if (data === undefined) {
+      this.fetchConfigMap(id);
+      return { error: `ConfigMap ${id} is being read`, waiting: true };
+    }
+    if (data === null) return { error: `ConfigMap ${id} does not exist` };
+    const text = data[ref.key];
+    if (text === undefined) return { error: `ConfigMap ${id} has no key "${ref.key}"` };
+    return { text };
+  }
+}
