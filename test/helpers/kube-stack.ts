@@ -50,8 +50,8 @@ export class KubeStack {
   static async create(opts: { things?: number; emulator?: EmulatorOptions; cluster?: { url: string; caPem: string; adminToken: string } } = {}): Promise<KubeStack> {
     const cluster = opts.cluster ?? inject('kube');
     const emu = await startEmulator({ account: '123456789012', deletionBaseMs: 300, ...opts.emulator });
-    emu.service.call('CreateThingGroup', { thingGroupName: 'fleet' });
     if (!opts.emulator?.fleet) {
+      emu.service.call('CreateThingGroup', { thingGroupName: 'fleet' });
       for (let i = 1; i <= (opts.things ?? 3); i++) {
         emu.service.call('CreateThing', { thingName: `dev-${i}` });
         emu.service.call('AddThingToThingGroup', { thingGroupName: 'fleet', thingName: `dev-${i}` });
