@@ -38,6 +38,8 @@ export interface AppOverrides {
   dryRun?: boolean;
   /** Kubernetes mode with leader election: called when the lease is lost (the process should exit). */
   onLostLeadership?: () => void;
+  /** Kubernetes mode without a kubeconfig: where the ServiceAccount files are mounted under (tests; '' in a pod). */
+  inClusterRoot?: string;
 }
 
 /** The running parts of the controller. */
@@ -69,7 +71,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
   const inventory = new Inventory(config.controllerId);
   const k = config.kubernetes;
-  const rest = k ? new KubeRest(loadKubeConfig({ kubeconfig: k.kubeconfig, context: k.context })) : undefined;
+  const rest = k ? new KubeRest(loadKubeConfig({ kubeconfig: k.kubeconfig, context: k.context, inClusterRoot: o.inClusterRoot })) : undefined;
   const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs }) : undefined;
   const source: DesiredSource =
     kubeSource ??

@@ -9,6 +9,7 @@ import { mutates } from './model/action.js';
 import { formatProblem } from './model/errors.js';
 import { createApp, type App, type AppOverrides } from './app.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
+import { KubeConfigError } from './kube/rest.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import type { ReconcileReport } from './runtime/reconciler.js';
 import type { Emulator } from '../emulator/index.js';
@@ -92,7 +93,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
   }
   let lost: (() => void) | undefined;
-  const app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
+  let app: App;
+  try {
+    app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
+  } catch (err) {
+    if (!(err instanceof KubeConfigError)) throw err;
+    process.stderr.write(`iot-jobs-controller: ${err.message}\n`);
+    await emulator?.close();
+    return 2;
+  }
   return run(app, emulator, (stop) => (lost = stop));
 }
 

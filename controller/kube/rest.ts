@@ -40,17 +40,37 @@ export interface KubeTarget {
   kubeconfig?: string;
   /** A context of the kubeconfig; undefined means its current one. */
   context?: string;
+  /** Where the in-cluster ServiceAccount files are mounted under (tests only; '' in a pod). */
+  inClusterRoot?: string;
 }
 
-/** Loads a KubeConfig: from the file when given, else from the pod's ServiceAccount. */
+/** Loads a KubeConfig: from the file when given, else from the pod's ServiceAccount; a clear error when neither works. */
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
   const kc = new KubeConfig();
-  if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
-  else kc.loadFromCluster();
-  if (target.context) kc.setCurrentContext(target.context);
-  if (!kc.getCurrentCluster()) throw new Error(`no cluster in the kubeconfig${target.kubeconfig ? ` ${target.kubeconfig}` : ''}`);
+  const where = target.kubeconfig ? `the kubeconfig ${target.kubeconfig}` : 'the in-cluster ServiceAccount (no --kubeconfig given)';
+  try {
+    if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
+    else kc.loadFromCluster(target.inClusterRoot);
+    if (target.context) kc.setCurrentContext(target.context);
+  } catch (err) {
+    throw new KubeConfigError(`cannot load ${where}: ${(err as Error).message}`);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!validServer(cluster?.server)) throw new KubeConfigError(`cannot load ${where}: it names no API server (outside a pod, pass --kubeconfig or set KUBECONFIG)`);
   return kc;
 }
+
+function validServer(server: string | undefined): boolean {
+  try {
+    const u = new URL(server ?? '');
+    return u.hostname !== '' && u.hostname !== 'undefined' && u.port !== 'undefined';
+  } catch {
+    return false;
+  }
+}
+
+/** The kubeconfig or the in-cluster credentials cannot be used. */
+export class KubeConfigError extends Error {}
 
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;

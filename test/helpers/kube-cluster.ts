@@ -71,8 +71,10 @@ export interface KubeCluster {
   kubeconfig: string;
   /** The cluster's working directory (certificates, etcd data, logs). */
   dir: string;
-  /** Stops the API server and starts it again on the same port (etcd keeps running). */
-  restartApiserver(opts?: { downMs?: number }): Promise<void>;
+  /** etcd's client URL. */
+  etcdUrl: string;
+  /** Stops the API server and starts it again on the same port (etcd keeps running); `whileDown` runs in between. */
+  restartApiserver(opts?: { downMs?: number; whileDown?: () => Promise<void> }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -210,8 +212,10 @@ export async function startKubeCluster(opts: { dir?: string } = {}): Promise<Kub
     },
     kubeconfig,
     dir,
-    async restartApiserver({ downMs = 0 } = {}) {
+    etcdUrl,
+    async restartApiserver({ downMs = 0, whileDown } = {}) {
       await stopProc(apiserver);
+      await whileDown?.();
       await new Promise((r) => setTimeout(r, downMs));
       await startApiserver();
     },
@@ -278,4 +282,26 @@ export async function applyCrd(rest: KubeRest, timeoutMs = 30_000): Promise<{ st
 /** Creates a namespace (tests use a fresh one each; without a controller-manager they are never deleted). */
 export async function createNamespace(rest: KubeRest, name: string): Promise<void> {
   await rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+}
+
+/** The chart's RBAC rules (charts/iot-jobs-controller/files), the same files its templates include. */
+export function chartRules(file: 'clusterrole-rules.yaml' | 'leader-election-rules.yaml'): unknown[] {
+  return parse(readFileSync(join(ROOT, 'charts', 'iot-jobs-controller', 'files', file), 'utf8')) as unknown[];
+}
+
+/**
+ * Creates ServiceAccount `name` in `ns`, binds it to a ClusterRole with the chart's rules and to a
+ * Role (leases) in `ns`, and returns a token for it from the TokenRequest API.
+ */
+export async function serviceAccountWithChartRole(rest: KubeRest, ns: string, name: string): Promise<string> {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const subject = [{ kind: 'ServiceAccount', name, namespace: ns }];
+  const clusterRole = `${ns}-${name}`;
+  await rest.request('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } } });
+  await rest.request('POST', `${rbac}/clusterroles`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterRole }, rules: chartRules('clusterrole-rules.yaml') } });
+  await rest.request('POST', `${rbac}/clusterrolebindings`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterRole }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole }, subjects: subject } });
+  await rest.request('POST', `${rbac}/namespaces/${ns}/roles`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `${name}-leader-election` }, rules: chartRules('leader-election-rules.yaml') } });
+  await rest.request('POST', `${rbac}/namespaces/${ns}/rolebindings`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${name}-leader-election` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-leader-election` }, subjects: subject } });
+  const tr = await rest.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } });
+  return tr.status.token;
 }

@@ -36,6 +36,23 @@ describe('git-sync layout', () => {
   });
 });
 
+describe('a renamed manifest', () => {
+  it('keeps its job: the new name takes the job over and the old name cancels nothing (regression: a rename canceled the rollout)', async () => {
+    stack = await Stack.create();
+    for (const n of ['a', 'b', 'c']) stack.write(`${n}.yaml`, manifest(n, {}));
+    await stack.start();
+    await stack.until('the jobs to be created', () => stack.jobIds().length === 3);
+    // One commit renames the manifest of job a: same jobId, new metadata.name and file.
+    stack.remove('a.yaml');
+    stack.write('a-renamed.yaml', manifest('a-renamed', { jobId: 'a' }));
+    await stack.until('the job to carry the new name', () => stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) && (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags.some((t) => t.Value === 'a-renamed'));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(stack.job('a')!.status).toBe('IN_PROGRESS');
+    expect(stack.calls('CancelJob')).toBe(0);
+    expect(stack.calls('CreateJob')).toBe(3);
+  });
+});
+
 describe('a bad commit', () => {
   it('prunes nothing, keeps the last good snapshot and names the file, line and field', async () => {
     stack = await Stack.create();

@@ -64,6 +64,11 @@ const rows: Row[] = [
   ['removed (Delete) / DELETION_IN_PROGRESS', undefined, withPolicy(anObserved('DELETION_IN_PROGRESS'), 'Delete'), deleting],
   ['removed (Orphan) / IN_PROGRESS', undefined, withPolicy(anObserved('IN_PROGRESS'), 'Orphan'), { kind: 'noop' }],
   ['removed / IN_PROGRESS, not owned', undefined, anObserved('IN_PROGRESS', { tags: {} }), { kind: 'noop' }],
+  // Kubernetes: the deleted object's own deletionPolicy wins over the tag (it may have been changed just before the delete)
+  ['deleted (spec Delete, tag Cancel) / CANCELED', undefined, anObserved('CANCELED'), { kind: 'delete', jobId: 'fw' }, { deletionPolicy: 'Delete' }],
+  ['deleted (spec Orphan, tag Delete) / IN_PROGRESS', undefined, withPolicy(anObserved('IN_PROGRESS'), 'Delete'), { kind: 'noop' }, { deletionPolicy: 'Orphan' }],
+  // Regression: renaming a manifest (same jobId, new name) must not cancel the rollout it now declares
+  ['removed, jobId declared by a renamed manifest / IN_PROGRESS', undefined, anObserved('IN_PROGRESS'), { kind: 'noop', reason: expect.stringContaining('fw-renamed now declares job fw') }, { claimedBy: 'fw-renamed' }],
 ];
 
 function withPolicy(o: ObservedJob, policy: string): ObservedJob {

@@ -1,0 +1,85 @@
+/**
+ * The Kubernetes-mode command line: clear errors when there is no API server to talk to, the
+ * in-cluster ServiceAccount (token, CA and namespace files plus KUBERNETES_SERVICE_HOST/PORT, as a
+ * pod has them) against the real API server, and --help.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../controller/app.js';
+import { loadConfig } from '../../controller/config.js';
+import { createLogger } from '../../controller/observability/logger.js';
+import { serviceAccountWithChartRole } from '../helpers/kube-cluster.js';
+import { KubeStack } from '../helpers/kube-stack.js';
+import { built, startProgram } from '../helpers/processes.js';
+import { CREDENTIALS } from '../helpers/stack.js';
+
+let stack: KubeStack;
+
+beforeAll(async () => {
+  stack = await KubeStack.create({ things: 1 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const clean = { ...env, KUBECONFIG: env.KUBECONFIG ?? '', KUBERNETES_SERVICE_HOST: '', KUBERNETES_SERVICE_PORT: '' };
+  const p = startProgram(built('controller/main.js'), args, clean);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+describe('run --kubernetes', () => {
+  it('outside a pod without a kubeconfig, exits 2 and says what to pass', async () => {
+    const r = await cli(['run', '--kubernetes', '--metrics-addr', '127.0.0.1:0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('iot-jobs-controller: cannot load the in-cluster ServiceAccount (no --kubeconfig given)');
+    expect(r.stderr).toContain('pass --kubeconfig or set KUBECONFIG');
+  });
+
+  it('with a kubeconfig that does not exist, exits 2 and names it', async () => {
+    const r = await cli(['run', '--kubernetes', '--kubeconfig', '/nonexistent/kubeconfig', '--metrics-addr', '127.0.0.1:0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot load the kubeconfig /nonexistent/kubeconfig');
+  });
+
+  it('documents the Kubernetes flags in --help', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--kubernetes', '--namespace VALUE', '--kubeconfig VALUE', '--label-selector VALUE', '--leader-elect', '[POD_NAMESPACE]']) expect(r.stdout).toContain(flag);
+  });
+
+  it('inside a pod, uses the mounted ServiceAccount token and CA', async () => {
+    const token = await serviceAccountWithChartRole(stack.rest, stack.ns, 'in-cluster');
+    const root = mkdtempSync(join(tmpdir(), 'iotjobs-pod-'));
+    const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(sa, { recursive: true });
+    writeFileSync(join(sa, 'token'), token);
+    writeFileSync(join(sa, 'ca.crt'), stack.cluster.caPem);
+    writeFileSync(join(sa, 'namespace'), stack.ns);
+    const url = new URL(stack.cluster.url);
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    process.env.KUBERNETES_SERVICE_HOST = url.hostname;
+    process.env.KUBERNETES_SERVICE_PORT = url.port;
+    const args = stack.args().filter((a, i, all) => a !== '--kubeconfig' && all[i - 1] !== '--kubeconfig');
+    const sink = new Writable({ write: (_c, _e, done) => done() });
+    const app = createApp(loadConfig(args, {}), { credentials: CREDENTIALS, logger: createLogger('info', sink), inClusterRoot: root });
+    try {
+      await app.start();
+      await stack.create('in-pod');
+      await stack.until('the job', () => stack.job('in-pod'));
+      await stack.untilStatus('in-pod', 'Ready', (s) => KubeStack.condition(s, 'Ready')?.status === 'True');
+    } finally {
+      await app.stop();
+      process.env.KUBERNETES_SERVICE_HOST = saved.host;
+      process.env.KUBERNETES_SERVICE_PORT = saved.port;
+      if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+      if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
