@@ -10,12 +10,12 @@
  * targets a group with a device that never answers (those jobs stay IN_PROGRESS).
  * Flags: --sizes 1000,10000  --modes off,10  --probes 30  --node-options "--max-old-space-size=160" 
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fmt, pct, progress, sleep, startNode, stopProc as stop, until, type Proc } from './common.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
@@ -29,42 +29,8 @@ const PROBES = Number(values.probes);
 const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'CancelJobExecution', 'DeleteJobExecution'];
 
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-}
-
 function start(script: string, args: string[], nodeOptions = ''): Proc {
-  const child = spawn(process.execPath, [join(DIST, script), ...args], { env: { ...ENV, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = { child, lines: [] };
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    p.lines.push(...parts);
-  });
-  child.stderr!.on('data', () => undefined);
-  return p;
-}
-
-async function stop(p: Proc): Promise<void> {
-  if (p.child.exitCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  await exited;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
+  return startNode(join(DIST, script), args, { ...ENV, NODE_OPTIONS: nodeOptions });
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
@@ -85,12 +51,6 @@ function writeAtomic(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-const progress = (msg: string): void => {
-  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
-};
-
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function scenario(n: number, mode: string): Promise<void> {
   const throttled = mode !== 'off';

@@ -100,7 +100,7 @@ export class KubeRest {
     return this.server.toString().replace(/\/$/, '');
   }
 
-  /** Sends a request and resolves to the parsed JSON body; a KubeError for any status ≥ 400. */
+  /** Sends a request and resolves to the parsed JSON body (the text, when a text/* type is accepted); a KubeError for any status ≥ 400. */
   async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; contentType?: string; accept?: string } = {}): Promise<T> {
     const url = new URL(this.server.toString().replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -128,7 +128,7 @@ export class KubeRest {
           if (status >= 400) {
             const s = parsed as { message?: string; reason?: string } | undefined;
             reject(new KubeError(status, `${method} ${path}: ${status} ${s?.message ?? text.slice(0, 300)}`, s?.reason));
-          } else resolve(parsed as T);
+          } else resolve((opts.accept?.startsWith('text/') ? text : parsed) as T);
         });
       });
       req.on('timeout', () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));

@@ -51,8 +51,9 @@ export class StatusWriter {
       this.written.delete(r.key);
       return;
     }
+    // Events are written beside the reconcile, not in its way (the recorder logs its own failures).
+    void this.recordEvent(obj, r);
     try {
-      await this.recordEvent(obj, r);
       if (r.leaving && this.deletionDone(r)) {
         await this.d.source.removeFinalizer(r.key);
         this.written.delete(r.key);
