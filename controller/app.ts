@@ -11,6 +11,7 @@ import { SdkIotJobs } from './aws/sdk-iot-jobs.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { serveMetrics, type MetricsServer } from './observability/http-server.js';
 import { Metrics } from './observability/metrics.js';
+import { StatusBoard } from './observability/status-board.js';
 import { realClock, type Clock } from './runtime/clock.js';
 import { Controller } from './runtime/controller.js';
 import { Inventory } from './runtime/inventory.js';
@@ -54,6 +55,7 @@ export interface App {
   reconciler: Reconciler;
   controller: Controller;
   client: IoTClient;
+  board: StatusBoard;
   server?: MetricsServer;
   /** Kubernetes mode: the API client, and the elector when leader election is on. */
   kube?: { rest: KubeRest; elector?: LeaderElector };
@@ -65,7 +67,7 @@ export interface App {
 export function createApp(config: Config, o: AppOverrides = {}): App {
   const logger = o.logger ?? createLogger(config.logLevel);
   const clock = o.clock ?? realClock;
-  const metrics = new Metrics();
+  const metrics = new Metrics({ kubernetes: config.kubernetes !== undefined });
   const client = new IoTClient({ region: config.region, endpoint: config.endpoint, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3 });
   const accounts = new AccountResolver(client, config.region, config.account);
   const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
@@ -89,9 +91,16 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const identity = k?.leaderElection?.identity ?? config.controllerId;
   const writer = kubeSource && rest ? new StatusWriter({ rest, source: kubeSource, jobs, events: new EventRecorder(rest, clock, logger.child({ component: 'events' }), identity), clock, logger: logger.child({ component: 'status' }) }) : undefined;
   const elector = rest && k?.leaderElection ? new LeaderElector({ rest, ...k.leaderElection, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
-  const onReport = writer || o.onReport ? async (r: ReconcileReport) => { await writer?.report(r); await o.onReport?.(r); } : undefined;
-  const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));
   let controller: Controller | undefined;
+  const ready = (): boolean => (elector && !elector.isLeader ? true : controller!.ready());
+  const board = new StatusBoard({ source, ready, now: () => clock.now() });
+  metrics.onForgetJob((jobId) => board.forgetJob(jobId));
+  const onReport = async (r: ReconcileReport): Promise<void> => {
+    board.record(r);
+    await writer?.report(r);
+    await o.onReport?.(r);
+  };
+  const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));
   const reconciler = new Reconciler({
     source,
     jobs,
@@ -111,14 +120,13 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     { source, jobs, inventory, queue, reconciler, metrics, logger, clock },
     { workers: config.workers, resyncMs: config.resyncMs, jitter: 0.1, maxPruneShare: config.maxPruneShare, approvedPruneRevision: config.approvePrune, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
   );
-  const ready = (): boolean => (elector && !elector.isLeader ? true : controller!.ready());
   let running: Promise<void> | undefined;
   const app: App = {
-    config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client,
+    config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client, board,
     kube: rest ? { rest, elector } : undefined,
     async start() {
-      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr.host, config.metricsAddr.port);
-      if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz');
+      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr.host, config.metricsAddr.port, board);
+      if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz, and the status page at /');
       if (!elector) {
         await controller!.start({ workers: !o.dryRun });
         return;

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Command = 'run' | 'plan' | 'help';
+export type Command = 'run' | 'plan' | 'status' | 'help';
 
 /** The controller's configuration. */
 export interface Config {
@@ -28,6 +28,9 @@ export interface Config {
   rescanMs: number;
   maxFiles: number;
   kubernetes?: KubernetesConfig;
+  /** `status`: the controller's base URL, and whether to keep refreshing. */
+  statusUrl?: string;
+  watch?: boolean;
 }
 
 /** Kubernetes mode: where IoTJobs come from, and leader election. */
@@ -84,6 +87,8 @@ export const FLAGS: Record<string, Flag> = {
   'lease-duration-seconds': { env: 'IOT_JOBS_LEASE_DURATION_SECONDS', type: 'string', help: 'how long a leader\'s lease lasts unrenewed', default: '15' },
   'renew-deadline-seconds': { env: 'IOT_JOBS_RENEW_DEADLINE_SECONDS', type: 'string', help: 'a leader that cannot renew for this long steps down', default: '10' },
   'retry-period-seconds': { env: 'IOT_JOBS_RETRY_PERIOD_SECONDS', type: 'string', help: 'how often to try to take or renew the lease', default: '2' },
+  url: { env: 'IOT_JOBS_STATUS_URL', type: 'string', help: 'status: the controller\'s metrics address (default: http:// and --metrics-addr)' },
+  watch: { env: 'IOT_JOBS_STATUS_WATCH', type: 'boolean', help: 'status: redraw every 2 seconds until interrupted' },
   'max-files': { env: 'IOT_JOBS_MAX_FILES', type: 'string', help: 'most manifest files a snapshot may hold before it is refused', default: '20000' },
 };
 
@@ -95,6 +100,7 @@ export function helpText(): string {
   iot-jobs-controller run  --kubernetes [--namespace NS] [--kubeconfig PATH] [options]
                                                   reconcile IoTJob custom resources
   iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
+  iot-jobs-controller status [--url URL] [--watch] show a running controller's jobs with progress bars
 
 Options (environment variable in brackets):
 ${lines.join('\n')}
@@ -122,13 +128,14 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const v = parsed.values as Record<string, string | boolean | undefined>;
   const [cmd, ...rest] = parsed.positionals;
   if (v.help || cmd === undefined || cmd === 'help') return Object.freeze({ ...defaults(), command: 'help' as const });
-  if (cmd !== 'run' && cmd !== 'plan') throw new ConfigError(`unknown command "${cmd}"; use run or plan`);
+  if (cmd !== 'run' && cmd !== 'plan' && cmd !== 'status') throw new ConfigError(`unknown command "${cmd}"; use run, plan or status`);
   if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
   const get = (name: string): string | undefined => {
     const f = FLAGS[name]!;
     const val = v[name] ?? env[f.env] ?? (name === 'region' ? env.AWS_DEFAULT_REGION : undefined) ?? f.default;
     return typeof val === 'boolean' ? String(val) : val;
   };
+  if (cmd === 'status') return Object.freeze({ ...defaults(), command: 'status' as const, statusUrl: statusUrl(get('url'), get('metrics-addr')!), watch: flagOn(v.watch, env.IOT_JOBS_STATUS_WATCH) });
   const dir = get('dir');
   const kubernetes = flagOn(v.kubernetes, env.IOT_JOBS_KUBERNETES);
   if (kubernetes && cmd === 'plan') throw new ConfigError('plan reads a directory; in Kubernetes mode use `kubectl diff` and `kubectl get iotjobs`');
@@ -158,6 +165,17 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     rescanMs: number('rescan-seconds', get('rescan-seconds')!, 1, 86_400, false) * 1000,
     maxFiles: number('max-files', get('max-files')!, 1, 1_000_000, true),
   });
+}
+
+function statusUrl(url: string | undefined, metricsAddr: string): string {
+  const raw = url ?? `http://${metricsAddr.startsWith('0.0.0.0:') ? metricsAddr.replace('0.0.0.0', '127.0.0.1') : metricsAddr}`;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError(`--url must be an http(s) URL, got "${raw}"`);
+  }
 }
 
 function flagOn(flag: string | boolean | undefined, envValue: string | undefined): boolean {

@@ -11,6 +11,8 @@ import { createApp, type App, type AppOverrides } from './app.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { KubeConfigError } from './kube/rest.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import type { BoardView } from './observability/status-board.js';
+import { renderStatus } from './observability/status-text.js';
 import type { ReconcileReport } from './runtime/reconciler.js';
 import type { Emulator } from '../emulator/index.js';
 
@@ -76,6 +78,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stdout.write(helpText());
     return 0;
   }
+  if (config.command === 'status') return status(config.statusUrl!, config.watch ?? false);
   const emulator = config.local ? await startLocal(config, (m) => process.stderr.write(`${m}\n`)) : undefined;
   const effective: Config = emulator ? { ...config, endpoint: emulator.url, account: LOCAL_ACCOUNT } : config;
   const overrides: AppOverrides = emulator ? { credentials: LOCAL_CREDENTIALS } : {};
@@ -103,6 +106,26 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 2;
   }
   return run(app, emulator, (stop) => (lost = stop));
+}
+
+/** Runs `status`: the running controller's status board, drawn once (or every 2 s with --watch). */
+async function status(url: string, watch: boolean): Promise<number> {
+  const tty = process.stdout.isTTY === true;
+  for (;;) {
+    let view: BoardView;
+    try {
+      const res = await fetch(`${url}/status.json`, { signal: AbortSignal.timeout(5_000) });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      view = (await res.json()) as BoardView;
+    } catch (err) {
+      process.stderr.write(`iot-jobs-controller: cannot read ${url}/status.json: ${(err as Error).message}; is the controller running there (--url, --metrics-addr)?\n`);
+      return 2;
+    }
+    const text = renderStatus(view, { width: Math.max(10, Math.min(60, (process.stdout.columns ?? 80) - 12)), colour: tty });
+    process.stdout.write(watch && tty ? `\x1b[2J\x1b[H${text}` : text);
+    if (!watch) return 0;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
 }
 
 /** plan prints its report on stdout; its logs go to stderr, warnings and up unless asked for more. */

@@ -1,10 +1,13 @@
 /**
- * The controller's HTTP endpoints: /metrics (Prometheus text), /healthz (the process serves) and
- * /readyz (the source has a good snapshot and AWS answered the last ListJobs).
+ * The controller's HTTP endpoints: /metrics (Prometheus text), /healthz (the process serves),
+ * /readyz (the source has a good snapshot and AWS answered the last ListJobs), and the read-only
+ * status page at / with its data at /status.json.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from './metrics.js';
+import type { StatusBoard } from './status-board.js';
+import { statusPageHtml } from './status-page.js';
 
 /** What the endpoints report on. */
 export interface Probes {
@@ -19,11 +22,12 @@ export interface MetricsServer {
 }
 
 /** Serves the endpoints on host:port (port 0 picks a free one). */
-export async function serveMetrics(metrics: Metrics, probes: Probes, host: string, port: number): Promise<MetricsServer> {
+export async function serveMetrics(metrics: Metrics, probes: Probes, host: string, port: number, board?: StatusBoard): Promise<MetricsServer> {
+  const page = statusPageHtml();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-      res.writeHead(status, { 'content-type': type });
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
     if (path === '/metrics') {
@@ -35,6 +39,10 @@ export async function serveMetrics(metrics: Metrics, probes: Probes, host: strin
       send(probes.live() ? 200 : 503, probes.live() ? 'ok\n' : 'not live\n');
     } else if (path === '/readyz') {
       send(probes.ready() ? 200 : 503, probes.ready() ? 'ready\n' : 'not ready\n');
+    } else if (path === '/' && board) {
+      send(200, page, 'text/html; charset=utf-8');
+    } else if (path === '/status.json' && board) {
+      send(200, JSON.stringify(board.view()), 'application/json');
     } else {
       send(404, 'not found\n');
     }

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EXECUTION_STATUSES, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
+import { fieldsOf } from '../plan/fields.js';
 
 /** Reconcile results, pre-initialised. */
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'stalled'] as const;
@@ -33,7 +34,9 @@ export type AwsOperation = (typeof AWS_OPERATIONS)[number];
 /** The metric handles. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly jobExecutions: Gauge<'job_id' | 'status'>;
+  /** In Kubernetes mode it also carries `namespace` and `name` (the IoTJob's). */
+  readonly jobExecutions: Gauge<'job_id' | 'status' | 'namespace' | 'name'>;
+  private readonly kubernetes: boolean;
   readonly jobInfo: Gauge<'job_id' | 'status' | 'source' | 'revision'>;
   readonly rolloutProgress: Gauge<'job_id'>;
   readonly failureRatio: Gauge<'job_id'>;
@@ -49,11 +52,15 @@ export class Metrics {
   readonly driftCorrected: Counter<'field'>;
   readonly pruneBlocked: Gauge;
   private readonly jobLabels = new Map<string, { status: string; source: string; revision: string }>();
+  /** The IoTJob (namespace, name) of each job's execution series, in Kubernetes mode. */
+  private readonly jobObject = new Map<string, { namespace: string; name: string }>();
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  constructor(opts: { defaultMetrics?: boolean; kubernetes?: boolean } = {}) {
     const registers = [this.registry];
+    this.kubernetes = opts.kubernetes ?? false;
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.jobExecutions = new Gauge({ name: 'iotjobs_job_executions', help: 'Executions of a managed job by status, from jobProcessDetails.', labelNames: ['job_id', 'status'], registers });
+    const execLabels = this.kubernetes ? (['job_id', 'status', 'namespace', 'name'] as const) : (['job_id', 'status'] as const);
+    this.jobExecutions = new Gauge({ name: 'iotjobs_job_executions', help: 'Executions of a managed job by status, from jobProcessDetails.', labelNames: [...execLabels], registers });
     this.jobInfo = new Gauge({ name: 'iotjobs_job_info', help: 'A managed job, with its AWS status, source key and source revision as labels (always 1).', labelNames: ['job_id', 'status', 'source', 'revision'], registers });
     this.rolloutProgress = new Gauge({ name: 'iotjobs_job_rollout_progress_ratio', help: 'Share of a job\'s executions that are in a terminal state.', labelNames: ['job_id'], registers });
     this.failureRatio = new Gauge({ name: 'iotjobs_job_failure_ratio', help: 'Share of a job\'s finished executions that failed, were rejected or timed out.', labelNames: ['job_id'], registers });
@@ -71,12 +78,27 @@ export class Metrics {
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
     for (const op of AWS_OPERATIONS) this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);
     this.sourceErrors.inc(0);
+    for (const field of [...fieldsOf('update'), ...fieldsOf('tags')]) this.driftCorrected.inc({ field }, 0);
+  }
+
+  /** The execution series' labels of a job, with the IoTJob's namespace and name in Kubernetes mode. */
+  private execLabels(jobId: string, status: ExecutionStatus, source?: string): Record<string, string> {
+    if (!this.kubernetes) return { job_id: jobId, status };
+    let obj = this.jobObject.get(jobId);
+    if (source !== undefined) {
+      const [namespace = '', name = ''] = source.split('/');
+      obj = { namespace, name };
+      this.jobObject.set(jobId, obj);
+    }
+    return { job_id: jobId, status, namespace: obj?.namespace ?? '', name: obj?.name ?? '' };
   }
 
   /** Publishes a job's execution counts and info; all eight statuses get a series. */
   observeJob(job: ObservedJob, source: string, revision: string): void {
     const id = job.jobId;
-    for (const s of EXECUTION_STATUSES) this.jobExecutions.set({ job_id: id, status: s }, job.counts[s]);
+    const before = this.jobObject.get(id);
+    if (this.kubernetes && before && `${before.namespace}/${before.name}` !== source) for (const s of EXECUTION_STATUSES) this.jobExecutions.remove(this.execLabels(id, s));
+    for (const s of EXECUTION_STATUSES) this.jobExecutions.set(this.execLabels(id, s, source), job.counts[s]);
     const previous = this.jobLabels.get(id);
     if (previous && (previous.status !== job.status || previous.source !== source || previous.revision !== revision)) this.jobInfo.remove({ job_id: id, ...previous });
     this.jobInfo.set({ job_id: id, status: job.status, source, revision }, 1);
@@ -89,9 +111,18 @@ export class Metrics {
     this.failureRatio.set({ job_id: id }, judged === 0 ? 0 : failedish / judged);
   }
 
+  private readonly forgetListeners: ((jobId: string) => void)[] = [];
+
+  /** Calls `fn` whenever a job's series are deleted (the status board forgets the job too). */
+  onForgetJob(fn: (jobId: string) => void): void {
+    this.forgetListeners.push(fn);
+  }
+
   /** Deletes every series of a job that is gone. */
   forgetJob(jobId: string): void {
-    for (const s of EXECUTION_STATUSES) this.jobExecutions.remove({ job_id: jobId, status: s });
+    for (const fn of this.forgetListeners) fn(jobId);
+    for (const s of EXECUTION_STATUSES) this.jobExecutions.remove(this.execLabels(jobId, s));
+    this.jobObject.delete(jobId);
     const labels = this.jobLabels.get(jobId);
     if (labels) this.jobInfo.remove({ job_id: jobId, ...labels });
     this.jobLabels.delete(jobId);

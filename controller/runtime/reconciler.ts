@@ -73,7 +73,9 @@ export class Reconciler {
     const started = d.clock.now();
     const desired = d.source.get(key);
     const leaving = desired ? undefined : d.source.leaving?.(key);
-    const revision = d.source.status().revision;
+    // A Kubernetes object's revision is its generation; a directory snapshot's is its commit or digest.
+    const generation = (desired ?? leaving)?.generation;
+    const revision = generation !== undefined ? String(generation) : d.source.status().revision;
     const report: ReconcileReport = { key, desired, result: 'success', revision, leaving };
     try {
       if (!desired && !leaving) {

@@ -188,8 +188,10 @@ export class KubernetesSource implements DesiredSource {
     }
   }
 
+  /** Counts a list; a list of IoTJobs also sets the source revision (its resourceVersion; per-IoTJob revisions are generations). */
   private relisted(what: string, reason: RelistReason): void {
     this.o.metrics.sourceRelists.inc({ resource: what, reason });
+    if (what === 'iotjobs') this.o.metrics.setRevision(this.kind, this.status().revision ?? '');
   }
 
   private inScope(ns: string | undefined, o: KubeObject): boolean {
