@@ -39,7 +39,7 @@ export interface AppOverrides {
   dryRun?: boolean;
   /** Kubernetes mode with leader election: called when the lease is lost (the process should exit). */
   onLostLeadership?: () => void;
-  /** Kubernetes mode without a kubeconfig: where the ServiceAccount files are mounted under (tests; '' in a pod). */
+  /** Kubernetes access without a kubeconfig: where the ServiceAccount files are mounted under (tests; '' in a pod). */
   inClusterRoot?: string;
 }
 
@@ -73,7 +73,8 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
   const inventory = new Inventory(config.controllerId);
   const k = config.kubernetes;
-  const rest = k ? new KubeRest(loadKubeConfig({ kubeconfig: k.kubeconfig, context: k.context, inClusterRoot: o.inClusterRoot })) : undefined;
+  const access = config.kubeAccess;
+  const rest = access ? new KubeRest(loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
   const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs }) : undefined;
   const source: DesiredSource =
     kubeSource ??
@@ -88,9 +89,10 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       limits: { maxFiles: config.maxFiles },
       watch: !o.dryRun,
     });
-  const identity = k?.leaderElection?.identity ?? config.controllerId;
+  const le = config.leaderElection;
+  const identity = le?.identity ?? config.controllerId;
   const writer = kubeSource && rest ? new StatusWriter({ rest, source: kubeSource, jobs, events: new EventRecorder(rest, clock, logger.child({ component: 'events' }), identity), clock, logger: logger.child({ component: 'status' }) }) : undefined;
-  const elector = rest && k?.leaderElection ? new LeaderElector({ rest, ...k.leaderElection, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
+  const elector = rest && le ? new LeaderElector({ rest, ...le, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
   let controller: Controller | undefined;
   const ready = (): boolean => (elector && !elector.isLeader ? true : controller!.ready());
   const board = new StatusBoard({ source, ready, now: () => clock.now() });
@@ -131,7 +133,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
         await controller!.start({ workers: !o.dryRun });
         return;
       }
-      logger.info({ identity, lease: `${k!.leaderElection!.namespace}/${k!.leaderElection!.name}` }, 'waiting to become the leader');
+      logger.info({ identity, lease: `${le!.namespace}/${le!.name}` }, 'waiting to become the leader');
       elector.run(
         () => {
           running = controller!.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));

@@ -28,21 +28,37 @@ export interface Config {
   rescanMs: number;
   maxFiles: number;
   kubernetes?: KubernetesConfig;
+  /** Set in Kubernetes mode and whenever leader election is on. */
+  kubeAccess?: KubeAccess;
+  leaderElection?: LeaderElectionConfig;
   /** `status`: the controller's base URL, and whether to keep refreshing. */
   statusUrl?: string;
   watch?: boolean;
 }
 
-/** Kubernetes mode: where IoTJobs come from, and leader election. */
+/** Kubernetes mode: where IoTJobs come from. */
 export interface KubernetesConfig {
-  /** A kubeconfig file; undefined means the in-cluster ServiceAccount. */
-  kubeconfig?: string;
-  context?: string;
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
   labelSelector?: string;
   relistMs: number;
-  leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+}
+
+/** How to reach the Kubernetes API (Kubernetes mode, or leader election in either mode). */
+export interface KubeAccess {
+  /** A kubeconfig file; undefined means the in-cluster ServiceAccount. */
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** Leader election on a Lease. */
+export interface LeaderElectionConfig {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
 }
 
 /** A configuration error, shown to the user with exit code 2. */
@@ -76,11 +92,11 @@ export const FLAGS: Record<string, Flag> = {
   'rescan-seconds': { env: 'IOT_JOBS_RESCAN_SECONDS', type: 'string', help: 'directory rescan interval', default: '30' },
   kubernetes: { env: 'IOT_JOBS_KUBERNETES', type: 'boolean', help: 'read IoTJob custom resources from the Kubernetes API instead of --dir' },
   namespace: { env: 'IOT_JOBS_NAMESPACES', type: 'string', help: 'Kubernetes mode: comma-separated namespaces to watch (default: all)' },
-  kubeconfig: { env: 'KUBECONFIG', type: 'string', help: 'Kubernetes mode: kubeconfig file (default: the in-cluster ServiceAccount)' },
+  kubeconfig: { env: 'KUBECONFIG', type: 'string', help: 'Kubernetes mode and leader election: kubeconfig file (default: the in-cluster ServiceAccount)' },
   'kube-context': { env: 'IOT_JOBS_KUBE_CONTEXT', type: 'string', help: 'Kubernetes mode: kubeconfig context (default: its current one)' },
   'label-selector': { env: 'IOT_JOBS_LABEL_SELECTOR', type: 'string', help: 'Kubernetes mode: only IoTJobs with these labels (for sharding)' },
   'relist-seconds': { env: 'IOT_JOBS_RELIST_SECONDS', type: 'string', help: 'Kubernetes mode: list IoTJobs and ConfigMaps again this often', default: '600' },
-  'leader-elect': { env: 'IOT_JOBS_LEADER_ELECT', type: 'boolean', help: 'Kubernetes mode: elect a leader with a Lease; only the leader acts' },
+  'leader-elect': { env: 'IOT_JOBS_LEADER_ELECT', type: 'boolean', help: 'elect a leader with a Kubernetes Lease (either mode); only the leader acts' },
   'leader-election-namespace': { env: 'POD_NAMESPACE', type: 'string', help: 'namespace of the leader Lease', default: 'default' },
   'leader-election-id': { env: 'IOT_JOBS_LEADER_ELECTION_ID', type: 'string', help: 'name of the leader Lease', default: 'iot-jobs-controller' },
   'leader-identity': { env: 'POD_NAME', type: 'string', help: 'this replica\'s name in the Lease (default: host name and process id)' },
@@ -143,10 +159,14 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!dir && !kubernetes) throw new ConfigError('--dir (or --kubernetes) is required');
   const [host, portText] = splitAddr(get('metrics-addr')!);
   const local = flagOn(v.local, env.IOT_JOBS_LOCAL);
+  const leaderElect = flagOn(v['leader-elect'], env.IOT_JOBS_LEADER_ELECT);
+  if (leaderElect && cmd === 'plan') throw new ConfigError('plan changes nothing and needs no leader election');
   return Object.freeze({
     command: cmd,
     dir: kubernetes ? undefined : dir,
-    kubernetes: kubernetes ? kubernetesConfig(get, flagOn(v['leader-elect'], env.IOT_JOBS_LEADER_ELECT), env) : undefined,
+    kubernetes: kubernetes ? kubernetesConfig(get) : undefined,
+    kubeAccess: kubernetes || leaderElect ? { kubeconfig: get('kubeconfig'), context: get('kube-context') } : undefined,
+    leaderElection: leaderElect ? leaderElectionConfig(get, env) : undefined,
     endpoint: get('endpoint'),
     region: get('region')!,
     account: checkAccount(get('account')),
@@ -184,12 +204,14 @@ function flagOn(flag: string | boolean | undefined, envValue: string | undefined
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-function kubernetesConfig(get: (name: string) => string | undefined, leaderElect: boolean, env: Readonly<Record<string, string | undefined>>): KubernetesConfig {
+function kubernetesConfig(get: (name: string) => string | undefined): KubernetesConfig {
   const namespaces = (get('namespace') ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
   for (const ns of namespaces) if (!DNS_LABEL.test(ns) || ns.length > 63) throw new ConfigError(`--namespace: "${ns}" is not a valid namespace name`);
+  return { namespaces, labelSelector: get('label-selector'), relistMs: number('relist-seconds', get('relist-seconds')!, 10, 86_400, false) * 1000 };
+}
+
+function leaderElectionConfig(get: (name: string) => string | undefined, env: Readonly<Record<string, string | undefined>>): LeaderElectionConfig {
   const secs = (name: string, min: number, max: number): number => number(name, get(name)!, min, max, false) * 1000;
-  const out: KubernetesConfig = { kubeconfig: get('kubeconfig'), context: get('kube-context'), namespaces, labelSelector: get('label-selector'), relistMs: secs('relist-seconds', 10, 86_400) };
-  if (!leaderElect) return out;
   const le = {
     namespace: get('leader-election-namespace')!,
     name: get('leader-election-id')!,
@@ -200,7 +222,7 @@ function kubernetesConfig(get: (name: string) => string | undefined, leaderElect
   };
   if (!(le.retryPeriodMs < le.renewDeadlineMs && le.renewDeadlineMs < le.leaseDurationMs)) throw new ConfigError('leader election needs retry-period < renew-deadline < lease-duration');
   if (!DNS_LABEL.test(le.namespace)) throw new ConfigError(`--leader-election-namespace: "${le.namespace}" is not a valid namespace name`);
-  return { ...out, leaderElection: le };
+  return le;
 }
 
 function defaults(): Config {

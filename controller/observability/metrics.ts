@@ -31,6 +31,9 @@ export const AWS_OPERATIONS = [
 ] as const;
 export type AwsOperation = (typeof AWS_OPERATIONS)[number];
 
+/** Default Node.js metrics that `promtool check metrics` objects to, left out. */
+const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** The metric handles. */
 export class Metrics {
   readonly registry = new Registry();
@@ -58,7 +61,13 @@ export class Metrics {
   constructor(opts: { defaultMetrics?: boolean; kubernetes?: boolean } = {}) {
     const registers = [this.registry];
     this.kubernetes = opts.kubernetes ?? false;
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client's *_total gauges break the naming rule `promtool check metrics` enforces (only
+      // counters end in _total); the same numbers stay available by type in nodejs_active_handles,
+      // nodejs_active_requests and nodejs_active_resources (sum them for the total).
+      for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
     const execLabels = this.kubernetes ? (['job_id', 'status', 'namespace', 'name'] as const) : (['job_id', 'status'] as const);
     this.jobExecutions = new Gauge({ name: 'iotjobs_job_executions', help: 'Executions of a managed job by status, from jobProcessDetails.', labelNames: [...execLabels], registers });
     this.jobInfo = new Gauge({ name: 'iotjobs_job_info', help: 'A managed job, with its AWS status, source key and source revision as labels (always 1).', labelNames: ['job_id', 'status', 'source', 'revision'], registers });

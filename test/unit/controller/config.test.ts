@@ -33,15 +33,18 @@ describe('loadConfig', () => {
       POD_NAMESPACE: 'iot-system',
     });
     expect(c.dir).toBeUndefined();
-    expect(c.kubernetes).toEqual({
-      kubeconfig: '/k/config',
-      context: undefined,
-      namespaces: ['a', 'b'],
-      labelSelector: 'shard=1',
-      relistMs: 600_000,
-      leaderElection: { namespace: 'iot-system', name: 'iot-jobs-controller', identity: 'ctl-0', leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 },
-    });
+    expect(c.kubernetes).toEqual({ namespaces: ['a', 'b'], labelSelector: 'shard=1', relistMs: 600_000 });
+    expect(c.kubeAccess).toEqual({ kubeconfig: '/k/config', context: undefined });
+    expect(c.leaderElection).toEqual({ namespace: 'iot-system', name: 'iot-jobs-controller', identity: 'ctl-0', leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 });
     expect(loadConfig(['run'], { IOT_JOBS_KUBERNETES: 'true' }).kubernetes?.namespaces).toEqual([]);
+  });
+
+  it('takes leader election in directory mode too, and then needs Kubernetes access', () => {
+    const c = loadConfig(['run', '--dir', '/repo', '--leader-elect'], { POD_NAME: 'ctl-1' });
+    expect(c.kubernetes).toBeUndefined();
+    expect(c.kubeAccess).toEqual({ kubeconfig: undefined, context: undefined });
+    expect(c.leaderElection?.identity).toBe('ctl-1');
+    expect(loadConfig(['run', '--dir', '/repo'], {}).kubeAccess).toBeUndefined();
   });
 
   it('answers help with no command', () => {

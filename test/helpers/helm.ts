@@ -1,0 +1,80 @@
+/**
+ * Helm for the chart tests: built with `go install` from the Go module proxy (helm.sh/helm/v3 has
+ * no replace directives, so no wrapper module is needed) into the git-ignored .cache/helm-bin and
+ * reused when present. The ldflags are Helm's own Makefile's: without them `helm template` would
+ * assume Kubernetes 1.20. Also the prometheus-operator CRDs (ServiceMonitor, PrometheusRule), read
+ * from that module's source in the Go module cache, so the rendered chart can be dry-run on a real
+ * API server.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+export const HELM_VERSION = '3.22.0';
+/** The Kubernetes minor Helm 3.22 is built against (its client-go is v0.37). */
+const K8S_MINOR = '37';
+/** A prometheus-operator release the Go module proxy serves. */
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.92.1';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const CHART = join(ROOT, 'charts', 'iot-jobs-controller');
+
+function go(args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync('go', args, { cwd: ROOT, env: { ...process.env, CGO_ENABLED: '0', ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw new Error(`go ${args[0]} could not run (is Go installed?): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`go ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-4000)}`);
+  return r.stdout;
+}
+
+/** The helm binary, built when missing. */
+export function ensureHelm(log: (s: string) => void = (s) => process.stderr.write(`[helm] ${s}\n`)): string {
+  const dir = join(ROOT, '.cache', 'helm-bin', `v${HELM_VERSION}-k8s1.${K8S_MINOR}`);
+  const bin = join(dir, 'helm');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `tmp-${process.pid}`);
+  const started = Date.now();
+  log(`building helm v${HELM_VERSION} from the Go module proxy`);
+  const ldflags = [
+    '-s -w',
+    `-X helm.sh/helm/v3/internal/version.version=v${HELM_VERSION}`,
+    `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${K8S_MINOR}`,
+    `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${K8S_MINOR}`,
+  ].join(' ');
+  go(['install', '-trimpath', `-ldflags=${ldflags}`, `helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}`], { GOBIN: tmp });
+  renameSync(join(tmp, 'helm'), bin);
+  log(`built ${bin} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return bin;
+}
+
+/** Runs helm; the exit code and output. */
+export function helm(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(ensureHelm(), args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A rendered object. */
+export interface Rendered {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+}
+
+/** `helm template` of the chart with `--set` values (and the CRDs); throws with helm's message on failure. */
+export function helmTemplate(set: Record<string, string | number | boolean> = {}, namespace = 'iot-system'): Rendered[] {
+  const args = ['template', 'rel', CHART, '--namespace', namespace, '--include-crds'];
+  for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${v}`);
+  const r = helm(args);
+  if (r.code !== 0) throw new Error(`helm template failed (${r.code}): ${r.stderr}`);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Rendered | null)
+    .filter((o): o is Rendered => o !== null && typeof o === 'object');
+}
+
+/** The ServiceMonitor and PrometheusRule CRDs of prometheus-operator, from the Go module cache. */
+export function prometheusOperatorCrds(): unknown[] {
+  const info = JSON.parse(go(['mod', 'download', '-json', `github.com/prometheus-operator/prometheus-operator@${PROMETHEUS_OPERATOR_VERSION}`])) as { Dir: string };
+  return ['servicemonitors', 'prometheusrules'].map((r) => parseAllDocuments(readFileSync(join(info.Dir, 'example', 'prometheus-operator-crd', `monitoring.coreos.com_${r}.yaml`), 'utf8'))[0]!.toJS());
+}
