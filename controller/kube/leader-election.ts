@@ -6,20 +6,14 @@
  * within the renew deadline stops leading. On shutdown the leader releases the lease (empty holder,
  * one-second duration) so a standby takes over at once.
  */
+import type { LeaderElectionConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock, Timer } from '../runtime/clock.js';
 import { isConflict, isNotFound, type KubeRest } from './rest.js';
 
-/** How the election runs. */
-export interface LeaderElectionOptions {
+/** How the election runs: the Lease, this replica's identity (the pod name) and the timing, from the config. */
+export interface LeaderElectionOptions extends LeaderElectionConfig {
   rest: KubeRest;
-  namespace: string;
-  name: string;
-  /** This replica's identity (the pod name). */
-  identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
   clock: Clock;
   logger: Logger;
 }

@@ -33,8 +33,9 @@ export class Stack {
   /** Starts the emulator (with `things` devices in group fleet) and prepares an empty manifest directory. */
   static async create(opts: { things?: number; emulator?: EmulatorOptions } = {}): Promise<Stack> {
     const emu = await startEmulator({ account: '123456789012', deletionBaseMs: 300, ...opts.emulator });
-    emu.service.call('CreateThingGroup', { thingGroupName: 'fleet' });
-    for (let i = 1; i <= (opts.things ?? 3); i++) {
+    // A simulated fleet provisions group `fleet` with its own devices.
+    if (!opts.emulator?.fleet) emu.service.call('CreateThingGroup', { thingGroupName: 'fleet' });
+    for (let i = 1; i <= (opts.emulator?.fleet ? 0 : (opts.things ?? 3)); i++) {
       emu.service.call('CreateThing', { thingName: `dev-${i}` });
       emu.service.call('AddThingToThingGroup', { thingGroupName: 'fleet', thingName: `dev-${i}` });
     }

@@ -3,9 +3,11 @@
  * them, the emulator (with a simulated fleet) as AWS IoT. Status, finalizer, events, updates,
  * cancels and each deletionPolicy are checked through the API, as a user would see them.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../controller/sources/kubernetes-source.js';
 import { KubeStack } from '../helpers/kube-stack.js';
+import { requireProgram } from '../helpers/tools.js';
 
 let stack: KubeStack;
 
@@ -124,6 +126,16 @@ describe('Kubernetes mode', () => {
     expect(stack.job(name)?.status).toBe(after);
     if (policy === 'Delete') expect(stack.emu.service.state.jobs.has(name)).toBe(false);
   }, 45_000);
+
+  it('labels the execution series with the IoTJob\'s namespace and name, and promtool check metrics is silent', async () => {
+    const app = stack.controllers[0]!.app;
+    const text = await (await fetch(`${app.server!.url}/metrics`)).text();
+    expect(text).toContain(`iotjobs_job_executions{job_id="rollout",status="SUCCEEDED",namespace="${stack.ns}",name="rollout"}`);
+    expect(text).toMatch(new RegExp(`iotjobs_job_info\\{job_id="rollout",status="COMPLETED",source="${stack.ns}/rollout",revision="1"\\} 1`));
+    const r = spawnSync(requireProgram('promtool', 'prometheus'), ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
 
   it('lets an IoTJob that never reached AWS be deleted at once', async () => {
     await stack.create('never', { suspend: true });

@@ -9,7 +9,7 @@ import { KubeError } from '../../controller/kube/rest.js';
 import { kubeRest, serviceAccountWithChartRole } from '../helpers/kube-cluster.js';
 import { KubeStack } from '../helpers/kube-stack.js';
 import { built, startProgram, type Program } from '../helpers/processes.js';
-import { CREDENTIALS } from '../helpers/stack.js';
+import { CREDENTIALS, manifest, Stack } from '../helpers/stack.js';
 
 let stack: KubeStack;
 let token: string;
@@ -96,5 +96,34 @@ describe('leader election and RBAC', () => {
     expect(await b.exited).toBe(0);
     expect(b.stdout()).toContain('released the leader lease');
     expect(await holder()).toBeNull();
+  }, 60_000);
+});
+
+describe('leader election in directory mode', () => {
+  it('lets only the leader of two replicas on one directory act, and hands over when it stops', async () => {
+    const dir = await Stack.create();
+    const second = await Stack.create();
+    try {
+      dir.write('fw.yaml', manifest('fw', {}));
+      const le = ['--leader-elect', '--kubeconfig', stack.kubeconfig(), '--leader-election-namespace', stack.ns, '--leader-election-id', 'dir-mode', '--lease-duration-seconds', '3', '--renew-deadline-seconds', '2', '--retry-period-seconds', '0.5'];
+      const a = await dir.start([...le, '--leader-identity', 'dir-a']);
+      await dir.until('dir-a to lead', () => a.kube?.elector?.isLeader);
+      // The second replica reads the same directory and the same emulator.
+      const b = await second.start([...le, '--leader-identity', 'dir-b'], (c) => ({ ...c, dir: dir.dir, endpoint: dir.emu.url }));
+      await dir.until('the job', () => dir.job('fw'));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(b.kube?.elector?.isLeader).toBe(false);
+      expect(second.logs.some((l) => l.action === 'create')).toBe(false);
+      expect(dir.calls('CreateJob')).toBe(1);
+      await a.stop();
+      dir.app = undefined as never;
+      await dir.until('dir-b to lead after dir-a released the lease', () => b.kube?.elector?.isLeader, 5_000);
+      dir.write('fw2.yaml', manifest('fw2', {}));
+      await dir.until('the new leader to act', () => dir.job('fw2'));
+      expect(dir.calls('CreateJob')).toBe(2);
+    } finally {
+      await second.stop();
+      await dir.stop();
+    }
   }, 60_000);
 });

@@ -1,0 +1,129 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The status page in headless Chromium (Debian's chromium, driven by playwright-core) while the
+ * emulator's simulated fleet rolls two jobs out: every managed job is shown with its AWS status, a
+ * stacked bar and counts that match /metrics, and the page follows the rollout by itself. Then
+ * `iot-jobs-controller status` prints the same numbers in the terminal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { built, startProgram, waitFor } from '../helpers/processes.js';
+import { manifest, Stack } from '../helpers/stack.js';
+import { requireProgram } from '../helpers/tools.js';
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+const STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED'];
+
+beforeAll(async () => {
+  const executablePath = requireProgram('chromium', 'chromium');
+  // Slow enough that the page is seen mid-rollout: 30 devices, 2 a simulated minute at 20x (about 45 s).
+  stack = await Stack.create({ emulator: { timeScale: 20, fleet: { size: 30, seed: 5, workMs: 30_000, failureRate: 0.2, rejectRate: 0, pollIntervalMs: 100 } } });
+  stack.write('slow.yaml', manifest('slow', { jobExecutionsRolloutConfig: { maximumPerMinute: 2 } }));
+  stack.write('canary.yaml', manifest('canary', { targets: ['thing:device-0001'], description: 'one device' }));
+  // The metrics move at each resync (5 s), the page every 2 s: a steady window holds a page refresh.
+  await stack.start(['--resync-seconds', '5']);
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** What the page shows: job → { awsStatus, counts by status, bar segments }. */
+async function shown(): Promise<Record<string, { jobId: string; awsStatus: string; counts: Record<string, number>; segments: number }>> {
+  return page.$$eval('tr.job', (rows) =>
+    Object.fromEntries(
+      rows.map((tr) => {
+        const counts = Object.fromEntries([...tr.querySelectorAll<HTMLElement>('.count')].map((c) => [c.dataset.status!, Number(c.querySelector('b')!.textContent)]));
+        return [(tr as HTMLElement).dataset.key!, { jobId: tr.querySelector('.job-id')!.textContent!, awsStatus: tr.querySelector('.aws-status')!.textContent!, counts, segments: tr.querySelectorAll('.bar span').length }];
+      }),
+    ),
+  );
+}
+
+/** iotjobs_job_executions from /metrics: job → status → value. */
+async function metrics(): Promise<Record<string, Record<string, number>>> {
+  const text = await (await fetch(`${stack.app.server!.url}/metrics`)).text();
+  const out: Record<string, Record<string, number>> = {};
+  for (const m of text.matchAll(/^iotjobs_job_executions\{job_id="([^"]+)",status="([^"]+)"\} (\S+)$/gm)) (out[m[1]!] ??= {})[m[2]!] = Number(m[3]);
+  return out;
+}
+
+/**
+ * The page's numbers against /metrics. Both move while the fleet works, so a comparison counts
+ * only when /metrics read the same just before the page fetched its data and just after the page
+ * showed it: the page's numbers were then taken while the metrics held those values.
+ */
+async function compareWhenSteady(): Promise<{ page: Awaited<ReturnType<typeof shown>>; metrics: Record<string, Record<string, number>> }> {
+  return waitFor(
+    'a steady moment to compare the page with /metrics',
+    async () => {
+      const before = await metrics();
+      const stamp = await page.getAttribute('body', 'data-generated-at');
+      await page.waitForFunction((old) => document.body.dataset.generatedAt !== old, stamp, { timeout: 10_000 });
+      const now = await shown();
+      const after = await metrics();
+      // A job created a moment ago has no observation (and no series) yet: the page shows — for it.
+      const observed = Object.values(now).every((j) => j.awsStatus !== '—');
+      return observed && JSON.stringify(before) === JSON.stringify(after) ? { page: now, metrics: after } : undefined;
+    },
+    40_000,
+    100,
+  );
+}
+
+describe('the status page', () => {
+  it('shows every job mid-rollout, with counts that match /metrics', async () => {
+    // Executions appear as the rollout reaches their devices, so mid-rollout means some finished and fewer than 30 exist.
+    await stack.until('the rollout under way', () => {
+      const d = stack.job('slow')?.jobProcessDetails;
+      return d && d.numberOfSucceededThings + d.numberOfFailedThings >= 3;
+    }, 30_000);
+    await page.goto(stack.app.server!.url);
+    await page.waitForSelector('tr.job[data-key="slow"] .count');
+    const mid = await compareWhenSteady();
+    const slow = mid.page.slow!;
+    expect(slow.awsStatus).toBe('IN_PROGRESS');
+    expect(STATUSES.reduce((a, st) => a + slow.counts[st]!, 0)).toBeLessThan(30);
+    expect(slow.counts.SUCCEEDED! + slow.counts.FAILED!).toBeGreaterThan(0);
+    expect(slow.segments).toBeGreaterThanOrEqual(1);
+    for (const key of ['slow', 'canary']) {
+      const jobId = mid.page[key]!.jobId;
+      expect(Object.keys(mid.page[key]!.counts)).toEqual(STATUSES);
+      expect(mid.page[key]!.counts).toEqual(mid.metrics[jobId]);
+    }
+    expect(await page.textContent('#summary')).toMatch(/^directory source, revision sha256:[0-9a-f]+ · 2 manifests · ready · updated /);
+  }, 60_000);
+
+  it('follows the rollout by itself to the end, still matching /metrics', async () => {
+    await stack.until('the rollout to end', () => stack.job('slow')?.status === 'COMPLETED', 60_000);
+    const end = await waitFor('the page to show the end', async () => {
+      const s = await compareWhenSteady();
+      return s.page.slow?.awsStatus === 'COMPLETED' ? s : undefined;
+    }, 20_000, 500);
+    expect(end.page.slow!.counts).toEqual(end.metrics.slow);
+    expect(end.page.slow!.counts.SUCCEEDED! + end.page.slow!.counts.FAILED!).toBe(30);
+  }, 90_000);
+
+  it('is printed in the terminal by `iot-jobs-controller status`, with bars', async () => {
+    const p = startProgram(built('controller/main.js'), ['status', '--url', stack.app.server!.url]);
+    expect(await p.exited).toBe(0);
+    const out = p.stdout();
+    const c = (await metrics()).slow!;
+    expect(out).toContain('slow  job slow  COMPLETED');
+    expect(out).toContain(`succeeded ${c.SUCCEEDED}  failed ${c.FAILED}`);
+    expect(out).toMatch(/\[[█▓▒░]+\] 100%/);
+    const down = startProgram(built('controller/main.js'), ['status', '--url', 'http://127.0.0.1:1']);
+    expect(await down.exited).toBe(2);
+    expect(down.stderr()).toContain('cannot read http://127.0.0.1:1/status.json');
+  });
+});
