@@ -88,6 +88,7 @@ export class Metrics {
     for (const op of AWS_OPERATIONS) this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);
     this.sourceErrors.inc(0);
     for (const field of [...fieldsOf('update'), ...fieldsOf('tags')]) this.driftCorrected.inc({ field }, 0);
+    if (this.kubernetes) for (const resource of ['iotjobs', 'configmaps']) for (const reason of ['initial', 'periodic', 'gone', 'error']) this.sourceRelists.inc({ resource, reason }, 0);
   }
 
   /** The execution series' labels of a job, with the IoTJob's namespace and name in Kubernetes mode. */
