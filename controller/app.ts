@@ -138,7 +138,11 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
         () => {
           running = controller!.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));
         },
-        () => o.onLostLeadership?.(),
+        () => {
+          // Stop acting at once; the CLI then exits so that the pod restarts as a standby.
+          void controller!.stop();
+          o.onLostLeadership?.();
+        },
       );
     },
     async stop() {

@@ -99,6 +99,20 @@ describe('leader election and RBAC', () => {
   }, 60_000);
 });
 
+describe('a leader that loses its lease', () => {
+  it('stops acting and exits 1, so that its pod restarts as a standby', async () => {
+    const a = replica('replica-lost');
+    const id = 'iot-jobs-controller';
+    await stack.until('replica-lost to lead', async () => (await holder()) === 'replica-lost', 20_000);
+    // Someone else takes the lease (as a replica would after a network partition).
+    const lease = await stack.rest.request<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/${id}`);
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await stack.rest.request('PUT', `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/${id}`, { body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: now, acquireTime: now, leaseDurationSeconds: 30 } } });
+    expect(await a.exited).toBe(1);
+    expect(a.stdout()).toContain('lost the leader lease: another replica holds it');
+  }, 30_000);
+});
+
 describe('leader election in directory mode', () => {
   it('lets only the leader of two replicas on one directory act, and hands over when it stops', async () => {
     const dir = await Stack.create();
