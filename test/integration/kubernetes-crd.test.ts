@@ -3,6 +3,9 @@
  * subresource and the printer columns, and the API server itself refuses invalid IoTJobs with the
  * schema's or the CEL rules' message (no controller runs here).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeError, MERGE_PATCH } from '../../controller/kube/rest.js';
 import { FIELD_TABLE, fieldsOf } from '../../controller/plan/fields.js';
@@ -107,6 +110,17 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(end.message).toContain('endBehavior needs endTime');
     const twice = await refusal(stack.create('twice', { executions: [{ thingName: 'dev-1', action: 'Cancel' }, { thingName: 'dev-1', action: 'Delete' }] }));
     expect(twice.message).toContain('each thingName may appear once');
+  });
+
+  it('accepts the examples as they are, except the one whose document is a file (directory mode only)', async () => {
+    const dir = join(import.meta.dirname, '..', '..', 'examples');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJS() as { spec: { documentFile?: string } })) {
+        const sent = stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, { body: doc, query: { fieldValidation: 'Strict', dryRun: 'All' } });
+        if (doc.spec.documentFile) expect((await refusal(sent)).message).toContain('documentFile is for directory mode');
+        else await sent;
+      }
+    }
   });
 
   it('has a CEL rule for every field that needs a replacement, and a description on every field', () => {
