@@ -74,7 +74,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const inventory = new Inventory(config.controllerId);
   const k = config.kubernetes;
   const access = config.kubeAccess;
-  const rest = access ? new KubeRest(loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
+  const rest = access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
   const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs }) : undefined;
   const source: DesiredSource =
     kubeSource ??
@@ -127,6 +127,8 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client, board,
     kube: rest ? { rest, elector } : undefined,
     async start() {
+      // An unusable kubeconfig is reported before anything starts (a KubeConfigError).
+      await rest?.ready();
       if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr.host, config.metricsAddr.port, board);
       if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz, and the status page at /');
       if (!elector) {

@@ -96,16 +96,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
   }
   let lost: (() => void) | undefined;
-  let app: App;
+  const app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
   try {
-    app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
+    return await run(app, emulator, (stop) => (lost = stop));
   } catch (err) {
     if (!(err instanceof KubeConfigError)) throw err;
     process.stderr.write(`iot-jobs-controller: ${err.message}\n`);
+    await app.stop().catch(() => undefined);
     await emulator?.close();
     return 2;
   }
-  return run(app, emulator, (stop) => (lost = stop));
 }
 
 /** Runs `status`: the running controller's status board, drawn once (or every 2 s with --watch). */

@@ -4,10 +4,13 @@
  * in-cluster ServiceAccount), and watches through its Watch. Every failure is a KubeError with the
  * HTTP status; the generated API classes are not used because the controller needs only a handful
  * of paths, the patch content types and the status code of every error.
+ *
+ * @kubernetes/client-node is loaded on first use, not at start: loading it costs about 45 MB of
+ * heap (its generated models), which directory mode without leader election never needs.
  */
 import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, Watch } from '@kubernetes/client-node';
 
 /** A Kubernetes API error: the HTTP status (0 when nothing answered) and the server's message. */
 export class KubeError extends Error {
@@ -44,8 +47,9 @@ export interface KubeTarget {
   inClusterRoot?: string;
 }
 
-/** Loads a KubeConfig: from the file when given, else from the pod's ServiceAccount; a clear error when neither works. */
-export function loadKubeConfig(target: KubeTarget): KubeConfig {
+/** Loads a KubeConfig: from the file when given, else from the pod's ServiceAccount; a KubeConfigError when neither works. */
+export async function loadKubeConfig(target: KubeTarget): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const where = target.kubeconfig ? `the kubeconfig ${target.kubeconfig}` : 'the in-cluster ServiceAccount (no --kubeconfig given)';
   try {
@@ -81,31 +85,44 @@ export interface WatchEvent<T> {
   object: T;
 }
 
+interface Loaded {
+  config: KubeConfig;
+  server: URL;
+  watcher: Watch;
+}
+
 /** JSON over HTTPS to one API server. */
 export class KubeRest {
   private agent: Agent | undefined;
-  private readonly server: URL;
-  private readonly watcher: Watch;
+  private loaded: Promise<Loaded> | undefined;
 
+  /** `config` is a KubeConfig, or how to load one (on first use). */
   constructor(
-    readonly config: KubeConfig,
+    private readonly config: KubeConfig | (() => Promise<KubeConfig>),
     private readonly timeoutMs = 30_000,
-  ) {
-    this.server = new URL(config.getCurrentCluster()!.server);
-    this.watcher = new Watch(config);
+  ) {}
+
+  /** Loads the configuration and the client library now; rejects with a KubeConfigError when the configuration is unusable. */
+  async ready(): Promise<void> {
+    await this.load();
   }
 
-  /** The server's URL. */
-  get url(): string {
-    return this.server.toString().replace(/\/$/, '');
+  private load(): Promise<Loaded> {
+    this.loaded ??= (async () => {
+      const config = typeof this.config === 'function' ? await this.config() : this.config;
+      const { Watch } = await import('@kubernetes/client-node');
+      return { config, server: new URL(config.getCurrentCluster()!.server), watcher: new Watch(config) };
+    })();
+    return this.loaded;
   }
 
   /** Sends a request and resolves to the parsed JSON body (the text, when a text/* type is accepted); a KubeError for any status ≥ 400. */
   async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; contentType?: string; accept?: string } = {}): Promise<T> {
-    const url = new URL(this.server.toString().replace(/\/$/, '') + path);
+    const { config, server } = await this.load();
+    const url = new URL(server.toString().replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' }, timeout: this.timeoutMs };
-    await this.config.applyToHTTPSOptions(options);
+    await config.applyToHTTPSOptions(options);
     this.agent ??= options.agent as Agent | undefined;
     if (this.agent) options.agent = this.agent;
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -144,7 +161,8 @@ export class KubeRest {
    * function that stops it.
    */
   async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, onDone: (err: (Error & { statusCode?: number }) | null) => void): Promise<() => void> {
-    const ctl = await this.watcher.watch(path, query, (type, object) => onEvent({ type: type as WatchEvent<T>['type'], object: object as T }), onDone);
+    const { watcher } = await this.load();
+    const ctl = await watcher.watch(path, query, (type, object) => onEvent({ type: type as WatchEvent<T>['type'], object: object as T }), onDone);
     return () => ctl.abort();
   }
 

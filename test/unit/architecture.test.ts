@@ -24,6 +24,16 @@ describe('architecture', () => {
     expect(offending).toEqual([]);
   });
 
+  it('loads @kubernetes/client-node only on demand (regression: its 45 MB of heap cost directory mode 2.5 s -> 3.7 s and 121 -> 168 MB RSS at 1,000 jobs)', () => {
+    const eager = files(ROOT).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((line) => /^import (?!type ).*from '@kubernetes\/client-node'/.test(line))
+        .map((line) => `${f.slice(ROOT.length + 1)}: ${line.trim()}`),
+    );
+    expect(eager).toEqual([]);
+  });
+
   it('only main.ts reads process.env or argv (benchmarks, which are not the product, aside)', () => {
     const readers = files(ROOT)
       .map((f) => f.slice(ROOT.length + 1))
