@@ -67,9 +67,11 @@ export class SdkIotJobs implements IotJobs {
     try {
       const out = await send();
       this.o.metrics.awsRequests.inc({ operation, outcome: 'ok' });
+      this.countRetries(operation, out);
       return out;
     } catch (err) {
       this.o.metrics.awsRequests.inc({ operation, outcome: outcomeName(err) });
+      this.countRetries(operation, err);
       const cls = classify(err);
       if (cls === 'throttled' || cls === 'limit') throw new ThrottledError(`${operation}: ${(err as Error).message}`, { cause: err });
       // AWS refused the request itself (a value it does not accept): retrying the same request cannot
@@ -79,6 +81,12 @@ export class SdkIotJobs implements IotJobs {
     } finally {
       end();
     }
+  }
+
+  /** The SDK retries throttled and failed attempts by itself; the answers it absorbed are counted here, or they would go unseen. */
+  private countRetries(operation: AwsOperation, outcome: unknown): void {
+    const attempts = (outcome as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
+    if (attempts > 1) this.o.metrics.awsRetries.inc({ operation }, attempts - 1);
   }
 
   /** Runs a call that may answer ResourceNotFoundException; that answer becomes undefined. */

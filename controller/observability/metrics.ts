@@ -47,6 +47,7 @@ export class Metrics {
   readonly reconcileDuration: Histogram;
   readonly awsRequests: Counter<'operation' | 'outcome'>;
   readonly awsDuration: Histogram<'operation'>;
+  readonly awsRetries: Counter<'operation'>;
   readonly queueDepth: Gauge;
   readonly sourceRevision: Gauge<'source' | 'revision'>;
   readonly sourceErrors: Counter;
@@ -77,6 +78,7 @@ export class Metrics {
     this.reconcileDuration = new Histogram({ name: 'iotjobs_reconcile_duration_seconds', help: 'Time one reconcile takes.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.awsRequests = new Counter({ name: 'iotjobs_aws_requests_total', help: 'AWS IoT API calls by operation and outcome (ok, or the error name).', labelNames: ['operation', 'outcome'], registers });
     this.awsDuration = new Histogram({ name: 'iotjobs_aws_request_duration_seconds', help: 'AWS IoT API call latency, including client-side rate limiting.', labelNames: ['operation'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
+    this.awsRetries = new Counter({ name: 'iotjobs_aws_retries_total', help: 'AWS IoT answers the SDK retried by itself (throttling, 5xx, dropped connections) before the outcome counted in iotjobs_aws_requests_total.', labelNames: ['operation'], registers });
     this.queueDepth = new Gauge({ name: 'iotjobs_workqueue_depth', help: 'Keys waiting in the work queue.', registers });
     this.sourceRevision = new Gauge({ name: 'iotjobs_source_revision_info', help: 'The revision of the last good snapshot of the source (always 1).', labelNames: ['source', 'revision'], registers });
     this.sourceErrors = new Counter({ name: 'iotjobs_source_errors_total', help: 'Snapshots of the source that failed to parse or validate, and were not applied.', registers });
@@ -85,7 +87,10 @@ export class Metrics {
     this.driftCorrected = new Counter({ name: 'iotjobs_drift_corrected_total', help: 'Fields changed in AWS to match the manifest, by field.', labelNames: ['field'], registers });
     this.pruneBlocked = new Gauge({ name: 'iotjobs_prune_blocked', help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.', registers });
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
-    for (const op of AWS_OPERATIONS) this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);
+    for (const op of AWS_OPERATIONS) {
+      this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);
+      this.awsRetries.inc({ operation: op }, 0);
+    }
     this.sourceErrors.inc(0);
     for (const field of [...fieldsOf('update'), ...fieldsOf('tags')]) this.driftCorrected.inc({ field }, 0);
     if (this.kubernetes) for (const resource of ['iotjobs', 'configmaps']) for (const reason of ['initial', 'periodic', 'gone', 'error']) this.sourceRelists.inc({ resource, reason }, 0);

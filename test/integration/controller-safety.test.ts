@@ -164,4 +164,20 @@ describe('AWS throttling', () => {
     expect(stack.logs.filter((l) => l.level >= 50)).toEqual([]);
     expect(await metric('iotjobs_reconcile_total')).toMatch(/result="error"} 0$/m);
   }, 45_000);
+
+  it('counts the throttled answers the SDK retried by itself, so that throttling is seen even when nothing fails', async () => {
+    stack = await Stack.create({ emulator: { faults: { throttleTps: 10 } } });
+    for (let i = 0; i < 40; i++) stack.write(`job-${i}.yaml`, manifest(`job-${i}`, {}));
+    // Faster than the service allows: the SDK meets ThrottlingException and retries.
+    await stack.start(['--workers', '8', '--aws-tps', '50']);
+    await stack.until('every job to be created', () => stack.jobIds().length === 40, 30_000);
+    await stack.app.stop();
+    const throttled = Object.values(stack.emu.server.calls.summary()).reduce((a, o) => a + ((o as Record<string, number>).ThrottlingException ?? 0), 0);
+    expect(throttled).toBeGreaterThan(0);
+    const values = async (name: string): Promise<number> => (await stack.app.metrics.registry.getSingleMetric(name)!.get()).values.reduce((a, v) => a + (name === 'iotjobs_aws_requests_total' && v.labels.outcome !== 'ThrottlingException' ? 0 : v.value), 0);
+    // Every throttled answer is either a retry the SDK absorbed or a final outcome the controller saw.
+    expect((await values('iotjobs_aws_retries_total')) + (await values('iotjobs_aws_requests_total'))).toBe(throttled);
+    expect(await values('iotjobs_aws_retries_total')).toBeGreaterThan(0);
+    stack.app = undefined as never;
+  }, 45_000);
 });
