@@ -65,6 +65,15 @@ function collection(base: string, resource: string, namespace: string | undefine
   return namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
 }
 
+/** The jobId an IoTJob claims: spec.jobId, else its name. */
+function jobIdClaimed(o: IoTJobObject): string {
+  return o.spec?.jobId ?? o.metadata.name;
+}
+
+function hasFinalizer(o: KubeObject): boolean {
+  return (o.metadata.finalizers ?? []).includes(FINALIZER);
+}
+
 /** namespace/name of an object. */
 export function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -81,6 +90,8 @@ export class KubernetesSource implements DesiredSource {
   /** In this mode an owned job without its IoTJob is left alone; only a deletion request removes it. */
   readonly prunesAbsent = false;
   private readonly objects = new Map<string, IoTJobObject>();
+  /** jobId → the keys of the IoTJobs that name it (more than one is a conflict the older one wins). */
+  private readonly claimants = new Map<string, Set<string>>();
   private readonly entries = new Map<string, Entry>();
   /** Referenced ConfigMaps (namespace/name): their data, or null when they do not exist. */
   private readonly configMaps = new Map<string, Record<string, string> | null>();
@@ -202,37 +213,53 @@ export class KubernetesSource implements DesiredSource {
     const affected = new Set<string>();
     for (const [key, obj] of this.objects) {
       if (!this.inScope(ns, obj)) continue;
-      this.objects.delete(key);
       affected.add(key);
+      this.put(key, undefined);
     }
     for (const obj of items) {
-      this.objects.set(keyOf(obj), obj);
       affected.add(keyOf(obj));
+      this.put(keyOf(obj), obj);
     }
-    this.refresh(this.withClaimants(affected));
+    this.refresh(affected);
   }
 
   private objectEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: IoTJobObject): void {
     const key = keyOf(obj);
     const before = this.objects.get(key);
     if (before && type !== 'DELETED' && Number(before.metadata.resourceVersion) > Number(obj.metadata.resourceVersion)) return;
-    if (type === 'DELETED') this.objects.delete(key);
-    else this.objects.set(key, obj);
-    this.refresh(this.withClaimants(new Set([key])));
+    const after = type === 'DELETED' ? undefined : obj;
+    // A status write (the controller's own, once per reconcile) changes none of what the desired
+    // state is made of: keep the newer object and skip the work.
+    const same = before && after && before.metadata.generation === after.metadata.generation && before.metadata.deletionTimestamp === after.metadata.deletionTimestamp && hasFinalizer(before) === hasFinalizer(after);
+    this.put(key, after);
+    if (!same) this.refresh(new Set([key]));
   }
 
-  /** The keys, and every key that claims the same jobId as one of them (a duplicate may have cleared). */
+  /** Stores (or removes) an object, keeping the jobId index; the affected keys of both jobIds are refreshed by the caller. */
+  private put(key: string, obj: IoTJobObject | undefined): void {
+    const before = this.objects.get(key);
+    if (before) {
+      const set = this.claimants.get(jobIdClaimed(before));
+      set?.delete(key);
+      if (set?.size === 0) this.claimants.delete(jobIdClaimed(before));
+      this.objects.delete(key);
+    }
+    if (!obj) return;
+    this.objects.set(key, obj);
+    const id = jobIdClaimed(obj);
+    let set = this.claimants.get(id);
+    if (!set) this.claimants.set(id, (set = new Set()));
+    set.add(key);
+  }
+
+  /** The keys, and every key that claims the same jobId as one of them, before or now (a duplicate may have cleared). */
   private withClaimants(keys: Set<string>): Set<string> {
-    const ids = new Set<string>();
+    const out = new Set(keys);
     for (const k of keys) {
       const obj = this.objects.get(k);
-      const prev = this.entries.get(k)?.job?.jobId;
-      if (prev) ids.add(prev);
-      if (obj) ids.add(obj.spec?.jobId ?? obj.metadata.name);
+      for (const id of [this.entries.get(k)?.job?.jobId, obj && jobIdClaimed(obj)]) for (const other of (id && this.claimants.get(id)) || []) out.add(other);
     }
-    for (const [k, e] of this.entries) if (e.job && ids.has(e.job.jobId)) keys.add(k);
-    for (const [k, obj] of this.objects) if (ids.has(obj.spec?.jobId ?? obj.metadata.name)) keys.add(k);
-    return keys;
+    return out;
   }
 
   private replaceConfigMaps(ns: string | undefined, items: ConfigMapObject[]): void {
@@ -293,13 +320,12 @@ export class KubernetesSource implements DesiredSource {
       });
   }
 
-  /** Recomputes the entries of some keys and reports those whose desired state changed. */
+  /** Recomputes the entries of some keys (and of those sharing their jobIds) and reports those whose desired state changed. */
   private refresh(keys: Set<string>): void {
     const changed: string[] = [];
-    const claims = this.claims();
-    for (const key of keys) {
+    for (const key of this.withClaimants(keys)) {
       const obj = this.objects.get(key);
-      const entry = obj ? this.entryOf(obj, claims) : undefined;
+      const entry = obj ? this.entryOf(obj) : undefined;
       const before = this.entries.get(key);
       if (entry) this.entries.set(key, entry);
       else this.entries.delete(key);
@@ -309,22 +335,20 @@ export class KubernetesSource implements DesiredSource {
     if (changed.length > 0) this.onChange(changed);
   }
 
-  /** jobId → the key of its oldest claimant (older objects keep their claim). */
-  private claims(): Map<string, string> {
-    const out = new Map<string, { key: string; at: string }>();
-    for (const [key, obj] of this.objects) {
-      const id = obj.spec?.jobId ?? obj.metadata.name;
-      const at = `${obj.metadata.creationTimestamp ?? ''}|${key}`;
-      const first = out.get(id);
-      if (!first || at < first.at) out.set(id, { key, at });
+  /** The key of a jobId's oldest claimant (older objects keep their claim). */
+  private owner(jobId: string): string | undefined {
+    let first: { key: string; at: string } | undefined;
+    for (const key of this.claimants.get(jobId) ?? []) {
+      const at = `${this.objects.get(key)?.metadata.creationTimestamp ?? ''}|${key}`;
+      if (!first || at < first.at) first = { key, at };
     }
-    return new Map([...out].map(([id, v]) => [id, v.key]));
+    return first?.key;
   }
 
-  private entryOf(obj: IoTJobObject, claims: Map<string, string>): Entry {
+  private entryOf(obj: IoTJobObject): Entry {
     const key = keyOf(obj);
-    const leaving = obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).includes(FINALIZER);
-    const made = this.desiredOf(obj, key, claims);
+    const leaving = obj.metadata.deletionTimestamp !== undefined && hasFinalizer(obj);
+    const made = this.desiredOf(obj, key);
     const entry: Entry = 'message' in made ? { problem: made, leaving, signature: '' } : { job: made, leaving, signature: '' };
     entry.signature = createHash('sha256')
       .update(JSON.stringify([entry.problem ?? null, leaving, obj.metadata.deletionTimestamp !== undefined, entry.job ? [entry.job.jobId, entry.job.spec, entry.job.document ?? null] : null]))
@@ -332,10 +356,10 @@ export class KubernetesSource implements DesiredSource {
     return entry;
   }
 
-  private desiredOf(obj: IoTJobObject, key: string, claims: Map<string, string>): DesiredJob | KeyProblem {
+  private desiredOf(obj: IoTJobObject, key: string): DesiredJob | KeyProblem {
     const jobId = jobIdOf(obj.spec, obj.metadata.name);
     if (typeof jobId !== 'string') return { message: `metadata.name: ${jobId.message}` };
-    const owner = claims.get(jobId);
+    const owner = this.owner(jobId);
     if (owner !== key) return { message: `spec.jobId: job id "${jobId}" is already claimed by IoTJob ${owner}; set a different spec.jobId` };
     let waiting = false;
     const doc = resolveDocument(obj.spec, {
