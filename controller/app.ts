@@ -37,7 +37,7 @@ export interface AppOverrides {
   onReport?: (r: ReconcileReport) => void;
   /** Build the controller for a one-off plan: no watching, reports collected, nothing executed. */
   dryRun?: boolean;
-  /** Kubernetes mode with leader election: called when the lease is lost (the process should exit). */
+  /** With leader election (either mode): called when the lease is lost (the process should exit). */
   onLostLeadership?: () => void;
   /** Kubernetes access without a kubeconfig: where the ServiceAccount files are mounted under (tests; '' in a pod). */
   inClusterRoot?: string;
@@ -57,7 +57,7 @@ export interface App {
   client: IoTClient;
   board: StatusBoard;
   server?: MetricsServer;
-  /** Kubernetes mode: the API client, and the elector when leader election is on. */
+  /** Kubernetes mode or leader election: the API client, and the elector when leader election is on. */
   kube?: { rest: KubeRest; elector?: LeaderElector };
   start(): Promise<void>;
   stop(): Promise<void>;
