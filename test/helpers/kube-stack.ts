@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../controller/app.js';
 import { loadConfig } from '../../controller/config.js';
@@ -17,7 +16,7 @@ import { iotJobPath } from '../../controller/sources/kubernetes-source.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { createNamespace, kubeRest, writeKubeconfig } from './kube-cluster.js';
 import { waitFor } from './processes.js';
-import { CREDENTIALS } from './stack.js';
+import { CREDENTIALS, describeJob, jsonLogSink } from './stack.js';
 
 /** An IoTJob as the API returns it. */
 export interface IoTJobResource {
@@ -75,13 +74,7 @@ export class KubeStack {
   /** Starts a controller in this process. */
   async start(extra: string[] = [], kubeconfig?: string): Promise<RunningController> {
     const logs: Record<string, any>[] = [];
-    const sink = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line));
-        done();
-      },
-    });
-    const app = createApp(loadConfig(this.args(extra, kubeconfig), {}), { credentials: CREDENTIALS, logger: createLogger('debug', sink) });
+    const app = createApp(loadConfig(this.args(extra, kubeconfig), {}), { credentials: CREDENTIALS, logger: createLogger('debug', jsonLogSink(logs)) });
     await app.start();
     const c = { app, logs };
     this.controllers.push(c);
@@ -147,11 +140,7 @@ export class KubeStack {
 
   /** DescribeJob in-process; undefined when there is no such job. */
   job(jobId: string): Record<string, any> | undefined {
-    try {
-      return (this.emu.service.call('DescribeJob', { jobId }) as { job: Record<string, any> }).job;
-    } catch {
-      return undefined;
-    }
+    return describeJob(this.emu, jobId);
   }
 
   /** Successful HTTP calls of an operation so far. */

@@ -19,6 +19,25 @@ export function manifest(name: string, spec: Record<string, unknown>): string {
   return `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata:\n  name: ${name}\nspec: ${JSON.stringify({ targets: ['thingGroup:fleet'], document: { op: 'ota', v: 1 }, ...spec })}\n`;
 }
 
+/** A stream for a pino logger that keeps each line, parsed, in `logs`. */
+export function jsonLogSink(logs: Record<string, any>[]): Writable {
+  return new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+}
+
+/** DescribeJob in-process (not counted in the HTTP call log); undefined when there is no such job. */
+export function describeJob(emu: Emulator, jobId: string): Record<string, any> | undefined {
+  try {
+    return (emu.service.call('DescribeJob', { jobId }) as { job: Record<string, any> }).job;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The running stack. */
 export class Stack {
   readonly logs: Record<string, any>[] = [];
@@ -55,13 +74,7 @@ export class Stack {
 
   /** Starts the controller. */
   async start(extra: string[] = [], configure: (c: Config) => Config = (c) => c): Promise<App> {
-    const sink = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        for (const line of chunk.toString().split('\n')) if (line.trim()) this.logs.push(JSON.parse(line));
-        done();
-      },
-    });
-    this.app = createApp(configure(this.config(extra)), { credentials: CREDENTIALS, logger: createLogger('debug', sink) });
+    this.app = createApp(configure(this.config(extra)), { credentials: CREDENTIALS, logger: createLogger('debug', jsonLogSink(this.logs)) });
     await this.app.start();
     return this.app;
   }
@@ -79,11 +92,7 @@ export class Stack {
 
   /** DescribeJob in-process (not counted in the HTTP call log); undefined when there is no such job. */
   job(jobId: string): Record<string, any> | undefined {
-    try {
-      return (this.emu.service.call('DescribeJob', { jobId }) as { job: Record<string, any> }).job;
-    } catch {
-      return undefined;
-    }
+    return describeJob(this.emu, jobId);
   }
 
   /** Every job id in the emulator. */

@@ -45,7 +45,8 @@ describe('a renamed manifest', () => {
     // One commit renames the manifest of job a: same jobId, new metadata.name and file.
     stack.remove('a.yaml');
     stack.write('a-renamed.yaml', manifest('a-renamed', { jobId: 'a' }));
-    await stack.until('the job to carry the new name', () => stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) && (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags.some((t) => t.Value === 'a-renamed'));
+    const tags = (): { Key: string; Value: string }[] => (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
+    await stack.until('the job to carry the new name', () => tags().some((t) => t.Value === 'a-renamed'));
     await new Promise((r) => setTimeout(r, 1_500));
     expect(stack.job('a')!.status).toBe('IN_PROGRESS');
     expect(stack.calls('CancelJob')).toBe(0);
