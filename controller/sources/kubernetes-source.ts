@@ -93,6 +93,8 @@ export class KubernetesSource implements DesiredSource {
   /** jobId → the keys of the IoTJobs that name it (more than one is a conflict the older one wins). */
   private readonly claimants = new Map<string, Set<string>>();
   private readonly entries = new Map<string, Entry>();
+  /** How many entries have a problem (kept as entries change, so no event rescans them all). */
+  private problems = 0;
   /** Referenced ConfigMaps (namespace/name): their data, or null when they do not exist. */
   private readonly configMaps = new Map<string, Record<string, string> | null>();
   private readonly fetching = new Set<string>();
@@ -330,8 +332,9 @@ export class KubernetesSource implements DesiredSource {
       if (entry) this.entries.set(key, entry);
       else this.entries.delete(key);
       if (before?.signature !== entry?.signature) changed.push(key);
+      this.problems += (entry?.problem ? 1 : 0) - (before?.problem ? 1 : 0);
     }
-    this.o.metrics.sourceProblems.set([...this.entries.values()].filter((e) => e.problem).length);
+    this.o.metrics.sourceProblems.set(this.problems);
     if (changed.length > 0) this.onChange(changed);
   }
 
