@@ -119,7 +119,7 @@ export class SdkIotJobs implements IotJobs {
     const job = fromDescribeJob(described);
     const cached = opts.fresh ? {} : (this.cache.get(jobId) ?? {});
     if (cached.tags === undefined) {
-      const tags = await this.orMissing('ListTagsForResource', () => this.readTags(job.jobArn));
+      const tags = await this.readTags(job.jobArn);
       if (tags === undefined) return undefined;
       cached.tags = tags;
     }
@@ -132,11 +132,13 @@ export class SdkIotJobs implements IotJobs {
     return { ...job, tags: cached.tags, document: cached.document };
   }
 
-  private async readTags(resourceArn: string): Promise<Record<string, string>> {
+  /** A job's tags, every page through the metered call (so its retries are counted); undefined when the job is gone. */
+  private async readTags(resourceArn: string): Promise<Record<string, string> | undefined> {
     const tags: Record<string, string> = {};
     let nextToken: string | undefined;
     do {
-      const page = await this.o.client.send(new ListTagsForResourceCommand({ resourceArn, nextToken }));
+      const page = await this.orMissing('ListTagsForResource', () => this.o.client.send(new ListTagsForResourceCommand({ resourceArn, nextToken })));
+      if (page === undefined) return undefined;
       for (const t of page.tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
       nextToken = page.nextToken;
     } while (nextToken);

@@ -1,10 +1,13 @@
 /**
  * Job ids of a manifest's replacements. The first job uses the base id; each replacement under
- * replacePolicy Recreate takes the next revision, `<base>-r<N>`, so no id is ever reused while the
- * older jobs exist. Pure.
+ * replacePolicy Recreate takes a later revision, `<base>-r<N>`, skipping any id that is taken, so
+ * no id is ever reused while an older job exists. An id's shape only narrows the candidates: which
+ * job is a manifest's is decided by its tags (job-identity.ts). Pure.
  */
 
 const MAX_JOB_ID = 64;
+/** How far past the current revision a replacement looks for a free id. */
+const MAX_SKIP = 1_000;
 
 /** The job id of revision `n` (1 is the base id itself), kept within 64 characters. */
 export function revisionJobId(base: string, n: number): string {
@@ -22,8 +25,17 @@ export function revisionOf(base: string, jobId: string): number | undefined {
   return n >= 2 && revisionJobId(base, n) === jobId ? n : undefined;
 }
 
-/** The id of the newest revision of `base` among `jobIds`, or undefined when there is none. */
-export function currentJobId(base: string, jobIds: Iterable<string>): string | undefined {
+/** The first id after revision `after` of `base` that `taken` does not hold; undefined when none is free nearby. */
+export function nextFreeJobId(base: string, after: number, taken: (jobId: string) => boolean): string | undefined {
+  for (let n = after + 1; n <= after + MAX_SKIP; n++) {
+    const id = revisionJobId(base, n);
+    if (!taken(id)) return id;
+  }
+  return undefined;
+}
+
+/** The id with the highest revision of `base` among `jobIds`, or undefined when none is base's. */
+export function newestRevision(base: string, jobIds: Iterable<string>): string | undefined {
   let best: { id: string; n: number } | undefined;
   for (const id of jobIds) {
     const n = revisionOf(base, id);
@@ -32,7 +44,7 @@ export function currentJobId(base: string, jobIds: Iterable<string>): string | u
   return best?.id;
 }
 
-/** Finds the newest revision of a base among many job ids without scanning them all per base. */
+/** Finds the ids shaped like a base's revisions among many job ids without scanning them all per base. */
 export class JobIdIndex {
   private readonly byStem = new Map<string, string[]>();
 
@@ -50,10 +62,10 @@ export class JobIdIndex {
     }
   }
 
-  /** The id of the newest revision of `base`, or undefined. */
-  current(base: string): string | undefined {
+  /** Every indexed id that is `base` or one of its revisions. */
+  family(base: string): string[] {
     const candidates = new Set<string>(this.byStem.get(base) ?? []);
     for (let len = 3; MAX_JOB_ID - len < base.length && len <= 12; len++) for (const id of this.byStem.get(base.slice(0, MAX_JOB_ID - len)) ?? []) candidates.add(id);
-    return currentJobId(base, candidates);
+    return [...candidates].filter((id) => revisionOf(base, id) !== undefined);
   }
 }

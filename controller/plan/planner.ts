@@ -9,9 +9,9 @@ import { stateOf, type DeletionPolicy, type DesiredJob, type ExecutionOverride }
 import type { ObservedJob } from '../model/observed-job.js';
 import { differentIn, diffJob } from './diff.js';
 import type { ComparedField } from './fields.js';
-import { revisionJobId, revisionOf } from './job-ids.js';
+import { nextFreeJobId, revisionOf } from './job-ids.js';
 import { desiredShape, observedShape, type Partition } from './normalize.js';
-import { isOwned, recordedDeletionPolicy } from './ownership.js';
+import { isOwned, recordedDeletionPolicy, SOURCE_KEY } from './ownership.js';
 
 /** How long to wait before looking at a job that AWS is deleting again. */
 export const DELETION_POLL_MS = 5_000;
@@ -20,8 +20,12 @@ export const DELETION_POLL_MS = 5_000;
 export interface PlanContext {
   controllerId: string;
   partition: Partition;
-  /** True when this controller has seen a job for this manifest before (so a missing job was deleted by someone). */
-  seenBefore: boolean;
+  /** The manifest's newest job, which someone else deleted (so it is not created again); undefined when none was. */
+  goneJobId?: string;
+  /** Whether a manifest key is declared in the current snapshot (a job of a declared manifest is never taken over). */
+  declared?: (key: string) => boolean;
+  /** Whether a job id is in use in AWS (a replacement skips it). */
+  taken?: (jobId: string) => boolean;
   /** The deletionPolicy of a manifest being deleted, when the source still has it (Kubernetes); else the one recorded on the job applies. */
   deletionPolicy?: DeletionPolicy;
   /** For a removal: another manifest that now declares this job (a rename), which takes it over. */
@@ -35,16 +39,46 @@ export function planJob(desired: DesiredJob | undefined, observed: ObservedJob |
   if (!desired) return planRemoval(observed, ctx);
   if (desired.spec.suspend) return { kind: 'noop', jobId: observed?.jobId, reason: 'suspended: spec.suspend is true' };
   if (!observed) return planMissing(desired, ctx);
-  if (!isOwned(observed, ctx.controllerId) && !desired.spec.adopt) {
-    return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over` };
-  }
+  const refused = refuseClaim(desired, observed, ctx);
+  if (refused) return refused;
   if (observed.status === 'DELETION_IN_PROGRESS') return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
+  const claim = planClaim(desired, observed);
+  if (claim) return claim;
   return stateOf(desired.spec) === 'Canceled' ? planCanceled(desired, observed) : planActive(desired, observed, ctx);
 }
 
+/**
+ * A job the manifest may not have: nobody's job without adopt (or with adopt but another id), or
+ * a job of ours that another declared manifest owns. Undefined when the manifest may have it.
+ */
+function refuseClaim(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext): Action | undefined {
+  const stall = (reason: string): Action => ({ kind: 'noop', jobId: observed.jobId, stalled: true, reason });
+  if (!isOwned(observed, ctx.controllerId)) {
+    if (desired.spec.adopt && observed.jobId === desired.jobId) return undefined;
+    return stall(`job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over, or choose another spec.jobId`);
+  }
+  const owner = observed.tags[SOURCE_KEY];
+  if (owner !== undefined && owner !== desired.key && ctx.declared?.(owner)) {
+    return stall(`job ${observed.jobId} belongs to manifest ${owner}; choose another spec.jobId for ${desired.key}`);
+  }
+  return undefined;
+}
+
+/** Claims an adopted job, or one of a manifest that is no longer declared (a rename), by tagging it first. */
+function planClaim(desired: DesiredJob, observed: ObservedJob): Action | undefined {
+  const owner = observed.tags[SOURCE_KEY];
+  if (owner === desired.key) return undefined;
+  const from = owner === undefined ? 'spec.adopt' : `manifest ${owner}, which is no longer declared`;
+  return { kind: 'update', jobId: observed.jobId, fields: ['tags'], reason: `takes over job ${observed.jobId} from ${from}` };
+}
+
 function planMissing(desired: DesiredJob, ctx: PlanContext): Action {
-  if (ctx.seenBefore) {
-    return { kind: 'noop', stalled: true, reason: `the job of ${desired.key} was deleted outside the controller; it is not recreated (change spec.jobId to start a new one)` };
+  if (ctx.goneJobId !== undefined) {
+    return {
+      kind: 'noop',
+      stalled: true,
+      reason: `Gone: job ${ctx.goneJobId} of ${desired.key} was deleted outside the controller; it is not created again (change spec.jobId to start a new job, or approve with --approve-recreate ${desired.key})`,
+    };
   }
   if (stateOf(desired.spec) === 'Canceled') return { kind: 'noop', reason: 'state is Canceled and there is no job' };
   return { kind: 'create', jobId: desired.jobId, reason: `no job ${desired.jobId} exists` };
@@ -66,7 +100,7 @@ function planActive(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext
   const unread = new Set<ComparedField>(observed.document === undefined && observed.documentSource === undefined ? ['document'] : []);
   const delta = diffJob(desiredShape(desired, ctx.partition, ctx.controllerId), observedShape(observed), unread);
   const immutable = differentIn(delta, 'replace');
-  if (immutable.length > 0) return planReplace(desired, observed, immutable);
+  if (immutable.length > 0) return planReplace(desired, observed, immutable, ctx);
   if (observed.status === 'CANCELED') {
     const by = observed.reasonCode ? ` (reasonCode ${observed.reasonCode}${observed.comment ? `: ${observed.comment}` : ''})` : '';
     return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `job ${observed.jobId} was canceled outside the controller${by}; it is not recreated` };
@@ -79,13 +113,14 @@ function planActive(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext
   return planOverrides(desired, observed) ?? { kind: 'noop', jobId: observed.jobId, reason: 'in sync' };
 }
 
-function planReplace(desired: DesiredJob, observed: ObservedJob, fields: ComparedField[]): Action {
+function planReplace(desired: DesiredJob, observed: ObservedJob, fields: ComparedField[], ctx: PlanContext): Action {
   const list = fields.join(', ');
   if ((desired.spec.replacePolicy ?? 'Refuse') !== 'Recreate') {
     return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `${list} cannot be changed on an existing job; set spec.replacePolicy: Recreate to replace it with a new job` };
   }
   const n = revisionOf(desired.jobId, observed.jobId) ?? 1;
-  const jobId = revisionJobId(desired.jobId, n + 1);
+  const jobId = nextFreeJobId(desired.jobId, n, ctx.taken ?? (() => false));
+  if (jobId === undefined) return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `${list} changed, but no free job id follows ${observed.jobId}; choose another spec.jobId` };
   return { kind: 'replace', oldJobId: observed.jobId, jobId, cancelOld: ACTIVE.has(observed.status), reason: `${list} changed; replacing job ${observed.jobId} with ${jobId}` };
 }
 

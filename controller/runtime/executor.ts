@@ -10,7 +10,7 @@ import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ComparedField } from '../plan/fields.js';
-import { isOwned } from '../plan/ownership.js';
+import { isOwned, SOURCE_KEY } from '../plan/ownership.js';
 import type { Inventory } from './inventory.js';
 
 /** What the executor works with. */
@@ -41,7 +41,7 @@ export async function execute(action: Action, key: string, desired: DesiredJob |
       break;
     case 'replace':
       if (action.cancelOld) {
-        await ensureOwned(action.oldJobId, desired, deps);
+        await ensureOwned(action.oldJobId, key, deps);
         await jobs.cancel(action.oldJobId, { force: false, comment: `Replaced by job ${action.jobId}` });
       }
       await jobs.create(need(desired), action.jobId);
@@ -49,19 +49,20 @@ export async function execute(action: Action, key: string, desired: DesiredJob |
       deps.metrics.forgetJob(action.oldJobId);
       break;
     case 'cancel':
-      await ensureOwned(action.jobId, desired, deps);
+      await ensureOwned(action.jobId, key, deps);
       await jobs.cancel(action.jobId, { force: action.force, reasonCode: action.reasonCode, comment: action.comment });
       break;
     case 'delete':
-      await ensureOwned(action.jobId, desired, deps);
+      await ensureOwned(action.jobId, key, deps);
+      deps.inventory.recordDeleting(action.jobId);
       await jobs.delete(action.jobId);
       break;
     case 'cancel-execution':
-      await ensureOwned(action.jobId, desired, deps);
+      await ensureOwned(action.jobId, key, deps);
       await jobs.cancelExecution(action.jobId, action.thingName, action.force);
       break;
     case 'delete-execution':
-      await ensureOwned(action.jobId, desired, deps);
+      await ensureOwned(action.jobId, key, deps);
       await jobs.deleteExecution(action.jobId, action.thingName, action.executionNumber, action.force);
       break;
   }
@@ -73,12 +74,15 @@ function need<T>(v: T | undefined): T {
   return v;
 }
 
-/** Reads the job afresh and refuses when it is not ours (adopting manifests excepted). */
-async function ensureOwned(jobId: string, desired: DesiredJob | undefined, deps: ExecutorDeps): Promise<void> {
+/**
+ * Reads the job afresh and refuses unless it is this manifest's: this controller's managed-by tag
+ * and the manifest's source-key tag (an adopted or taken-over job is tagged before anything else).
+ */
+async function ensureOwned(jobId: string, key: string, deps: ExecutorDeps): Promise<void> {
   const fresh = await deps.jobs.readOne(jobId, { fresh: true });
   if (!fresh) throw new WaitError(`job ${jobId} disappeared before it could be changed`, 1_000);
   deps.inventory.recordObserved(fresh);
-  if (!isOwned(fresh, deps.controllerId) && !desired?.spec.adopt) {
-    throw new TerminalError(`refusing to change job ${jobId}: it is not managed by this controller`);
+  if (!isOwned(fresh, deps.controllerId) || fresh.tags[SOURCE_KEY] !== key) {
+    throw new TerminalError(`refusing to change job ${jobId}: its tags do not say it is this controller's job for ${key}`);
   }
 }

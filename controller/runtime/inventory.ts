@@ -1,24 +1,32 @@
 /**
  * What the controller knows about AWS between reconciles: the latest ListJobs summaries, the jobs
  * it has read (with their tags, so ownership is known), which manifest each owned job belongs to,
- * and which manifests it has seen a job for. In memory; rebuilt from AWS after a restart.
+ * and, through the ledger, the jobs it created or saw per manifest, including those someone else
+ * deleted. The summaries and observations are rebuilt from AWS after a restart; the ledger is kept.
  */
 import { isTerminalJob, type JobSummary, type ObservedJob } from '../model/observed-job.js';
 import { JobIdIndex } from '../plan/job-ids.js';
-import { isOwned, recordedDeletionPolicy, SOURCE_KEY } from '../plan/ownership.js';
+import type { JobOwner } from '../plan/job-identity.js';
+import { isOwned, MANAGED_BY, recordedDeletionPolicy, SOURCE_KEY } from '../plan/ownership.js';
+import { Ledger } from './ledger.js';
+import { realClock } from './clock.js';
 
 /** The controller's memory of AWS. */
 export class Inventory {
   private summaries = new Map<string, JobSummary>();
   private index = new JobIdIndex([]);
   private readonly observed = new Map<string, ObservedJob>();
+  /** job id → what its tags say about its owner, for every job read. */
+  private readonly owners = new Map<string, JobOwner>();
   /** manifest key → the newest owned job id for it. */
   private readonly ownedByKey = new Map<string, string>();
   private readonly createdAt = new Map<string, number>();
-  private readonly seenKeys = new Set<string>();
   private listedOnce = false;
 
-  constructor(private readonly controllerId: string) {}
+  constructor(
+    private readonly controllerId: string,
+    readonly ledger: Ledger = new Ledger({ clock: realClock }),
+  ) {}
 
   /** Replaces the summaries with a fresh ListJobs result. */
   setSummaries(list: readonly JobSummary[]): void {
@@ -33,14 +41,24 @@ export class Inventory {
     return this.summaries.size;
   }
 
-  /** Whether a ListJobs pass has completed since start. */
+  /** Whether a ListJobs pass has completed since start (before it, absence proves nothing). */
   get listed(): boolean {
     return this.listedOnce;
   }
 
-  /** The newest job id of a base id, from the summaries and the jobs created since. */
-  currentJobId(base: string): string | undefined {
-    return this.index.current(base);
+  /** Whether a job id is in use in AWS as far as the last ListJobs and later creates tell. */
+  taken(jobId: string): boolean {
+    return this.summaries.has(jobId);
+  }
+
+  /** The listed ids shaped like `base` or its revisions: the candidates for a manifest's job. */
+  familyIds(base: string): string[] {
+    return this.index.family(base);
+  }
+
+  /** What a job's tags say about its owner; undefined while the job has not been read. */
+  ownerOf(jobId: string): JobOwner | undefined {
+    return this.owners.get(jobId);
   }
 
   /** The job id recorded for a manifest whose job is owned. */
@@ -79,54 +97,62 @@ export class Inventory {
     return summary.lastUpdatedAt === cached.lastUpdatedAt ? cached : undefined;
   }
 
-  /** Records a read of a job: its observation and, when it is ours, its manifest. */
+  /** Records a read of a job: its observation, its owner and, when it is ours, its manifest. */
   recordObserved(job: ObservedJob): void {
     this.observed.set(job.jobId, job);
     const key = job.tags[SOURCE_KEY];
+    this.owners.set(job.jobId, { jobId: job.jobId, managedBy: job.tags[MANAGED_BY], sourceKey: key });
+    if (!this.summaries.has(job.jobId)) this.addSummary({ jobId: job.jobId, status: job.status });
     if (key === undefined || !isOwned(job, this.controllerId)) return;
+    this.ledger.remember(job.jobId, key);
     const current = this.ownedByKey.get(key);
     const at = job.createdAt ?? 0;
     if (!current || current === job.jobId || at >= (this.createdAt.get(current) ?? 0)) {
       this.ownedByKey.set(key, job.jobId);
       this.createdAt.set(job.jobId, at);
     }
-    this.seenKeys.add(key);
   }
 
   /** Records that a job was created for a manifest. */
   recordCreated(key: string, jobId: string): void {
-    this.summaries.set(jobId, { jobId, status: 'IN_PROGRESS' });
-    this.index.add(jobId);
+    this.addSummary({ jobId, status: 'IN_PROGRESS' });
+    this.owners.set(jobId, { jobId, managedBy: this.controllerId, sourceKey: key });
+    this.ledger.remember(jobId, key);
     this.ownedByKey.set(key, jobId);
     this.createdAt.set(jobId, Number.MAX_SAFE_INTEGER);
-    this.seenKeys.add(key);
     this.observed.delete(jobId);
+  }
+
+  /** Records that this controller asked AWS to delete a job (its disappearance is then expected). */
+  recordDeleting(jobId: string): void {
+    this.ledger.markDeleting(jobId);
   }
 
   /** Records that a job is gone from AWS. */
   recordGone(jobId: string): void {
     this.observed.delete(jobId);
     this.summaries.delete(jobId);
+    this.owners.delete(jobId);
     this.createdAt.delete(jobId);
+    this.ledger.markGone(jobId);
     for (const [k, id] of this.ownedByKey) if (id === jobId) this.ownedByKey.delete(k);
-  }
-
-  /** Whether a job was ever seen for this manifest (so a missing one was deleted by someone). */
-  seen(key: string): boolean {
-    return this.seenKeys.has(key);
   }
 
   /** Job ids listed by AWS whose ownership is not known yet, active ones first. */
   unknownJobs(limit: number): JobSummary[] {
     const out: JobSummary[] = [];
-    const owned = new Set(this.ownedByKey.values());
     for (const pass of [false, true]) {
       for (const s of this.summaries.values()) {
         if (out.length >= limit) return out;
-        if (isTerminalJob(s.status) !== pass || owned.has(s.jobId) || this.observed.has(s.jobId) || s.status === 'DELETION_IN_PROGRESS') continue;
+        if (isTerminalJob(s.status) !== pass || this.owners.has(s.jobId) || s.status === 'DELETION_IN_PROGRESS') continue;
         out.push(s);
       }
     }
     return out;
+  }
+
+  private addSummary(s: JobSummary): void {
+    this.summaries.set(s.jobId, s);
+    this.index.add(s.jobId);
   }
 }

@@ -11,7 +11,7 @@ import type { ObservedJob } from '../model/observed-job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, ReconcileResult } from '../observability/metrics.js';
 import type { Partition } from '../plan/normalize.js';
-import { revisionOf } from '../plan/job-ids.js';
+import { identify, inFamily, type JobIdentity, type JobOwner } from '../plan/job-identity.js';
 import { planJob } from '../plan/planner.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from './clock.js';
@@ -87,9 +87,17 @@ export class Reconciler {
         }
       }
       if (desired) await d.ensurePartition?.(desired.spec.targets);
-      const observed = await this.observe(key, desired ?? leaving, desired !== undefined);
+      const { observed, identity } = desired ? await this.observeDesired(desired) : { observed: await this.observeOwned(key), identity: undefined };
       report.observed = observed;
-      const action = planJob(desired, observed, { controllerId: d.controllerId, partition: d.partition(), seenBefore: d.inventory.seen(key), deletionPolicy: leaving?.spec.deletionPolicy, claimedBy: desired || !observed ? undefined : this.claimant(key, observed.jobId) });
+      const action = planJob(desired, observed, {
+        controllerId: d.controllerId,
+        partition: d.partition(),
+        goneJobId: identity?.kind === 'gone' ? identity.jobId : undefined,
+        declared: (k) => d.source.get(k) !== undefined,
+        taken: (jobId) => d.inventory.taken(jobId),
+        deletionPolicy: leaving?.spec.deletionPolicy,
+        claimedBy: desired || !observed ? undefined : this.claimant(key, observed.jobId),
+      });
       report.action = action;
       if (action.kind === 'noop' && action.stalled) report.result = 'stalled';
       if (d.dryRun) return { result: report.result };
@@ -128,36 +136,78 @@ export class Reconciler {
     return undefined;
   }
 
-  /** Another manifest whose jobId is this job's (or its replacements' base): a renamed manifest. */
+  /**
+   * Another declared manifest that takes this job over now that `key` is gone (a rename): its
+   * jobId's family holds the job, and the job with its exact jobId is tagged with `key`. A family
+   * job whose tags are not read yet counts as claimed, so nothing is pruned on a guess.
+   */
   private claimant(key: string, jobId: string): string | undefined {
     for (const k of this.d.source.keys()) {
-      if (k === key) continue;
       const base = this.d.source.get(k)?.jobId;
-      if (base !== undefined && (base === jobId || revisionOf(base, jobId) !== undefined)) return k;
+      if (k === key || base === undefined || !inFamily(base, jobId)) continue;
+      const owner = this.d.inventory.ownerOf(base);
+      if (owner ? owner.sourceKey === key : this.d.inventory.taken(base)) return k;
     }
     return undefined;
   }
 
-  /** The job for a manifest: cached when terminal and unchanged, read otherwise; undefined when there is none. */
-  private async observe(key: string, desired: DesiredJob | undefined, withOverrides = true): Promise<ObservedJob | undefined> {
-    const { inventory, jobs } = this.d;
-    const jobId = desired ? (inventory.currentJobId(desired.jobId) ?? inventory.ownedJobOf(key)) : inventory.ownedJobOf(key);
-    if (!jobId) return undefined;
-    let observed = inventory.reusable(jobId);
-    if (!observed) {
-      observed = await jobs.readOne(jobId);
-      if (!observed) {
-        inventory.recordGone(jobId);
-        this.d.metrics.forgetJob(jobId);
-        this.progress.delete(jobId);
-        return undefined;
+  /**
+   * The job of a manifest: the candidates shaped like its jobId are read until their tags are
+   * known, the ledger's jobs for it are confirmed present or gone, and identify() decides by
+   * tags. Nothing is concluded before the first ListJobs.
+   */
+  private async observeDesired(desired: DesiredJob): Promise<{ observed?: ObservedJob; identity: JobIdentity }> {
+    const { inventory } = this.d;
+    if (!inventory.listed) throw new WaitError('waiting for the first ListJobs before deciding which job is this manifest\'s', 1_000);
+    const rememberedNow = (): string[] => inventory.ledger.jobsOf(desired.key).filter((id) => inFamily(desired.jobId, id));
+    const fresh = new Map<string, ObservedJob>();
+    const candidates: JobOwner[] = [];
+    for (const id of new Set([...inventory.familyIds(desired.jobId), ...rememberedNow()])) {
+      if (inventory.ledger.entry(id)?.state === 'gone' && !inventory.taken(id)) continue;
+      let owner = inventory.ownerOf(id);
+      if (!owner) {
+        const job = await this.read(id);
+        if (job) fresh.set(id, job);
+        owner = inventory.ownerOf(id);
       }
-      inventory.recordObserved(observed);
+      if (owner) candidates.push(owner);
     }
-    const overrides = withOverrides ? (desired?.spec.executions ?? []) : [];
+    const identity = identify({ base: desired.jobId, key: desired.key, controllerId: this.d.controllerId, candidates, remembered: rememberedNow(), declared: (k) => this.d.source.get(k) !== undefined });
+    if (identity.kind === 'gone' || identity.kind === 'none') return { identity };
+    const observed = fresh.get(identity.jobId) ?? (await this.readCached(identity.jobId));
+    return { observed: observed && (await this.withOverrides(observed, desired)), identity };
+  }
+
+  /** The owned job of a manifest that is gone or leaving; undefined when there is none. */
+  private async observeOwned(key: string): Promise<ObservedJob | undefined> {
+    const jobId = this.d.inventory.ownedJobOf(key);
+    return jobId ? this.readCached(jobId) : undefined;
+  }
+
+  /** A job, from the inventory when terminal and unchanged, read otherwise; undefined when it is gone. */
+  private async readCached(jobId: string): Promise<ObservedJob | undefined> {
+    return this.d.inventory.reusable(jobId) ?? (await this.read(jobId));
+  }
+
+  /** Reads a job and records what was found: its observation, or that it is gone. */
+  private async read(jobId: string): Promise<ObservedJob | undefined> {
+    const observed = await this.d.jobs.readOne(jobId);
+    if (observed) {
+      this.d.inventory.recordObserved(observed);
+      return observed;
+    }
+    this.d.inventory.recordGone(jobId);
+    this.d.metrics.forgetJob(jobId);
+    this.progress.delete(jobId);
+    return undefined;
+  }
+
+  /** The job with the executions that the manifest's overrides name. */
+  private async withOverrides(observed: ObservedJob, desired: DesiredJob): Promise<ObservedJob> {
+    const overrides = desired.spec.executions ?? [];
     if (overrides.length === 0 || observed.status === 'DELETION_IN_PROGRESS') return observed;
     const executions: NonNullable<ObservedJob['executions']> = {};
-    for (const o of overrides) executions[o.thingName] = await jobs.readExecution(observed.jobId, o.thingName);
+    for (const o of overrides) executions[o.thingName] = await this.d.jobs.readExecution(observed.jobId, o.thingName);
     return { ...observed, executions };
   }
 

@@ -37,5 +37,5 @@ export function anObserved(status: JobStatus = 'IN_PROGRESS', over: Partial<Obse
 }
 
 export function aContext(over: Partial<PlanContext> = {}): PlanContext {
-  return { controllerId: CONTROLLER, partition: PARTITION, seenBefore: false, ...over };
+  return { controllerId: CONTROLLER, partition: PARTITION, ...over };
 }

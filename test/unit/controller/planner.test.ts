@@ -15,7 +15,7 @@ const deleting = { kind: 'wait', jobId: 'fw' } as const;
 const rows: Row[] = [
   // desired Active, in sync
   ['Active / none', aDesired(), undefined, { kind: 'create', jobId: 'fw' }],
-  ['Active / none, seen before', aDesired(), undefined, { kind: 'noop', stalled: true }, { seenBefore: true }],
+  ['Active / none, deleted by someone else', aDesired(), undefined, { kind: 'noop', stalled: true, reason: expect.stringContaining('Gone: job fw') }, { goneJobId: 'fw' }],
   ['Active / SCHEDULED', aDesired(), anObserved('SCHEDULED'), { kind: 'noop', reason: 'in sync' }],
   ['Active / IN_PROGRESS', aDesired(), anObserved('IN_PROGRESS'), { kind: 'noop', reason: 'in sync' }],
   ['Active / COMPLETED', aDesired(), anObserved('COMPLETED'), { kind: 'noop', reason: 'in sync' }],
@@ -127,6 +127,22 @@ describe('planJob', () => {
     expect(planJob(desired, observed, aContext())).toMatchObject({ kind: 'delete-execution', thingName: 'd3', executionNumber: 2, force: true });
     desired.spec.executions![1]!.force = true;
     expect(planJob(desired, observed, aContext())).toMatchObject({ kind: 'cancel-execution', thingName: 'd2', force: true });
+  });
+
+  it('claims an adopted job or a renamed manifest\'s job by tagging it before anything else', () => {
+    const human = anObserved('IN_PROGRESS', { tags: { owner: 'human' } });
+    expect(planJob(aDesired({ adopt: true, document: { op: 'v2' }, replacePolicy: 'Recreate' }), human, aContext())).toMatchObject({ kind: 'update', fields: ['tags'], reason: expect.stringContaining('spec.adopt') });
+    expect(planJob(aDesired({ adopt: true, jobId: 'fw' }), { ...human, jobId: 'fw-r2' }, aContext())).toMatchObject({ kind: 'noop', stalled: true });
+    expect(planJob(aDesired({}, 'fw'), human, aContext())).toMatchObject({ kind: 'noop', stalled: true, reason: expect.stringContaining('not managed') });
+    const renamed = aDesired({ jobId: 'fw' }, 'fw-new');
+    expect(planJob(renamed, anObserved('IN_PROGRESS'), aContext({ declared: () => false }))).toMatchObject({ kind: 'update', fields: ['tags'], reason: expect.stringContaining('manifest fw, which is no longer declared') });
+    expect(planJob(renamed, anObserved('IN_PROGRESS'), aContext({ declared: (k) => k === 'fw' }))).toMatchObject({ kind: 'noop', stalled: true, reason: expect.stringContaining('belongs to manifest fw') });
+  });
+
+  it('a replacement skips job ids that are taken', () => {
+    const taken = new Set(['fw-r2', 'fw-r3']);
+    const action = planJob(aDesired({ document: { v: 2 }, replacePolicy: 'Recreate' }), anObserved('IN_PROGRESS'), aContext({ taken: (id) => taken.has(id) }));
+    expect(action).toMatchObject({ kind: 'replace', oldJobId: 'fw', jobId: 'fw-r4' });
   });
 
   it('a derived job id stays within 64 characters', () => {
