@@ -10,6 +10,7 @@ import { formatProblem } from './model/errors.js';
 import { createApp, type App, type AppOverrides } from './app.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { KubeConfigError } from './kube/rest.js';
+import { StateFileError } from './runtime/state-file.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import type { BoardView } from './observability/status-board.js';
 import { renderStatus } from './observability/status-text.js';
@@ -84,25 +85,27 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const overrides: AppOverrides = emulator ? { credentials: LOCAL_CREDENTIALS } : {};
   if (config.command === 'plan') {
     const reports: ReconcileReport[] = [];
-    const app = createApp(effective, { ...overrides, dryRun: true, onReport: (r) => reports.push(r), logger: createQuietLogger(config) });
+    let app: App | undefined;
     try {
+      app = createApp(effective, { ...overrides, dryRun: true, onReport: (r) => reports.push(r), logger: createQuietLogger(config) });
       return await plan(app, reports, (s) => process.stdout.write(`${s}\n`));
     } catch (err) {
       process.stderr.write(`plan failed: ${(err as Error).message}\n`);
       return 2;
     } finally {
-      await app.stop();
+      await app?.stop();
       await emulator?.close();
     }
   }
   let lost: (() => void) | undefined;
-  const app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
+  let app: App | undefined;
   try {
+    app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
     return await run(app, emulator, (stop) => (lost = stop));
   } catch (err) {
-    if (!(err instanceof KubeConfigError)) throw err;
+    if (!(err instanceof KubeConfigError) && !(err instanceof StateFileError)) throw err;
     process.stderr.write(`iot-jobs-controller: ${err.message}\n`);
-    await app.stop().catch(() => undefined);
+    await app?.stop().catch(() => undefined);
     await emulator?.close();
     return 2;
   }

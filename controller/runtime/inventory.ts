@@ -34,6 +34,8 @@ export class Inventory {
     this.index = new JobIdIndex(this.summaries.keys());
     this.listedOnce = true;
     for (const [jobId] of this.observed) if (!this.summaries.has(jobId)) this.observed.delete(jobId);
+    // An unlisted job's owner is read again before anything is concluded from it.
+    for (const [jobId] of this.owners) if (!this.summaries.has(jobId)) this.owners.delete(jobId);
   }
 
   /** How many jobs the last ListJobs reported. */

@@ -156,7 +156,7 @@ export class Reconciler {
    * known, the ledger's jobs for it are confirmed present or gone, and identify() decides by
    * tags. Nothing is concluded before the first ListJobs.
    */
-  private async observeDesired(desired: DesiredJob): Promise<{ observed?: ObservedJob; identity: JobIdentity }> {
+  private async observeDesired(desired: DesiredJob, retried = false): Promise<{ observed?: ObservedJob; identity: JobIdentity }> {
     const { inventory } = this.d;
     if (!inventory.listed) throw new WaitError('waiting for the first ListJobs before deciding which job is this manifest\'s', 1_000);
     const rememberedNow = (): string[] => inventory.ledger.jobsOf(desired.key).filter((id) => inFamily(desired.jobId, id));
@@ -175,7 +175,9 @@ export class Reconciler {
     const identity = identify({ base: desired.jobId, key: desired.key, controllerId: this.d.controllerId, candidates, remembered: rememberedNow(), declared: (k) => this.d.source.get(k) !== undefined });
     if (identity.kind === 'gone' || identity.kind === 'none') return { identity };
     const observed = fresh.get(identity.jobId) ?? (await this.readCached(identity.jobId));
-    return { observed: observed && (await this.withOverrides(observed, desired)), identity };
+    // The job vanished between the list and the read: decide again with that knowledge.
+    if (!observed) return retried ? { identity } : this.observeDesired(desired, true);
+    return { observed: await this.withOverrides(observed, desired), identity };
   }
 
   /** The owned job of a manifest that is gone or leaving; undefined when there is none. */
