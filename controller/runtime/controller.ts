@@ -103,18 +103,32 @@ export class Controller {
     try {
       this.d.inventory.setSummaries(await this.d.jobs.list());
       this.lastListOk = true;
-      for (const s of this.d.inventory.unknownJobs(this.o.discoveryPerResync)) {
-        const job = await this.d.jobs.readOne(s.jobId);
-        if (job) this.d.inventory.recordObserved(job);
-      }
     } catch (err) {
       this.lastListOk = false;
       this.d.logger.error({ err: (err as Error).message }, 'resync could not list the jobs in AWS');
       return;
     }
+    await this.discover();
     this.judge();
     this.enqueueAll();
     this.d.logger.info({ listed: this.d.inventory.size, queued: this.d.queue.depth }, 'resync');
+  }
+
+  /**
+   * Reads the tags of jobs whose owner is not known yet. A read that fails ends this pass's
+   * discovery (the next resync goes on, and a reconcile reads what it needs itself); it neither
+   * aborts the resync nor makes the controller unready.
+   */
+  private async discover(): Promise<void> {
+    for (const s of this.d.inventory.unknownJobs(this.o.discoveryPerResync)) {
+      try {
+        const job = await this.d.jobs.readOne(s.jobId);
+        if (job) this.d.inventory.recordObserved(job);
+      } catch (err) {
+        this.d.logger.warn({ jobId: s.jobId, err: (err as Error).message }, 'discovery paused until the next resync: a job could not be read');
+        return;
+      }
+    }
   }
 
   private judge(): void {
