@@ -11,6 +11,7 @@ import { createApp, type App, type AppOverrides } from './app.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { KubeConfigError } from './kube/rest.js';
 import { StateFileError } from './runtime/state-file.js';
+import { printable } from './observability/printable.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import type { BoardView } from './observability/status-board.js';
 import { renderStatus } from './observability/status-text.js';
@@ -88,7 +89,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     let app: App | undefined;
     try {
       app = createApp(effective, { ...overrides, dryRun: true, onReport: (r) => reports.push(r), logger: createQuietLogger(config) });
-      return await plan(app, reports, (s) => process.stdout.write(`${s}\n`));
+      return await plan(app, reports, (s) => process.stdout.write(`${printable(s)}\n`));
     } catch (err) {
       process.stderr.write(`plan failed: ${(err as Error).message}\n`);
       return 2;

@@ -3,6 +3,7 @@
  * a stacked progress bar (one character class per status group) and the counts, the same view as
  * the status page. Colour only when asked (a TTY).
  */
+import { printable } from './printable.js';
 import type { BoardView } from './status-board.js';
 
 /** Bar characters and ANSI colours per execution status. */
@@ -40,18 +41,18 @@ export function bar(counts: Record<string, number>, statuses: readonly string[],
 export function renderStatus(view: BoardView, opts: { width?: number; colour?: boolean } = {}): string {
   const width = opts.width ?? 40;
   const colour = opts.colour ?? false;
-  const lines = [`${view.source} source, revision ${view.revision ?? 'none yet'} · ${view.jobs.length} manifest${view.jobs.length === 1 ? '' : 's'} · ${view.ready ? 'ready' : 'NOT READY'} · ${view.generatedAt}`];
-  for (const p of view.sourceProblems) lines.push(`  problem: ${p}`);
+  const lines = [`${printable(view.source)} source, revision ${printable(view.revision ?? 'none yet')} · ${view.jobs.length} manifest${view.jobs.length === 1 ? '' : 's'} · ${view.ready ? 'ready' : 'NOT READY'} · ${view.generatedAt}`];
+  for (const p of view.sourceProblems) lines.push(`  problem: ${printable(p)}`);
   if (view.jobs.length === 0) lines.push('  (no managed jobs)');
   for (const j of view.jobs) {
     const total = view.statuses.reduce((a, s) => a + j.counts[s], 0);
     const done = total - j.counts.QUEUED - j.counts.IN_PROGRESS;
     const pct = total === 0 ? '' : ` ${Math.round((done / total) * 100)}%`;
     lines.push('');
-    lines.push(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}${j.revision ? `  rev ${j.revision}` : ''}`);
+    lines.push(printable(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}${j.revision ? `  rev ${j.revision}` : ''}`));
     lines.push(`  [${bar(j.counts, view.statuses, width, colour)}]${pct}`);
     lines.push(`  ${view.statuses.map((s) => `${s.toLowerCase().replace('_', ' ')} ${j.counts[s]}`).join('  ')}`);
-    if (j.lastError) lines.push(`  last error: ${j.lastError}`);
+    if (j.lastError) lines.push(`  last error: ${printable(j.lastError)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -47,6 +47,13 @@ describe('iot-jobs-controller plan', () => {
     const invalid = controller(args);
     expect(await invalid.exited).toBe(2);
     expect(invalid.stdout()).toContain('error  b.yaml:7: spec.state: must be one of Active, Canceled');
+
+    // A field name with an ANSI sequence in it is shown escaped, not sent to the terminal (regression).
+    stack.write('b.yaml', 'apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: b}\nspec:\n  targets: [thing:dev-1]\n  document: {}\n  "\\e[2Jx": 1\n');
+    const escaped = controller(args);
+    expect(await escaped.exited).toBe(2);
+    expect(escaped.stdout()).not.toContain('\x1b');
+    expect(escaped.stdout()).toContain('spec.\\u001b[2Jx: is not a known field');
   });
 
   it('exits 2 for a bad flag, and --help documents every flag with its environment variable', async () => {

@@ -49,4 +49,13 @@ describe('the status text', () => {
     expect(text).toContain('queued 1  in progress 0  succeeded 3  failed 0');
     expect(text).toContain('last error: boom');
   });
+
+  it('shows control characters from user text as escapes, so an ANSI sequence cannot reach the terminal (regression)', () => {
+    const b = board();
+    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS'), result: 'error', error: 'AWS said \x1b[2J\x1b[31mred\u009b', revision: 'r\x07' });
+    const text = renderStatus(b.view(), { width: 8 });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('last error: AWS said \\u001b[2J\\u001b[31mred\\u009b');
+    expect(text).toContain('rev r\\u0007');
+  });
 });
