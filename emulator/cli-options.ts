@@ -39,6 +39,7 @@ Fault injection (all off by default; change at runtime with PUT/PATCH /_emulator
   --latency-ms N            added latency per request
   --latency-jitter-ms N     up to this much more latency, at random
   --drop-rate R             share of requests whose connection is dropped
+  --lost-response-rate R    share of requests carried out whose response is then lost
   --fault-seed N            seed of the random faults
 
 Admin endpoints: GET /_emulator/health, POST /_emulator/reset, GET /_emulator/state,
@@ -68,6 +69,7 @@ const OPTIONS = {
   'latency-ms': { type: 'string' },
   'latency-jitter-ms': { type: 'string' },
   'drop-rate': { type: 'string' },
+  'lost-response-rate': { type: 'string' },
   'fault-seed': { type: 'string' },
 } as const;
 
@@ -95,6 +97,7 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
     latencyMs: num(values, 'latency-ms'),
     latencyJitterMs: num(values, 'latency-jitter-ms'),
     dropRate: num(values, 'drop-rate', 0, 1),
+    lostResponseRate: num(values, 'lost-response-rate', 0, 1),
     seed: num(values, 'fault-seed'),
   };
   for (const k of Object.keys(faults) as (keyof FaultConfig)[]) if (faults[k] === undefined) delete faults[k];

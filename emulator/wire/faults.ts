@@ -1,7 +1,7 @@
 /**
  * Fault injection for the HTTP server: per-operation throttling (a token bucket at N requests per
- * second), random ServiceUnavailableException and 500 errors, added latency and dropped
- * connections. All off by default; settable at start and at runtime through the admin endpoint.
+ * second), random ServiceUnavailableException and 500 errors, added latency, dropped
+ * connections and responses lost after the request was carried out. All off by default; settable at start and at runtime through the admin endpoint.
  * Random choices come from a seeded generator, so a run can be repeated.
  */
 import { invalidRequest } from '../core/errors.js';
@@ -20,8 +20,10 @@ export interface FaultConfig {
   /** Added latency in milliseconds, plus up to latencyJitterMs more. */
   latencyMs?: number;
   latencyJitterMs?: number;
-  /** Share of requests whose connection is closed without a response. */
+  /** Share of requests whose connection is closed without a response, before the request is carried out. */
   dropRate?: number;
+  /** Share of requests that are carried out but whose response is lost (the connection closes after the change). */
+  lostResponseRate?: number;
   /** When set, the random faults (not throttling) hit only these operations. */
   operations?: string[];
   /** Seed of the random generator. */
@@ -32,15 +34,16 @@ export interface FaultConfig {
 export type FaultDecision =
   | { kind: 'pass'; delayMs: number }
   | { kind: 'drop'; delayMs: number }
+  | { kind: 'lose-response'; delayMs: number }
   | { kind: 'error'; code: 'ThrottlingException' | 'ServiceUnavailableException' | 'InternalFailureException'; delayMs: number };
 
-const RATE_KEYS = ['unavailableRate', 'serverErrorRate', 'dropRate'] as const;
+const RATE_KEYS = ['unavailableRate', 'serverErrorRate', 'dropRate', 'lostResponseRate'] as const;
 
 /** Validates a fault config from the CLI or the admin endpoint. */
 export function checkFaultConfig(value: unknown): FaultConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest('fault config must be an object');
   const c = value as FaultConfig & Record<string, unknown>;
-  const known = new Set(['throttleTps', 'throttleTpsByOperation', 'unavailableRate', 'serverErrorRate', 'latencyMs', 'latencyJitterMs', 'dropRate', 'operations', 'seed']);
+  const known = new Set(['throttleTps', 'throttleTpsByOperation', 'unavailableRate', 'serverErrorRate', 'latencyMs', 'latencyJitterMs', 'dropRate', 'lostResponseRate', 'operations', 'seed']);
   for (const k of Object.keys(c)) if (!known.has(k)) throw invalidRequest(`unknown fault setting ${k}`);
   for (const k of RATE_KEYS) if (c[k] !== undefined && !(typeof c[k] === 'number' && c[k]! >= 0 && c[k]! <= 1)) throw invalidRequest(`${k} must be a number from 0 to 1`);
   for (const k of ['throttleTps', 'latencyMs', 'latencyJitterMs'] as const) {
@@ -95,6 +98,7 @@ export class FaultInjector {
     if (!this.take(operation)) return { kind: 'error', code: 'ThrottlingException', delayMs };
     if (!targeted) return { kind: 'pass', delayMs };
     if (c.dropRate && this.random() < c.dropRate) return { kind: 'drop', delayMs };
+    if (c.lostResponseRate && this.random() < c.lostResponseRate) return { kind: 'lose-response', delayMs };
     if (c.unavailableRate && this.random() < c.unavailableRate) return { kind: 'error', code: 'ServiceUnavailableException', delayMs };
     if (c.serverErrorRate && this.random() < c.serverErrorRate) return { kind: 'error', code: 'InternalFailureException', delayMs };
     return { kind: 'pass', delayMs };

@@ -119,6 +119,10 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
       }
       if (decision.kind === 'error') throw new ServiceError(decision.code, `injected ${decision.code}`);
       const out = service.call(match.route.operation, { ...body, ...readQuery(match.route, url.searchParams), ...match.params });
+      if (decision.kind === 'lose-response') {
+        req.socket.destroy();
+        return log('lost-response', 0);
+      }
       send(res, 200, out);
       log('ok', 200);
     } catch (err) {

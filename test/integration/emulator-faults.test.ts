@@ -81,4 +81,15 @@ describe('fault injection through the SDK', () => {
     const summary = (await (await fetch(`${emu.url}/_emulator/calls/summary`)).json()) as { summary: Record<string, Record<string, number>> };
     expect(summary.summary.DescribeThing!.dropped).toBeGreaterThanOrEqual(1);
   });
+
+  it('carries out a request and then loses its response, as a network failure after the change would', async () => {
+    await setFaults({ lostResponseRate: 1, operations: ['CreateThing'] });
+    const lost = await iot.send(new CreateThingCommand({ thingName: 'lost-answer' })).catch((e: unknown) => e as Error);
+    expect(lost).toBeInstanceOf(Error);
+    await setFaults({});
+    // The change was made although the client never heard of it.
+    expect((await iot.send(new DescribeThingCommand({ thingName: 'lost-answer' }))).thingName).toBe('lost-answer');
+    const summary = (await (await fetch(`${emu.url}/_emulator/calls/summary`)).json()) as { summary: Record<string, Record<string, number>> };
+    expect(summary.summary.CreateThing!['lost-response']).toBeGreaterThanOrEqual(1);
+  });
 });
