@@ -75,7 +75,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const k = config.kubernetes;
   const access = config.kubeAccess;
   const rest = access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
-  const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs }) : undefined;
+  const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs, deletionGuard: { maxShare: config.maxPruneShare, maxDeletions: config.maxDeletions, windowMs: config.deletionWindowMs } }) : undefined;
   const source: DesiredSource =
     kubeSource ??
     new DirectorySource({

@@ -23,6 +23,9 @@ export interface Config {
   awsTps: number;
   maxPruneShare: number;
   approvePrune?: string;
+  /** Kubernetes mode: the deletion guard lets at most this many deletions without approval through per window. */
+  maxDeletions: number;
+  deletionWindowMs: number;
   logLevel: string;
   debounceMs: number;
   rescanMs: number;
@@ -85,7 +88,9 @@ export const FLAGS: Record<string, Flag> = {
   workers: { env: 'IOT_JOBS_WORKERS', type: 'string', help: 'concurrent reconciles', default: '4' },
   'resync-seconds': { env: 'IOT_JOBS_RESYNC_SECONDS', type: 'string', help: 'full resync interval (±10% jitter)', default: '60' },
   'aws-tps': { env: 'IOT_JOBS_AWS_TPS', type: 'string', help: 'client-side limit of requests per second per IoT operation', default: '10' },
-  'max-prune-share': { env: 'IOT_JOBS_MAX_PRUNE_SHARE', type: 'string', help: 'largest share of managed jobs one snapshot may remove', default: '0.5' },
+  'max-prune-share': { env: 'IOT_JOBS_MAX_PRUNE_SHARE', type: 'string', help: 'largest share of managed jobs one snapshot may remove (Kubernetes mode: that may be deleted together)', default: '0.5' },
+  'max-deletions': { env: 'IOT_JOBS_MAX_DELETIONS', type: 'string', help: 'Kubernetes mode: most IoTJob deletions that proceed without approval per --deletion-window-seconds', default: '5' },
+  'deletion-window-seconds': { env: 'IOT_JOBS_DELETION_WINDOW_SECONDS', type: 'string', help: 'Kubernetes mode: the sliding window of --max-deletions', default: '600' },
   'approve-prune': { env: 'IOT_JOBS_APPROVE_PRUNE', type: 'string', help: 'a source revision whose removals pass the prune guard' },
   'log-level': { env: 'IOT_JOBS_LOG_LEVEL', type: 'string', help: 'trace, debug, info, warn or error', default: 'info' },
   'debounce-ms': { env: 'IOT_JOBS_DEBOUNCE_MS', type: 'string', help: 'quiet time after a file event before rescanning', default: '100' },
@@ -180,6 +185,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     awsTps: number('aws-tps', get('aws-tps')!, 0.1, 10_000, false),
     maxPruneShare: number('max-prune-share', get('max-prune-share')!, 0, 1, false),
     approvePrune: get('approve-prune'),
+    maxDeletions: number('max-deletions', get('max-deletions')!, 0, 1_000_000, true),
+    deletionWindowMs: number('deletion-window-seconds', get('deletion-window-seconds')!, 1, 7 * 86_400, false) * 1000,
     logLevel: checkLevel(get('log-level')!),
     debounceMs: number('debounce-ms', get('debounce-ms')!, 0, 60_000, true),
     rescanMs: number('rescan-seconds', get('rescan-seconds')!, 1, 86_400, false) * 1000,
@@ -226,7 +233,7 @@ function leaderElectionConfig(get: (name: string) => string | undefined, env: Re
 }
 
 function defaults(): Config {
-  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, logLevel: 'info', debounceMs: 100, rescanMs: 30_000, maxFiles: 20_000 };
+  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, maxDeletions: 5, deletionWindowMs: 600_000, logLevel: 'info', debounceMs: 100, rescanMs: 30_000, maxFiles: 20_000 };
 }
 
 function splitAddr(addr: string): [string, string] {

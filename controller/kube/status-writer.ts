@@ -1,6 +1,7 @@
 /**
  * What Kubernetes mode does after each reconcile (the reconciler's onReport): an Event for an AWS
- * change or a failure; for a deletion whose deletionPolicy is done, the finalizer's removal;
+ * change or a failure; for a deletion the deletion guard holds, the hold written on the object and
+ * one DeletionHeld Event; for a deletion whose deletionPolicy is done, the finalizer's removal;
  * otherwise the status, through the status subresource, once. A status that differs from the one
  * written only in lastSyncTime is not written again until `refreshMs` has passed, so a quiet
  * resync of a thousand IoTJobs does not write a thousand objects.
@@ -50,8 +51,10 @@ export class StatusWriter {
       this.written.delete(r.key);
       return;
     }
+    const held = this.d.source.heldDeletion(r.key);
     // Events are written beside the reconcile, not in its way (the recorder logs its own failures).
-    void this.recordEvent(obj, r);
+    if (held === undefined) void this.recordEvent(obj, r);
+    else await this.noteHold(obj, r.key, held);
     try {
       if (r.leaving && this.deletionDone(r)) {
         await this.d.source.removeFinalizer(r.key);
@@ -69,6 +72,17 @@ export class StatusWriter {
   /** A deletion is done when nothing more is to be done to the job: a plain noop, without error. */
   private deletionDone(r: ReconcileReport): boolean {
     return r.result === 'success' && !r.error && r.action?.kind === 'noop' && !r.action.stalled;
+  }
+
+  /** Writes the hold on the object the first time it is held, with one Warning Event (a restarted controller finds it written and stays quiet). */
+  private async noteHold(obj: IoTJobObject, key: string, reason: string): Promise<void> {
+    try {
+      if (!(await this.d.source.markHeld(key, reason))) return;
+    } catch (err) {
+      if (!isNotFound(err)) this.d.logger.warn({ key, err: (err as Error).message }, 'could not write the deletion hold on the IoTJob; the next reconcile tries again');
+      return;
+    }
+    void this.d.events.record(obj, 'Warning', 'DeletionHeld', this.d.source.problemOf(key)?.message ?? reason);
   }
 
   private async recordEvent(obj: IoTJobObject, r: ReconcileReport): Promise<void> {

@@ -6,17 +6,21 @@
  * ConfigMap), and reports each object on its own: one bad IoTJob never holds back the others.
  *
  * Keys are `namespace/name`. An object that is being deleted and still carries the controller's
- * finalizer is "leaving": the reconciler applies its deletionPolicy, then the finalizer goes. An
- * owned job whose IoTJob is simply absent (another namespace, another shard, a finalizer someone
- * removed by hand) is left alone: in this mode only a deletion request removes a job.
+ * finalizer is "leaving" once the deletion guard lets it go (kube/deletion-hold.ts): the
+ * reconciler applies its deletionPolicy, then the finalizer goes. Until then it has a problem: it
+ * waits for the deletions that come with it, or it is held until approved. An owned job whose
+ * IoTJob is simply absent (another namespace, another shard, a finalizer someone removed by hand)
+ * is left alone: in this mode only a deletion request removes a job.
  */
 import { createHash } from 'node:crypto';
 import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
+import { deletionActs, type DeletionLimits } from '../plan/deletion-guard.js';
+import { APPROVE_ANNOTATION, DeletionHold, HELD_ANNOTATION, type DeletionFacts } from '../kube/deletion-hold.js';
 import { Reflector, type KubeObject, type RelistReason } from '../kube/reflector.js';
-import { isNotFound, JSON_PATCH, type KubeRest } from '../kube/rest.js';
+import { isNotFound, JSON_PATCH, MERGE_PATCH, type KubeRest } from '../kube/rest.js';
 import { jobIdOf, resolveDocument } from './manifests.js';
 import type { DesiredSource, KeyProblem, SourceStatus } from './source.js';
 
@@ -29,6 +33,7 @@ export const FINALIZER = 'iot.gitops.dev/finalizer';
 
 /** An IoTJob as the API server returns it. */
 export interface IoTJobObject extends KubeObject {
+  metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
   apiVersion?: string;
   kind?: string;
   spec: IoTJobSpec;
@@ -58,6 +63,8 @@ export interface KubernetesSourceOptions {
   metrics: Metrics;
   relistMs?: number;
   watchTimeoutSeconds?: number;
+  /** The deletion guard's limits, and how long deletions must pause before they are judged (default 2 s). */
+  deletionGuard: DeletionLimits & { quietMs?: number };
 }
 
 /** The collection path of a resource, cluster-wide or in one namespace. */
@@ -72,6 +79,10 @@ function jobIdClaimed(o: IoTJobObject): string {
 
 function hasFinalizer(o: KubeObject): boolean {
   return (o.metadata.finalizers ?? []).includes(FINALIZER);
+}
+
+function approved(o: IoTJobObject): boolean {
+  return o.metadata.annotations?.[APPROVE_ANNOTATION] === 'true';
 }
 
 /** namespace/name of an object. */
@@ -100,6 +111,7 @@ export class KubernetesSource implements DesiredSource {
   private readonly fetching = new Set<string>();
   private readonly iotJobs: Reflector<IoTJobObject>[];
   private readonly cmWatch: Reflector<ConfigMapObject>[];
+  private readonly guard: DeletionHold;
   private onChange: (changed: string[]) => void = () => {};
 
   constructor(private readonly o: KubernetesSourceOptions) {
@@ -130,6 +142,8 @@ export class KubernetesSource implements DesiredSource {
           onError: () => o.metrics.sourceErrors.inc(),
         }),
     );
+    const { quietMs, ...limits } = o.deletionGuard;
+    this.guard = new DeletionHold({ limits, quietMs, clock: o.clock, logger: o.logger.child({ component: 'deletion-guard' }), ready: () => this.synced(), onHeldCount: (n) => o.metrics.deletionsHeld.set(n) });
   }
 
   get(key: string): DesiredJob | undefined {
@@ -137,15 +151,27 @@ export class KubernetesSource implements DesiredSource {
     return e && !e.leaving ? e.job : undefined;
   }
 
-  /** The desired job of an IoTJob being deleted whose deletionPolicy is still to be applied. */
+  /** The desired job of an IoTJob being deleted whose deletionPolicy is to be applied now (the deletion guard lets it go). */
   leaving(key: string): DesiredJob | undefined {
     const e = this.entries.get(key);
-    return e?.leaving ? e.job : undefined;
+    if (!e?.leaving) return undefined;
+    const s = this.guard.state(key);
+    return !s || s.kind === 'released' ? e.job : undefined;
   }
 
-  /** Why an IoTJob cannot be reconciled (a missing ConfigMap, a jobId claimed twice); undefined when it can. */
+  /** Why an IoTJob cannot be reconciled (a missing ConfigMap, a jobId claimed twice, a deletion waiting or held); undefined when it can. */
   problemOf(key: string): KeyProblem | undefined {
-    return this.entries.get(key)?.problem;
+    const e = this.entries.get(key);
+    if (!e?.leaving || e.problem) return e?.problem;
+    const s = this.guard.state(key);
+    if (s?.kind === 'waiting') return { message: s.message, waiting: true };
+    return s?.kind === 'held' ? { message: heldMessage(key, s.reason) } : undefined;
+  }
+
+  /** Why the deletion guard holds an IoTJob's deletion; undefined when it does not. */
+  heldDeletion(key: string): string | undefined {
+    const s = this.entries.get(key)?.leaving ? this.guard.state(key) : undefined;
+    return s?.kind === 'held' ? s.reason : undefined;
   }
 
   /** The IoTJob object of a key, as last seen. */
@@ -201,6 +227,19 @@ export class KubernetesSource implements DesiredSource {
     }
   }
 
+  /**
+   * Writes a hold on a held IoTJob (the deletion-held annotation, which a restarted controller
+   * reads); resolves true when it was written now, false when the object already carries it or is gone.
+   */
+  async markHeld(key: string, reason: string): Promise<boolean> {
+    const obj = this.objects.get(key);
+    if (!obj || obj.metadata.annotations?.[HELD_ANNOTATION] !== undefined) return false;
+    const body = { metadata: { annotations: { [HELD_ANNOTATION]: reason } } };
+    const updated = await this.o.rest.request<IoTJobObject>('PATCH', iotJobPath(obj.metadata.namespace!, obj.metadata.name), { body, contentType: MERGE_PATCH });
+    this.objectEvent('MODIFIED', updated);
+    return true;
+  }
+
   /** Counts a list; a list of IoTJobs also sets the source revision (its resourceVersion; per-IoTJob revisions are generations). */
   private relisted(what: string, reason: RelistReason): void {
     this.o.metrics.sourceRelists.inc({ resource: what, reason });
@@ -232,7 +271,7 @@ export class KubernetesSource implements DesiredSource {
     const after = type === 'DELETED' ? undefined : obj;
     // A status write (the controller's own, once per reconcile) changes none of what the desired
     // state is made of: keep the newer object and skip the work.
-    const same = before && after && before.metadata.generation === after.metadata.generation && before.metadata.deletionTimestamp === after.metadata.deletionTimestamp && hasFinalizer(before) === hasFinalizer(after);
+    const same = before && after && before.metadata.generation === after.metadata.generation && before.metadata.deletionTimestamp === after.metadata.deletionTimestamp && hasFinalizer(before) === hasFinalizer(after) && approved(before) === approved(after);
     this.put(key, after);
     if (!same) this.refresh(new Set([key]));
   }
@@ -331,6 +370,7 @@ export class KubernetesSource implements DesiredSource {
       const before = this.entries.get(key);
       if (entry) this.entries.set(key, entry);
       else this.entries.delete(key);
+      this.guard.update(key, obj && entry ? this.deletionFacts(obj, entry) : undefined);
       if (before?.signature !== entry?.signature) changed.push(key);
       this.problems += (entry?.problem ? 1 : 0) - (before?.problem ? 1 : 0);
     }
@@ -348,22 +388,35 @@ export class KubernetesSource implements DesiredSource {
     return first?.key;
   }
 
+  /** What the deletion guard needs to know of an object. */
+  private deletionFacts(obj: IoTJobObject, e: Entry): DeletionFacts {
+    const deleting = e.leaving && e.job !== undefined && deletionActs(e.job.spec.deletionPolicy);
+    return { managed: hasFinalizer(obj), deleting, approved: approved(obj), heldBefore: obj.metadata.annotations?.[HELD_ANNOTATION] };
+  }
+
   private entryOf(obj: IoTJobObject): Entry {
     const key = keyOf(obj);
     const leaving = obj.metadata.deletionTimestamp !== undefined && hasFinalizer(obj);
-    const made = this.desiredOf(obj, key);
+    const made = this.desiredOf(obj, key, leaving);
     const entry: Entry = 'message' in made ? { problem: made, leaving, signature: '' } : { job: made, leaving, signature: '' };
     entry.signature = createHash('sha256')
-      .update(JSON.stringify([entry.problem ?? null, leaving, obj.metadata.deletionTimestamp !== undefined, entry.job ? [entry.job.jobId, entry.job.spec, entry.job.document ?? null] : null]))
+      .update(JSON.stringify([entry.problem ?? null, leaving, obj.metadata.deletionTimestamp !== undefined, approved(obj), entry.job ? [entry.job.jobId, entry.job.spec, entry.job.document ?? null] : null]))
       .digest('base64');
     return entry;
   }
 
-  private desiredOf(obj: IoTJobObject, key: string): DesiredJob | KeyProblem {
+  /**
+   * The desired job of an object, or its problem. An object that is leaving needs no document:
+   * its deletionPolicy acts on the job by its id, so a ConfigMap deleted with the namespace does
+   * not hold its deletion up.
+   */
+  private desiredOf(obj: IoTJobObject, key: string, leaving: boolean): DesiredJob | KeyProblem {
     const jobId = jobIdOf(obj.spec, obj.metadata.name);
     if (typeof jobId !== 'string') return { message: `metadata.name: ${jobId.message}` };
     const owner = this.owner(jobId);
     if (owner !== key) return { message: `spec.jobId: job id "${jobId}" is already claimed by IoTJob ${owner}; set a different spec.jobId` };
+    const identity = { key, jobId, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation };
+    if (leaving) return identity;
     let waiting = false;
     const doc = resolveDocument(obj.spec, {
       configMap: (ref) => {
@@ -373,7 +426,7 @@ export class KubernetesSource implements DesiredSource {
       },
     });
     if ('message' in doc) return { message: `spec.${doc.field}: ${doc.message}`, waiting };
-    return { key, jobId, spec: obj.spec, ...doc, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation };
+    return { ...identity, ...doc };
   }
 
   private configMapText(ns: string, ref: { name: string; key: string }): { text: string } | { error: string; waiting?: true } {
@@ -388,4 +441,10 @@ export class KubernetesSource implements DesiredSource {
     if (text === undefined) return { error: `ConfigMap ${id} has no key "${ref.key}"` };
     return { text };
   }
+}
+
+/** What a held IoTJob's status, Event and reconcile say: why, and the two ways on. */
+function heldMessage(key: string, reason: string): string {
+  const [ns, name] = key.split('/');
+  return `deletion held by the deletion guard: ${reason}. Its deletionPolicy is not applied and the finalizer stays until it is approved: kubectl annotate iotjob ${name} -n ${ns} ${APPROVE_ANNOTATION}=true (or remove the finalizer ${FINALIZER} to leave its job running)`;
 }
