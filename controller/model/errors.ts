@@ -24,12 +24,18 @@ export class ThrottledError extends Error {
   override readonly name = 'ThrottledError';
 }
 
-/** One problem in a manifest: the file, the line and the field it is about. */
+/**
+ * One problem in a manifest: the file (relative to the source root; '.' for the tree as a whole),
+ * the line and the field it is about (undefined when not known or not one field). Any problem,
+ * a warning too, refuses the whole snapshot.
+ */
 export interface ManifestProblem {
   file: string;
   line?: number;
   field?: string;
   message: string;
+  /** 'warning' for what the YAML parser only warns about (an unknown tag); undefined for an error. */
+  severity?: 'warning';
 }
 
 /** Formats a problem as `file:line: field: message`. */

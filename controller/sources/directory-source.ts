@@ -3,31 +3,25 @@
  * checkout whose root is a symlink that git-sync swaps atomically. On every hint (a chokidar event,
  * debounced) and on a timer, it resolves the link once, reads the whole tree, validates all of it
  * and only then replaces the desired state. A bad snapshot changes nothing: the last good one stays.
+ * Whatever cannot be read or parsed is a problem that names its file, never an exception: a scan
+ * never throws, so a bad commit neither freezes the source nor crashes the process.
  * The revision is the link target's name (git-sync's commit hash) or a digest of the contents.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
-import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { DesiredJob } from '../model/iot-job.js';
 import { formatProblem, type ManifestProblem } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock, Timer } from '../runtime/clock.js';
-import { parseManifests, type ManifestFile, type ParseContext } from './manifests.js';
+import { parseManifests, type ParseContext } from './manifests.js';
 import { ParseCache, TextCache } from './snapshot-cache.js';
 import type { DesiredSource, SourceStatus } from './source.js';
+import { DEFAULT_LIMITS, NODE_FS, TreeChanged, TreeReader, type TreeFs, type TreeLimits } from './tree-reader.js';
 
-export { ParseCache, TextCache };
-
-/** Limits that keep one snapshot bounded. */
-export interface TreeLimits {
-  maxFiles: number;
-  maxFileBytes: number;
-  maxTotalBytes: number;
-}
-
-export const DEFAULT_LIMITS: TreeLimits = { maxFiles: 20_000, maxFileBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
+export { DEFAULT_LIMITS, ParseCache, TextCache, type TreeFs, type TreeLimits };
 
 /** How to build a directory source. */
 export interface DirectorySourceOptions {
@@ -41,122 +35,70 @@ export interface DirectorySourceOptions {
   limits?: Partial<TreeLimits>;
   /** Watch with chokidar (default true); tests of the pure snapshot logic may turn it off. */
   watch?: boolean;
+  /** File-system calls to use instead of node:fs; undefined ones are node's (tests inject failures). */
+  fs?: Partial<TreeFs>;
 }
 
-/** One read of the tree: its revision and its jobs, or its problems. */
+/** One read of the tree: its revision and its jobs, or its problems (then no jobs). */
 export interface Snapshot {
   revision: string;
   jobs: DesiredJob[];
   problems: ManifestProblem[];
 }
 
-class TreeChanged extends Error {}
-
-/** Whether `child` is `root` or inside it. */
-function inside(root: string, child: string): boolean {
-  return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
+/** How to read a snapshot; undefined fields take their defaults (no caches, node:fs, DEFAULT_LIMITS). */
+export interface SnapshotOptions {
+  limits?: Partial<TreeLimits>;
+  cache?: ParseCache;
+  texts?: TextCache;
+  fs?: Partial<TreeFs>;
 }
 
 /** The git-sync revision: the name of the link target when the root (or a parent) is a symlink to a commit directory. */
-function linkRevision(root: string): string | undefined {
+function linkRevision(root: string, fs: TreeFs): string | undefined {
   for (let p = resolve(root), depth = 0; p !== dirname(p) && depth < 4; p = dirname(p), depth++) {
-    let isLink = false;
+    let target: string;
     try {
-      isLink = lstatSync(p).isSymbolicLink();
+      if (!fs.lstat(p).isSymbolicLink()) continue;
+      target = basename(resolve(dirname(p), fs.readlink(p)));
     } catch {
       return undefined;
     }
-    if (!isLink) continue;
-    const target = basename(resolve(dirname(p), readlinkSync(p)));
     if (depth === 0 || /^[0-9a-f]{7,64}$/.test(target)) return target;
   }
   return undefined;
 }
 
+/** Whether `root` still resolves to `base` through the same link: a git-sync swap during the read makes the read stale. */
+function stillAt(fs: TreeFs, root: string, base: string, linkRev: string | undefined): boolean {
+  try {
+    return fs.realpath(root) === base && linkRevision(root, fs) === linkRev;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Reads the whole tree under `root` once. Throws TreeChanged when the tree vanishes mid-read
- * (git-sync removed the old worktree); the caller reads again.
+ * Reads and validates the whole tree under `root` once. Whatever cannot be read or parsed is a
+ * problem naming its file, and any problem refuses the snapshot (no jobs). Throws TreeChanged when
+ * the tree changed mid-read (an entry vanished, or the link was swapped): the caller reads again.
+ * Anything else it throws is a bug, which DirectorySource reports as a problem on the root.
  */
-export function readSnapshot(root: string, validate: ParseContext['validate'], limits: TreeLimits = DEFAULT_LIMITS, cache?: ParseCache, texts?: TextCache): Snapshot {
-  const linkRev = linkRevision(root);
+export function readSnapshot(root: string, validate: ParseContext['validate'], o: SnapshotOptions = {}): Snapshot {
+  const fs: TreeFs = { ...NODE_FS, ...o.fs };
+  const linkRev = linkRevision(root, fs);
   let base: string;
   try {
-    base = realpathSync(root);
+    base = fs.realpath(root);
   } catch (err) {
     return { revision: 'missing', jobs: [], problems: [{ file: root, message: `the source directory cannot be read: ${(err as Error).message}` }] };
   }
-  const problems: ManifestProblem[] = [];
-  const files: ManifestFile[] = [];
-  const digest = createHash('sha256');
-  let total = 0;
-  const read = (abs: string, rel: string, known?: BigIntStats): string | undefined => {
-    const st = known ?? statSync(abs, { bigint: true });
-    const size = Number(st.size);
-    if (size > limits.maxFileBytes) {
-      problems.push({ file: rel, message: `the file is ${size} bytes; at most ${limits.maxFileBytes} are allowed` });
-      return undefined;
-    }
-    total += size;
-    if (total > limits.maxTotalBytes) throw new RangeError(`the tree holds more than ${limits.maxTotalBytes} bytes of manifests`);
-    const text = texts ? texts.read(abs, st) : readFileSync(abs, 'utf8');
-    digest.update(`${rel}\0${text}\0`);
-    return text;
-  };
-  try {
-    walk(base, base, problems, (abs, rel, st) => {
-      if (files.length >= limits.maxFiles) throw new RangeError(`the tree holds more than ${limits.maxFiles} manifest files`);
-      const text = read(abs, rel, st);
-      if (text !== undefined) files.push({ path: rel, text });
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TreeChanged((err as Error).message);
-    if (err instanceof RangeError) return { revision: linkRev ?? 'too-large', jobs: [], problems: [{ file: '.', message: err.message }] };
-    throw err;
-  }
-  const readDocumentFile: ParseContext['readDocumentFile'] = (manifestPath, documentFile) => documentFileText(base, manifestPath, documentFile, (abs, rel) => read(abs, rel));
-  const ctx: ParseContext = { validate, readDocumentFile };
-  const parsed = parseManifests(files, ctx, cache ? (f) => cache.parse(f, ctx) : undefined);
-  return { revision: linkRev ?? `sha256:${digest.digest('hex').slice(0, 16)}`, jobs: problems.length ? [] : parsed.jobs, problems: [...problems, ...parsed.problems] };
-}
-
-/** Visits every *.yaml / *.yml file, skipping dot-entries; links must stay inside the root. */
-function walk(base: string, dir: string, problems: ManifestProblem[], visit: (abs: string, rel: string, st?: BigIntStats) => void): void {
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('.')) continue;
-    const abs = join(dir, name);
-    const rel = relative(base, abs);
-    const st = lstatSync(abs, { bigint: true });
-    let real = abs;
-    if (st.isSymbolicLink()) {
-      real = realpathSync(abs);
-      if (!inside(base, real)) {
-        if (/\.ya?ml$/.test(name)) problems.push({ file: rel, message: 'the link points outside the synced directory' });
-        continue;
-      }
-    }
-    const target = st.isSymbolicLink() ? statSync(real, { bigint: true }) : st;
-    if (target.isDirectory()) {
-      if (!st.isSymbolicLink()) walk(base, abs, problems, visit);
-    } else if (target.isFile() && (extname(name) === '.yaml' || extname(name) === '.yml')) {
-      visit(real, rel, st.isSymbolicLink() ? undefined : st);
-    }
-  }
-}
-
-/** Reads a documentFile named relative to its manifest; it must resolve inside the root. */
-function documentFileText(base: string, manifestPath: string, documentFile: string, read: (abs: string, rel: string) => string | undefined): { text: string } | { error: string } {
-  const wanted = resolve(base, dirname(manifestPath), documentFile);
-  if (!inside(base, wanted)) return { error: `${documentFile} escapes the synced directory` };
-  let real: string;
-  try {
-    real = realpathSync(wanted);
-  } catch {
-    return { error: `${documentFile} does not exist` };
-  }
-  if (!inside(base, real)) return { error: `${documentFile} links outside the synced directory` };
-  if (!statSync(real).isFile()) return { error: `${documentFile} is not a file` };
-  const text = read(real, relative(base, real));
-  return text === undefined ? { error: `${documentFile} is too large` } : { text };
+  const tree = new TreeReader(base, { fs, limits: { ...DEFAULT_LIMITS, ...o.limits }, texts: o.texts }).readAll();
+  const ctx: ParseContext = { validate, readDocumentFile: (manifestPath, documentFile) => tree.documentFile(manifestPath, documentFile) };
+  const parsed = parseManifests(tree.files, ctx, o.cache ? (f) => o.cache!.parse(f, ctx) : undefined);
+  if (tree.vanished || !stillAt(fs, root, base, linkRev)) throw new TreeChanged(`${root} changed while it was read`);
+  const problems = [...tree.problems, ...parsed.problems];
+  return { revision: linkRev ?? tree.digest(), jobs: problems.length ? [] : parsed.jobs, problems };
 }
 
 /** The keys added, removed or changed in content between two snapshots. */
@@ -212,23 +154,39 @@ export class DirectorySource implements DesiredSource {
     this.scheduleRescan();
   }
 
-  /** Reads the tree now; applies it when it is good and new. Returns the snapshot read. */
-  scan(): Snapshot | undefined {
-    let snap: Snapshot | undefined;
-    for (let attempt = 0; attempt < 3 && !snap; attempt++) {
-      try {
-        snap = readSnapshot(this.o.root, this.o.validate, { ...DEFAULT_LIMITS, ...this.o.limits }, this.cache, this.texts);
-      } catch (err) {
-        if (!(err instanceof TreeChanged)) throw err;
-      }
-    }
-    if (!snap) return undefined;
+  /** Reads the tree now; applies it when it is good and new, refuses it otherwise. Never throws. */
+  scan(): Snapshot {
+    const snap = this.read();
     this.cache.sweep();
     this.texts.sweep();
-    if (this.o.watch ?? true) this.ensureWatcher();
+    if (this.o.watch ?? true) this.watchSafely();
     if (snap.problems.length > 0) this.refuse(snap);
     else this.apply(snap);
     return snap;
+  }
+
+  /** One snapshot; any error but a changing tree is a problem on the root, so that scan never throws. */
+  private read(): Snapshot {
+    let message: string;
+    try {
+      return this.readSettled();
+    } catch (err) {
+      message = err instanceof TreeChanged ? 'the directory changed while it was read, three times running; it is read again at the next change or rescan' : `reading the source directory failed: ${String(err)}`;
+    }
+    const revision = `unreadable:${createHash('sha256').update(message).digest('hex').slice(0, 12)}`;
+    return { revision, jobs: [], problems: [{ file: '.', message }] };
+  }
+
+  /** Reads the snapshot again while the tree changes under the reader (git-sync swapping), three tries at most. */
+  private readSettled(): Snapshot {
+    const options: SnapshotOptions = { limits: this.o.limits, cache: this.cache, texts: this.texts, fs: this.o.fs };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return readSnapshot(this.o.root, this.o.validate, options);
+      } catch (err) {
+        if (!(err instanceof TreeChanged) || attempt >= 3) throw err;
+      }
+    }
   }
 
   private refuse(snap: Snapshot): void {
@@ -237,7 +195,7 @@ export class DirectorySource implements DesiredSource {
     this.o.metrics.sourceProblems.set(snap.problems.length);
     if (!isNew) return;
     this.o.metrics.sourceErrors.inc();
-    for (const p of snap.problems) this.o.logger.error({ revision: snap.revision, file: p.file, line: p.line, field: p.field }, `invalid manifest: ${formatProblem(p)}`);
+    for (const p of snap.problems) this.o.logger.error({ revision: snap.revision, file: p.file, line: p.line, field: p.field, severity: p.severity }, `invalid manifest: ${formatProblem(p)}`);
     this.o.logger.error({ revision: snap.revision, lastGoodRevision: this.state.revision, problems: snap.problems.length }, 'snapshot refused; the last good snapshot stays in force and nothing is created, canceled or deleted on account of it');
   }
 
@@ -252,29 +210,33 @@ export class DirectorySource implements DesiredSource {
     this.good = true;
     this.o.metrics.setRevision(this.kind, snap.revision);
     this.o.logger.info({ revision: snap.revision, manifests: snap.jobs.length, changed: keys.length }, 'new snapshot');
-    this.onChange(keys);
+    try {
+      this.onChange(keys);
+    } catch (err) {
+      this.o.logger.error({ err: String(err), revision: snap.revision }, 'handling the new snapshot failed; the next resync queues every key');
+    }
   }
 
   private hint(): void {
     if (this.stopped) return;
     this.debounce?.cancel();
-    this.debounce = this.o.clock.setTimer(() => this.safeScan(), this.o.debounceMs ?? 300);
-  }
-
-  private safeScan(): void {
-    try {
-      this.scan();
-    } catch (err) {
-      this.o.logger.error({ err: (err as Error).message }, 'reading the source directory failed');
-    }
+    this.debounce = this.o.clock.setTimer(() => this.scan(), this.o.debounceMs ?? 300);
   }
 
   private scheduleRescan(): void {
     if (this.stopped) return;
     this.rescan = this.o.clock.setTimer(() => {
-      this.safeScan();
+      this.scan();
       this.scheduleRescan();
     }, this.o.rescanMs ?? 30_000);
+  }
+
+  private watchSafely(): void {
+    try {
+      this.ensureWatcher();
+    } catch (err) {
+      this.o.logger.warn({ err: String(err) }, 'the directory cannot be watched; the timed rescan carries on');
+    }
   }
 
   /** Watches the link's parent (for swaps) and the resolved tree (for edits); re-created when the link target changes. */

@@ -1,9 +1,10 @@
 /**
  * Pure: the text of manifest files to DesiredJobs, or to problems that name the file, the line and
- * the field. A snapshot is all-or-nothing: any problem in any file fails it, so nothing acts on a
- * half-valid tree. File reading is injected (documentFile), so this module does no I/O itself.
+ * the field. A snapshot is all-or-nothing: any problem in any file (a YAML warning too) fails it, so
+ * nothing acts on a half-valid tree. Nothing here throws on bad input: it becomes a problem.
+ * File reading is injected (documentFile), so this module does no I/O itself.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
 import type { ManifestProblem } from '../model/errors.js';
 import type { ErrorObject } from './crd-schema.js';
@@ -12,6 +13,11 @@ import type { ErrorObject } from './crd-schema.js';
 export const MAX_DOCUMENT_BYTES = 32_768;
 /** The most documents one file may hold. */
 export const MAX_DOCS_PER_FILE = 200;
+/** The deepest nesting of mappings and sequences a manifest may have: deeper, yaml's toJS and ajv would recurse without bound. */
+export const MAX_DEPTH = 64;
+/** The most aliases one document may resolve (yaml's guard against an alias bomb). */
+const MAX_ALIASES = 100;
+const NO_IOTJOB = 'the file holds no IoTJob; delete the file to remove its jobs';
 const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** One manifest file: its path relative to the source root, and its text. */
@@ -163,23 +169,76 @@ interface Metadata {
   namespace?: string;
 }
 
+/**
+ * The parser's errors and warnings at their own lines, one problem a line: one mistake often yields
+ * several errors at one place. A warning (an unknown tag, an unknown directive) refuses the file as
+ * an error does, because it changes what the text means: `!foo {}` would be sent as if untagged.
+ */
+function yamlProblems(errors: readonly YAMLError[], warnings: readonly YAMLError[], file: string, lc: LineCounter): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  const lines = new Set<number>();
+  const all = [...errors.map((e) => [e, false] as const), ...warnings.map((w) => [w, true] as const)];
+  for (const [e, warning] of all) {
+    const line = lc.linePos(e.pos[0]).line;
+    if (lines.has(line)) continue;
+    lines.add(line);
+    const text = e.message.split('\n')[0];
+    out.push(warning ? { file, line, severity: 'warning', message: `YAML warning: ${text}` } : { file, line, message: `YAML syntax error: ${text}` });
+  }
+  return out;
+}
+
+/** The first collection nested deeper than MAX_DEPTH, found without recursion (a deep tree must not blow the stack). */
+function tooDeep(root: unknown): { range?: [number, number, number] | null } | undefined {
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (!isCollection(node)) continue;
+    if (depth > MAX_DEPTH) return node;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** What parsing the documents of one file shares: its path, its line counter and the parse context. */
+interface FileScope {
+  file: string;
+  lc: LineCounter;
+  ctx: ParseContext;
+}
+
 /** Parses one YAML document into a DesiredJob or problems. */
-function parseDocument(doc: Document, index: number, file: string, lc: LineCounter, ctx: ParseContext): DesiredJob | ManifestProblem[] {
+function parseDocument(doc: Document, index: number, { file, lc, ctx }: FileScope): DesiredJob | ManifestProblem[] {
   const at = locator(doc, lc);
   const line = at.line([]) ?? 1;
-  if (doc.errors.length > 0) {
-    return doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? line, message: `YAML syntax error: ${e.message.split('\n')[0]}` }));
-  }
+  const syntax = yamlProblems(doc.errors, doc.warnings, file, lc);
+  if (syntax.length > 0) return syntax;
   if (!isMap(doc.contents)) return [{ file, line, message: 'a manifest must be a YAML mapping (an IoTJob object)' }];
-  const data = doc.toJS({ maxAliasCount: 100 }) as { metadata: Metadata; spec: IoTJobSpec };
+  const deep = tooDeep(doc.contents);
+  if (deep) return [{ file, line: deep.range ? lc.linePos(deep.range[0]).line : line, message: `the manifest nests deeper than ${MAX_DEPTH} levels` }];
+  const data = doc.toJS({ maxAliasCount: MAX_ALIASES }) as { metadata: Metadata; spec: IoTJobSpec };
   if (!ctx.validate(data)) return schemaProblems(ctx.validate.errors ?? [], file, at);
+  return desiredJob(data, { file, doc: index, line }, at, ctx);
+}
+
+/** A valid manifest's DesiredJob, or the problem with its jobId or its document. */
+function desiredJob(data: { metadata: Metadata; spec: IoTJobSpec }, origin: DesiredJob['origin'], at: Located, ctx: ParseContext): DesiredJob | ManifestProblem[] {
+  const { file } = origin;
   const jobId = jobIdOf(data.spec, data.metadata.name);
   if (typeof jobId !== 'string') return [{ file, line: at.line(['metadata', 'name']), field: 'metadata.name', message: jobId.message }];
   const read = ctx.readDocumentFile;
-  const doc2 = resolveDocument(data.spec, { documentFile: read && ((documentFile) => read(file, documentFile)) });
-  if ('message' in doc2) return [{ file, line: at.line(['spec', doc2.field]), field: `spec.${doc2.field}`, message: doc2.message }];
+  const doc = resolveDocument(data.spec, { documentFile: read && ((documentFile) => read(file, documentFile)) });
+  if ('message' in doc) return [{ file, line: at.line(['spec', doc.field]), field: `spec.${doc.field}`, message: doc.message }];
   const key = data.metadata.namespace ? `${data.metadata.namespace}/${data.metadata.name}` : data.metadata.name;
-  return { key, jobId, spec: data.spec, ...doc2, origin: { file, doc: index, line } };
+  return { key, jobId, spec: data.spec, ...doc, origin };
+}
+
+/** Whether a document is empty (`---` alone, comments): it is skipped, and it says nothing. */
+function isEmpty(doc: Document): boolean {
+  return (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) && doc.errors.length === 0 && doc.warnings.length === 0;
 }
 
 /** The jobs and problems of one file. */
@@ -190,26 +249,46 @@ export interface ParsedFile {
   readsOtherFiles: boolean;
 }
 
-/** Parses one file's documents. */
+/**
+ * Parses one file's documents. Never throws: whatever the parser throws (an alias bomb, a stack
+ * overflow) is a problem on the file. A file with no IoTJob at all (empty, only comments or `---`)
+ * is a problem too, not a removal: only deleting the file removes its jobs.
+ */
 export function parseFile(f: ManifestFile, ctx: ParseContext): ParsedFile {
-  const jobs: DesiredJob[] = [];
-  const problems: ManifestProblem[] = [];
+  try {
+    return parseDocuments(f, ctx);
+  } catch (err) {
+    return { jobs: [], problems: [{ file: f.path, message: `the file cannot be parsed: ${(err as Error).message}` }], readsOtherFiles: false };
+  }
+}
+
+function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
+  const out: ParsedFile = { jobs: [], problems: [], readsOtherFiles: false };
   const lc = new LineCounter();
   const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) problems.push({ file: f.path, message: 'the file is not a YAML stream' });
-  if (list.length > MAX_DOCS_PER_FILE) return { jobs, problems: [{ file: f.path, message: `the file holds ${list.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` }], readsOtherFiles: false };
-  let readsOtherFiles = false;
-  list.forEach((doc, i) => {
-    if ((doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) && doc.errors.length === 0) return;
-    const r = parseDocument(doc, i, f.path, lc, ctx);
-    if (Array.isArray(r)) problems.push(...r);
+  if ('empty' in docs) out.problems.push(...yamlProblems(docs.errors, docs.warnings, f.path, lc));
+  if (docs.length > MAX_DOCS_PER_FILE) return { ...out, problems: [{ file: f.path, message: `the file holds ${docs.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` }] };
+  docs.forEach((doc, i) => {
+    if (isEmpty(doc)) return;
+    const r = parseSafely(doc, i, { file: f.path, lc, ctx });
+    if (Array.isArray(r)) out.problems.push(...r);
     else {
-      jobs.push(r);
-      if (r.spec.documentFile !== undefined) readsOtherFiles = true;
+      out.jobs.push(r);
+      if (r.spec.documentFile !== undefined) out.readsOtherFiles = true;
     }
   });
-  return { jobs, problems, readsOtherFiles };
+  if (out.jobs.length === 0 && out.problems.length === 0) out.problems.push({ file: f.path, message: NO_IOTJOB });
+  return out;
+}
+
+/** parseDocument, with whatever it throws (toJS on an alias bomb, a validator that fails) as a problem at the document. */
+function parseSafely(doc: Document, index: number, scope: FileScope): DesiredJob | ManifestProblem[] {
+  try {
+    return parseDocument(doc, index, scope);
+  } catch (err) {
+    const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+    return [{ file: scope.file, line: range ? scope.lc.linePos(range[0]).line : 1, message: `the document cannot be read: ${(err as Error).message}` }];
+  }
 }
 
 /** Parses every file of a snapshot. Jobs are returned only when there are no problems at all. */

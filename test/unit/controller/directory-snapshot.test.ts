@@ -17,13 +17,13 @@ describe('snapshot caches', () => {
     for (const n of ['a', 'b']) writeFileSync(join(dir, `${n}.yaml`), doc(n));
     const parses = new ParseCache();
     const texts = new TextCache();
-    const first = readSnapshot(dir, validate, undefined, parses, texts);
-    const second = readSnapshot(dir, validate, undefined, parses, texts);
+    const first = readSnapshot(dir, validate, { cache: parses, texts });
+    const second = readSnapshot(dir, validate, { cache: parses, texts });
     expect(second.revision).toBe(first.revision);
     expect(second.jobs[0]).toBe(first.jobs[0]);
     writeFileSync(join(dir, 'b.yaml'), doc('b', 'e'));
     utimesSync(join(dir, 'b.yaml'), new Date(2000, 1, 1), new Date(2000, 1, 1));
-    const third = readSnapshot(dir, validate, undefined, parses, texts);
+    const third = readSnapshot(dir, validate, { cache: parses, texts });
     expect(third.revision).not.toBe(first.revision);
     expect(third.jobs[0]).toBe(first.jobs[0]);
     expect(third.jobs[1]!.spec.description).toBe('e');

@@ -110,8 +110,47 @@ describe('parseManifests', () => {
     expect(r.problems).toEqual([{ file: 'bad.yaml', line: 6, field: 'spec.targets', message: 'must NOT have fewer than 1 items' }]);
   });
 
-  it('skips empty documents and refuses duplicate keys', () => {
-    expect(parse('---\n---\n').jobs).toEqual([]);
+  it('skips empty documents beside a job and refuses duplicate keys', () => {
+    expect(parse(`---\n${job('x', '  targets: [thing:t1]\n  document: {}')}\n---\n`).jobs.map((j) => j.key)).toEqual(['x']);
     expect(parse(job('x', '  targets: [thing:t1]\n  document: {}\n  document: {}')).problems[0]!.message).toMatch(/YAML syntax error/);
   });
+});
+
+// Issue 9: bad input must be a located problem, never an exception, a silent drop or a removal.
+describe('bad input in one file', () => {
+  const good = '  targets: [thing:t1]\n  document: {}';
+
+  it('reports one YAML syntax mistake once, at its own line (regression: listed twice, at line 1)', () => {
+    expect(parse('a: b\n c: d\n').problems).toEqual([{ file: 'jobs/a.yaml', line: 1, message: 'YAML syntax error: Nested mappings are not allowed in compact mappings' }]);
+    expect(parse(job('x', '  targets: [thing:t1]\n   document: {}')).problems).toEqual([{ file: 'jobs/a.yaml', line: 7, message: 'YAML syntax error: All mapping items must start at the same column' }]);
+  });
+
+  it('refuses a YAML warning such as an unknown tag, as a warning at its line (regression: dropped, the value sent as if untagged)', () => {
+    expect(parse(job('x', '  targets: [thing:t1]\n  document: !foo {}')).problems).toEqual([{ file: 'jobs/a.yaml', line: 7, severity: 'warning', message: 'YAML warning: Unresolved tag: !foo' }]);
+  });
+
+  it('makes an alias bomb a problem at its document (regression: toJS threw out of the parser)', () => {
+    const names = 'abcdefghij'.split('');
+    const lines = names.map((n, i) => (i === 0 ? `  ${n}: &${n} [x, x, x, x, x, x, x, x, x]` : `  ${n}: &${n} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`));
+    const r = parse(job('x', `${good}\n  description: bomb\n  x-bomb:\n${lines.map((l) => `  ${l}`).join('\n')}`));
+    expect(r.problems).toEqual([{ file: 'jobs/a.yaml', line: 1, message: expect.stringMatching(/^the document cannot be read: .*alias/) }]);
+  });
+
+  it('makes an alias with no anchor a problem, not an exception', () => {
+    expect(parse(job('x', `${good}\n  description: *nowhere`)).problems).toEqual([{ file: 'jobs/a.yaml', line: 1, message: expect.stringMatching(/^the document cannot be read: Unresolved alias/) }]);
+  });
+
+  it('refuses nesting deeper than 64 levels at the line where it goes too deep, and accepts 64', () => {
+    const nested = (levels: number): string => job('x', `  targets: [thing:t1]\n  document:\n    a: ${'['.repeat(levels - 3)}${']'.repeat(levels - 3)}`);
+    expect(parse(nested(64)).problems).toEqual([]);
+    expect(parse(nested(65)).problems).toEqual([{ file: 'jobs/a.yaml', line: 8, message: 'the manifest nests deeper than 64 levels' }]);
+    expect(parse(nested(5000)).problems).toHaveLength(1);
+  });
+
+  it.each([['empty', ''], ['whitespace', '  \n\n'], ['comments', '# nothing here\n'], ['a document marker', '---\n'], ['empty documents', '---\n...\n---\n']])(
+    'refuses a file that holds no IoTJob (%s) instead of removing its jobs (regression: an emptied file canceled its rollout)',
+    (_what, text) => {
+      expect(parse(text).problems).toEqual([{ file: 'jobs/a.yaml', message: 'the file holds no IoTJob; delete the file to remove its jobs' }]);
+    },
+  );
 });
