@@ -15,6 +15,8 @@ import { StatusBoard } from './observability/status-board.js';
 import { realClock, type Clock } from './runtime/clock.js';
 import { Controller } from './runtime/controller.js';
 import { Inventory } from './runtime/inventory.js';
+import { Ledger, type LedgerStore } from './runtime/ledger.js';
+import { StateFile } from './runtime/state-file.js';
 import { Reconciler, type ReconcileReport } from './runtime/reconciler.js';
 import { WorkQueue } from './runtime/work-queue.js';
 import { EventRecorder } from './kube/events.js';
@@ -71,7 +73,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const client = new IoTClient({ region: config.region, endpoint: config.endpoint, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3 });
   const accounts = new AccountResolver(client, config.region, config.account);
   const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
-  const inventory = new Inventory(config.controllerId);
+  const inventory = new Inventory(config.controllerId, createLedger(config, clock, logger, o.dryRun));
   const k = config.kubernetes;
   const access = config.kubeAccess;
   const rest = access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
@@ -127,6 +129,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client, board,
     kube: rest ? { rest, elector } : undefined,
     async start() {
+      approveRecreate(inventory.ledger, config.approveRecreate, logger);
       // An unusable kubeconfig is reported before anything starts (a KubeConfigError).
       await rest?.ready();
       if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr.host, config.metricsAddr.port, board);
@@ -150,6 +153,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     async stop() {
       await running;
       await controller!.stop();
+      inventory.ledger.flush();
       await elector?.stop();
       await app.server?.close();
       rest?.close();
@@ -157,4 +161,25 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     },
   };
   return app;
+}
+
+/**
+ * The ledger, kept in --state-file when one is given (read but never written by a plan). Throws a
+ * StateFileError when the file cannot be used: starting without it would forget deleted jobs.
+ */
+function createLedger(config: Config, clock: Clock, logger: Logger, dryRun?: boolean): Ledger {
+  const file = config.stateFile ? new StateFile(config.stateFile, config.controllerId) : undefined;
+  const store: LedgerStore | undefined = file && dryRun ? { where: file.where, load: () => file.load(), save: () => undefined } : file;
+  if (!store && !dryRun && config.kubernetes === undefined) {
+    logger.warn('no --state-file: a job deleted outside the controller while it is down, or before a restart, is created again; give a --state-file on a volume that outlives the process');
+  }
+  const onError = (err: Error): void => logger.error({ err: err.message, stateFile: config.stateFile }, 'the state file could not be written; retrying with the next change');
+  return new Ledger({ clock, store, onError });
+}
+
+/** Applies --approve-recreate: the jobs of these keys deleted outside the controller may be created again. */
+function approveRecreate(ledger: Ledger, keys: readonly string[], logger: Logger): void {
+  const forgotten = ledger.approveRecreate(keys);
+  if (forgotten.length > 0) logger.warn({ keys, jobIds: forgotten }, 'approved: jobs deleted outside the controller are forgotten and will be created again');
+  ledger.flush();
 }

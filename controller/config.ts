@@ -23,6 +23,10 @@ export interface Config {
   awsTps: number;
   maxPruneShare: number;
   approvePrune?: string;
+  /** The ledger file that keeps, across restarts, which jobs were created and which someone else deleted. */
+  stateFile?: string;
+  /** Manifest keys whose jobs deleted outside the controller may be created again (one-off approval). */
+  approveRecreate: string[];
   /** Kubernetes mode: the deletion guard lets at most this many deletions without approval through per window. */
   maxDeletions: number;
   deletionWindowMs: number;
@@ -92,6 +96,8 @@ export const FLAGS: Record<string, Flag> = {
   'max-deletions': { env: 'IOT_JOBS_MAX_DELETIONS', type: 'string', help: 'Kubernetes mode: most IoTJob deletions that proceed without approval per --deletion-window-seconds', default: '5' },
   'deletion-window-seconds': { env: 'IOT_JOBS_DELETION_WINDOW_SECONDS', type: 'string', help: 'Kubernetes mode: the sliding window of --max-deletions', default: '600' },
   'approve-prune': { env: 'IOT_JOBS_APPROVE_PRUNE', type: 'string', help: 'a source revision whose removals pass the prune guard' },
+  'state-file': { env: 'IOT_JOBS_STATE_FILE', type: 'string', help: 'file that keeps, across restarts, the jobs created and those deleted by others (so those are not created again)' },
+  'approve-recreate': { env: 'IOT_JOBS_APPROVE_RECREATE', type: 'string', help: 'comma-separated manifest keys whose jobs, deleted outside the controller, may be created again' },
   'log-level': { env: 'IOT_JOBS_LOG_LEVEL', type: 'string', help: 'trace, debug, info, warn or error', default: 'info' },
   'debounce-ms': { env: 'IOT_JOBS_DEBOUNCE_MS', type: 'string', help: 'quiet time after a file event before rescanning', default: '100' },
   'rescan-seconds': { env: 'IOT_JOBS_RESCAN_SECONDS', type: 'string', help: 'directory rescan interval', default: '30' },
@@ -185,6 +191,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     awsTps: number('aws-tps', get('aws-tps')!, 0.1, 10_000, false),
     maxPruneShare: number('max-prune-share', get('max-prune-share')!, 0, 1, false),
     approvePrune: get('approve-prune'),
+    stateFile: get('state-file'),
+    approveRecreate: (get('approve-recreate') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
     maxDeletions: number('max-deletions', get('max-deletions')!, 0, 1_000_000, true),
     deletionWindowMs: number('deletion-window-seconds', get('deletion-window-seconds')!, 1, 7 * 86_400, false) * 1000,
     logLevel: checkLevel(get('log-level')!),
@@ -233,7 +241,7 @@ function leaderElectionConfig(get: (name: string) => string | undefined, env: Re
 }
 
 function defaults(): Config {
-  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, maxDeletions: 5, deletionWindowMs: 600_000, logLevel: 'info', debounceMs: 100, rescanMs: 30_000, maxFiles: 20_000 };
+  return { command: 'help', region: 'us-east-1', controllerId: 'iot-jobs-controller', metricsAddr: { host: '127.0.0.1', port: 9464 }, local: false, localFleet: 50, localTimeScale: 30, workers: 4, resyncMs: 60_000, awsTps: 10, maxPruneShare: 0.5, approveRecreate: [], maxDeletions: 5, deletionWindowMs: 600_000, logLevel: 'info', debounceMs: 100, rescanMs: 30_000, maxFiles: 20_000 };
 }
 
 function splitAddr(addr: string): [string, string] {

@@ -57,6 +57,8 @@ export class Metrics {
   readonly pruneBlocked: Gauge;
   /** Kubernetes mode: IoTJob deletions the deletion guard holds until they are approved. */
   readonly deletionsHeld: Gauge;
+  /** Jobs the controller created that someone else deleted, which it does not create again (Gone). */
+  readonly jobsGone: Gauge;
   private readonly jobLabels = new Map<string, { status: string; source: string; revision: string }>();
   /** The IoTJob (namespace, name) of each job's execution series, in Kubernetes mode. */
   private readonly jobObject = new Map<string, { namespace: string; name: string }>();
@@ -89,6 +91,7 @@ export class Metrics {
     this.driftCorrected = new Counter({ name: 'iotjobs_drift_corrected_total', help: 'Fields changed in AWS to match the manifest, by field.', labelNames: ['field'], registers });
     this.pruneBlocked = new Gauge({ name: 'iotjobs_prune_blocked', help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.', registers });
     this.deletionsHeld = new Gauge({ name: 'iotjobs_deletions_held', help: 'Kubernetes mode: IoTJob deletions the deletion guard holds (finalizer kept, deletionPolicy not applied) until they are approved.', registers });
+    this.jobsGone = new Gauge({ name: 'iotjobs_jobs_gone', help: 'Jobs this controller created that someone else deleted; their manifests are Stalled (Gone) and the jobs are not created again until approved.', registers });
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
     for (const op of AWS_OPERATIONS) {
       this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);

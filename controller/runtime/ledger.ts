@@ -42,6 +42,7 @@ export class Ledger {
   private readonly entries = new Map<string, LedgerEntry>();
   private readonly byKey = new Map<string, Set<string>>();
   private timer: Timer | undefined;
+  private gone = 0;
 
   constructor(private readonly o: LedgerOptions) {
     for (const [jobId, e] of Object.entries(o.store?.load() ?? {})) this.put(jobId, e);
@@ -93,9 +94,7 @@ export class Ledger {
 
   /** How many jobs are recorded as deleted by someone else. */
   goneCount(): number {
-    let n = 0;
-    for (const e of this.entries.values()) if (e.state === 'gone') n++;
-    return n;
+    return this.gone;
   }
 
   /** Writes pending changes now. */
@@ -116,6 +115,7 @@ export class Ledger {
 
   private put(jobId: string, e: LedgerEntry): void {
     const old = this.entries.get(jobId);
+    this.gone += (e.state === 'gone' ? 1 : 0) - (old?.state === 'gone' ? 1 : 0);
     if (old && old.key !== e.key) this.byKey.get(old.key)?.delete(jobId);
     this.entries.set(jobId, e);
     let set = this.byKey.get(e.key);
@@ -126,6 +126,7 @@ export class Ledger {
   private drop(jobId: string): void {
     const e = this.entries.get(jobId);
     if (!e) return;
+    if (e.state === 'gone') this.gone--;
     this.entries.delete(jobId);
     const set = this.byKey.get(e.key);
     set?.delete(jobId);

@@ -227,6 +227,7 @@ export class Reconciler {
     const { metrics, logger } = this.d;
     metrics.reconcileTotal.inc({ result: r.result });
     metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
+    metrics.jobsGone.set(this.d.inventory.ledger.goneCount());
     if (r.observed) {
       metrics.observeJob(r.observed, r.key, r.revision ?? '');
       this.logProgress(r.key, r.observed);

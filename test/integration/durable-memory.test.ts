@@ -34,6 +34,7 @@ describe('a job deleted by someone else', () => {
     expect(stack.job('fw')).toBeUndefined();
     expect(stack.calls('CreateJob')).toBe(1);
     expect(stack.logs.some((l) => l.key === 'fw' && String(l.reason).startsWith('Gone: job fw'))).toBe(true);
+    expect(await stack.app.metrics.registry.getSingleMetricAsString('iotjobs_jobs_gone')).toContain('iotjobs_jobs_gone 1');
     // An operator approves: the job is created again, once.
     await stack.app.stop();
     await stack.start([...state, '--approve-recreate', 'fw']);
