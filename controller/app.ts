@@ -170,7 +170,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
 function createLedger(config: Config, clock: Clock, logger: Logger, dryRun?: boolean): Ledger {
   const file = config.stateFile ? new StateFile(config.stateFile, config.controllerId) : undefined;
   const store: LedgerStore | undefined = file && dryRun ? { where: file.where, load: () => file.load(), save: () => undefined } : file;
-  if (!store && !dryRun && config.kubernetes === undefined) {
+  if (!store && !dryRun && !config.local && config.kubernetes === undefined) {
     logger.warn('no --state-file: a job deleted outside the controller while it is down, or before a restart, is created again; give a --state-file on a volume that outlives the process');
   }
   const onError = (err: Error): void => logger.error({ err: err.message, stateFile: config.stateFile }, 'the state file could not be written; retrying with the next change');

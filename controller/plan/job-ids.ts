@@ -2,7 +2,9 @@
  * Job ids of a manifest's replacements. The first job uses the base id; each replacement under
  * replacePolicy Recreate takes a later revision, `<base>-r<N>`, skipping any id that is taken, so
  * no id is ever reused while an older job exists. An id's shape only narrows the candidates: which
- * job is a manifest's is decided by its tags (job-identity.ts). Pure.
+ * job is a manifest's is decided by its tags (job-identity.ts). Because a replacement skips every
+ * taken id, two manifests' families never truly collide: `pp` and `pp-r2` may both be declared,
+ * and only two manifests with the same jobId are refused at validation. Pure.
  */
 
 const MAX_JOB_ID = 64;

@@ -98,6 +98,13 @@ describe('parseManifests', () => {
     expect(r.problems).toEqual([{ file: 'b.yaml', line: 1, field: 'spec.jobId', message: 'jobId "same" is also claimed by a.yaml:1' }]);
   });
 
+  it('accepts manifests whose jobIds only look like each other\'s replacements: ids are skipped when taken, and tags tell the jobs apart', () => {
+    const files = ['pp', 'pp-r2', 'pp-r2-r3'].map((n) => ({ path: `${n}.yaml`, text: job(n, '  targets: [thing:t1]\n  document: {}') }));
+    const r = parseManifests(files, ctx);
+    expect(r.problems).toEqual([]);
+    expect(r.jobs.map((j) => j.jobId)).toEqual(['pp', 'pp-r2', 'pp-r2-r3']);
+  });
+
   it('a single bad document fails the snapshot, so no job of it is returned', () => {
     const r = parseManifests(
       [
