@@ -1,31 +1,31 @@
 /**
- * Composition root: Config → logger, metrics, IoT client, source, inventory, queue, reconciler,
- * controller and HTTP endpoints. `createApp` builds them; `start` and `stop` run them. The CLI
- * (main.ts) and the integration tests both use it.
+ * Composition root: Config → logger, metrics, the AWS port, the mode (directory or Kubernetes:
+ * its source and hooks), inventory, queue, reconciler, controller and HTTP endpoints. `createApp`
+ * builds them; `start` and `stop` run them. The CLI (main.ts) and the integration tests both use it.
  */
-import { IoTClient } from '@aws-sdk/client-iot';
 import type { Config } from './config.js';
-import { AccountResolver } from './aws/account.js';
 import type { IotJobs } from './aws/iot-jobs.js';
-import { SdkIotJobs } from './aws/sdk-iot-jobs.js';
+import { createAwsPort } from './aws/port.js';
+import { LeaderElector } from './kube/leader-election.js';
+import { KubeRest, loadKubeConfig } from './kube/rest.js';
+import type { Clock } from './model/clock.js';
+import type { ReconcileReport } from './model/report.js';
+import { directoryMode } from './modes/directory.js';
+import { kubernetesMode } from './modes/kubernetes.js';
+import type { Mode } from './modes/mode.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { serveMetrics, type MetricsServer } from './observability/http-server.js';
 import { Metrics } from './observability/metrics.js';
 import { StatusBoard } from './observability/status-board.js';
-import { realClock, type Clock } from './runtime/clock.js';
+import { realClock } from './runtime/clock.js';
 import { Controller } from './runtime/controller.js';
+import type { ReconcileHooks } from './runtime/hooks.js';
 import { Inventory } from './runtime/inventory.js';
 import { Ledger, type LedgerStore } from './runtime/ledger.js';
+import { PruneGate } from './runtime/prune-gate.js';
+import { Reconciler } from './runtime/reconciler.js';
 import { StateFile } from './runtime/state-file.js';
-import { Reconciler, type ReconcileReport } from './runtime/reconciler.js';
 import { WorkQueue } from './runtime/work-queue.js';
-import { EventRecorder } from './kube/events.js';
-import { LeaderElector } from './kube/leader-election.js';
-import { KubeRest, loadKubeConfig } from './kube/rest.js';
-import { StatusWriter } from './kube/status-writer.js';
-import { compileManifestValidator } from './sources/crd-schema.js';
-import { DirectorySource } from './sources/directory-source.js';
-import { KubernetesSource } from './sources/kubernetes-source.js';
 import type { DesiredSource } from './sources/source.js';
 
 /** What the app can be given instead of building it itself. */
@@ -56,7 +56,7 @@ export interface App {
   queue: WorkQueue;
   reconciler: Reconciler;
   controller: Controller;
-  client: IoTClient;
+  pruneGate: PruneGate;
   board: StatusBoard;
   server?: MetricsServer;
   /** Kubernetes mode or leader election: the API client, and the elector when leader election is on. */
@@ -65,68 +65,53 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** The common parts every mode is built on. */
+interface Base {
+  config: Config;
+  o: AppOverrides;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+}
+
 /** Builds the controller from a Config. */
 export function createApp(config: Config, o: AppOverrides = {}): App {
-  const logger = o.logger ?? createLogger(config.logLevel);
-  const clock = o.clock ?? realClock;
-  const metrics = new Metrics({ kubernetes: config.kubernetes !== undefined });
-  const client = new IoTClient({ region: config.region, endpoint: config.endpoint, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3 });
-  const accounts = new AccountResolver(client, config.region, config.account);
-  const jobs = new SdkIotJobs({ client, clock, metrics, controllerId: config.controllerId, partition: () => accounts.partition(), tps: config.awsTps });
+  const b: Base = { config, o, logger: o.logger ?? createLogger(config.logLevel), clock: o.clock ?? realClock, metrics: new Metrics({ kubernetes: config.kubernetes !== undefined }) };
+  const { logger, clock, metrics } = b;
+  const aws = createAwsPort({ region: config.region, endpoint: config.endpoint, account: config.account, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3, controllerId: config.controllerId, tps: config.awsTps }, { clock, metrics });
   const inventory = new Inventory(config.controllerId, createLedger(config, clock, logger, o.dryRun));
-  const k = config.kubernetes;
   const access = config.kubeAccess;
   const rest = access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
-  const kubeSource = k && rest ? new KubernetesSource({ rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock, logger: logger.child({ component: 'source' }), metrics, relistMs: k.relistMs, deletionGuard: { maxShare: config.maxPruneShare, maxDeletions: config.maxDeletions, windowMs: config.deletionWindowMs } }) : undefined;
-  const source: DesiredSource =
-    kubeSource ??
-    new DirectorySource({
-      root: config.dir!,
-      validate: compileManifestValidator(),
-      clock,
-      logger: logger.child({ component: 'source' }),
-      metrics,
-      debounceMs: config.debounceMs,
-      rescanMs: config.rescanMs,
-      limits: { maxFiles: config.maxFiles },
-      watch: !o.dryRun,
-    });
   const le = config.leaderElection;
-  const identity = le?.identity ?? config.controllerId;
-  const writer = kubeSource && rest ? new StatusWriter({ rest, source: kubeSource, jobs, events: new EventRecorder(rest, clock, logger.child({ component: 'events' }), identity), clock, logger: logger.child({ component: 'status' }) }) : undefined;
+  const mode = buildMode(b, rest, aws.jobs, le?.identity ?? config.controllerId);
   const elector = rest && le ? new LeaderElector({ rest, ...le, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
   let controller: Controller | undefined;
   const ready = (): boolean => (elector && !elector.isLeader ? true : controller!.ready());
-  const board = new StatusBoard({ source, ready, now: () => clock.now() });
+  const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now() });
   metrics.onForgetJob((jobId) => board.forgetJob(jobId));
-  const onReport = async (r: ReconcileReport): Promise<void> => {
-    board.record(r);
-    await writer?.report(r);
-    await o.onReport?.(r);
-  };
+  const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune });
   const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));
   const reconciler = new Reconciler({
-    source,
-    jobs,
+    source: mode.source,
+    jobs: aws.jobs,
     inventory,
     metrics,
     logger: logger.child({ component: 'reconciler' }),
     clock,
     controllerId: config.controllerId,
-    partition: () => accounts.partition(),
-    ensurePartition: (targets) => accounts.ensure(targets),
-    pruneAllowed: () => controller?.pruneAllowed() ?? false,
+    accounts: aws.accounts,
+    pruneGate,
+    hooks: withBoard(mode.hooks, board, o.onReport),
+    failedThings: mode.failedThings,
     dryRun: o.dryRun,
-    onReport,
-    beforeMutate: kubeSource ? (key) => kubeSource.ensureFinalizer(key) : undefined,
   });
   controller = new Controller(
-    { source, jobs, inventory, queue, reconciler, metrics, logger, clock },
-    { workers: config.workers, resyncMs: config.resyncMs, jitter: 0.1, maxPruneShare: config.maxPruneShare, approvedPruneRevision: config.approvePrune, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
+    { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock },
+    { workers: config.workers, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
   );
   let running: Promise<void> | undefined;
   const app: App = {
-    config, logger, metrics, source, jobs, inventory, queue, reconciler, controller, client, board,
+    config, logger, metrics, source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, controller, pruneGate, board,
     kube: rest ? { rest, elector } : undefined,
     async start() {
       approveRecreate(inventory.ledger, config.approveRecreate, logger);
@@ -138,7 +123,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
         await controller!.start({ workers: !o.dryRun });
         return;
       }
-      logger.info({ identity, lease: `${le!.namespace}/${le!.name}` }, 'waiting to become the leader');
+      logger.info({ identity: le!.identity, lease: `${le!.namespace}/${le!.name}` }, 'waiting to become the leader');
       elector.run(
         () => {
           running = controller!.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));
@@ -157,10 +142,29 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       await elector?.stop();
       await app.server?.close();
       rest?.close();
-      client.destroy();
+      aws.close();
     },
   };
   return app;
+}
+
+/** The mode the Config asks for. */
+function buildMode(b: Base, rest: KubeRest | undefined, jobs: IotJobs, identity: string): Mode {
+  const k = b.config.kubernetes;
+  if (k && rest) return kubernetesMode(b.config, k, { rest, jobs, clock: b.clock, logger: b.logger, metrics: b.metrics, identity });
+  return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun });
+}
+
+/** The mode's hooks, with every report also recorded on the status board and handed to `onReport` (plan, tests). */
+function withBoard(hooks: ReconcileHooks, board: StatusBoard, onReport?: (r: ReconcileReport) => void): ReconcileHooks {
+  return {
+    beforeMutate: (key) => hooks.beforeMutate(key),
+    async afterReconcile(r) {
+      board.record(r);
+      await hooks.afterReconcile(r);
+      onReport?.(r);
+    },
+  };
 }
 
 /**

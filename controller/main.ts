@@ -15,7 +15,7 @@ import { printable } from './observability/printable.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import type { BoardView } from './observability/status-board.js';
 import { renderStatus } from './observability/status-text.js';
-import type { ReconcileReport } from './runtime/reconciler.js';
+import type { ReconcileReport } from './model/report.js';
 import type { Emulator } from '../emulator/index.js';
 
 /** The account and credentials the --local emulator uses. */
@@ -47,7 +47,7 @@ async function plan(app: App, reports: ReconcileReport[], out: (s: string) => vo
     out(`plan: the manifests are invalid (${status.problems.length} problem${status.problems.length === 1 ? '' : 's'}); nothing would be applied`);
     return 2;
   }
-  const verdict = app.controller.pruneVerdict();
+  const verdict = app.pruneGate.verdict();
   const keys = app.controller.keys().sort();
   for (const key of keys) await app.reconciler.reconcile(key);
   let pending = 0;

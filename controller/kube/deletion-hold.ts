@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../observability/logger.js';
 import { judgeDeletions, type DeletionLimits } from '../plan/deletion-guard.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../model/clock.js';
 
 /** The annotation that approves a held deletion (or one to come). */
 export const APPROVE_ANNOTATION = 'iot.gitops.dev/approve-deletion';

@@ -5,7 +5,7 @@
  * client-go's correlator does. Recording never fails a reconcile: errors are logged.
  */
 import type { Logger } from '../observability/logger.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../model/clock.js';
 import { MERGE_PATCH, type KubeRest } from './rest.js';
 import type { KubeObject } from './reflector.js';
 

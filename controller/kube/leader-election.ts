@@ -8,7 +8,7 @@
  */
 import type { LeaderElectionConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import type { Clock, Timer } from '../runtime/clock.js';
+import type { Clock, Timer } from '../model/clock.js';
 import { isConflict, isNotFound, type KubeRest } from './rest.js';
 
 /** How the election runs: the Lease, this replica's identity (the pod name) and the timing, from the config. */

@@ -7,7 +7,7 @@
  * holds, so a missed deletion is repaired by the next list.
  */
 import type { Logger } from '../observability/logger.js';
-import type { Clock, Timer } from '../runtime/clock.js';
+import type { Clock, Timer } from '../model/clock.js';
 import { KubeError, type KubeRest, type Query, type WatchEvent } from './rest.js';
 
 /** Enough of an object for the reflector. */

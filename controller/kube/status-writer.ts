@@ -1,26 +1,28 @@
 /**
- * What Kubernetes mode does after each reconcile (the reconciler's onReport): an Event for an AWS
+ * What Kubernetes mode does after each reconcile: an Event for an AWS
  * change or a failure; for a deletion the deletion guard holds, the hold written on the object and
  * one DeletionHeld Event; for a deletion whose deletionPolicy is done, the finalizer's removal;
- * otherwise the status, through the status subresource, once. A status that differs from the one
+ * otherwise the status, through the status subresource, once; it does no AWS I/O (the failed
+ * things come with the reconcile's observation). A status that differs from the one
  * written only in lastSyncTime is not written again until `refreshMs` has passed, so a quiet
  * resync of a thousand IoTJobs does not write a thousand objects.
  */
-import type { IotJobs } from '../aws/iot-jobs.js';
 import { mutates } from '../model/action.js';
 import type { Logger } from '../observability/logger.js';
-import type { Clock } from '../runtime/clock.js';
-import type { ReconcileReport } from '../runtime/reconciler.js';
-import { iotJobPath, type IoTJobObject, type KubernetesSource } from '../sources/kubernetes-source.js';
+import type { Clock } from '../model/clock.js';
+import type { ReconcileReport } from '../model/report.js';
 import type { EventRecorder } from './events.js';
+import { iotJobPath, type IoTJobObject, type IoTJobView } from './iotjob-resource.js';
+import type { IoTJobWriter } from './iotjob-writer.js';
 import { isNotFound, MERGE_PATCH, type KubeRest } from './rest.js';
-import { failuresMoved, MAX_FAILED_THINGS, statusChanged, statusFor, type FailedThing, type IoTJobStatus } from './status.js';
+import { statusChanged, statusFor, type IoTJobStatus } from './status.js';
 
 /** What the writer works with. */
 export interface StatusWriterDeps {
   rest: KubeRest;
-  source: KubernetesSource;
-  jobs: IotJobs;
+  /** The IoTJobs as the source knows them. */
+  view: IoTJobView;
+  writer: IoTJobWriter;
   events: EventRecorder;
   clock: Clock;
   logger: Logger;
@@ -46,18 +48,18 @@ export class StatusWriter {
 
   /** Handles one report; never throws (a failed write is logged, and the next reconcile writes again). */
   async report(r: ReconcileReport): Promise<void> {
-    const obj = this.d.source.object(r.key);
+    const obj = this.d.view.object(r.key);
     if (!obj) {
       this.written.delete(r.key);
       return;
     }
-    const held = this.d.source.heldDeletion(r.key);
+    const held = this.d.view.heldDeletion(r.key);
     // Events are written beside the reconcile, not in its way (the recorder logs its own failures).
     if (held === undefined) void this.recordEvent(obj, r);
     else await this.noteHold(obj, r.key, held);
     try {
       if (r.leaving && this.deletionDone(r)) {
-        await this.d.source.removeFinalizer(r.key);
+        await this.d.writer.removeFinalizer(obj);
         this.written.delete(r.key);
         this.d.logger.info({ key: r.key, reason: r.action?.reason }, 'deletion policy applied; finalizer removed');
         return;
@@ -77,12 +79,14 @@ export class StatusWriter {
   /** Writes the hold on the object the first time it is held, with one Warning Event (a restarted controller finds it written and stays quiet). */
   private async noteHold(obj: IoTJobObject, key: string, reason: string): Promise<void> {
     try {
-      if (!(await this.d.source.markHeld(key, reason))) return;
+      const updated = await this.d.writer.markHeld(obj, reason);
+      if (!updated) return;
+      this.d.view.accept(updated);
     } catch (err) {
       if (!isNotFound(err)) this.d.logger.warn({ key, err: (err as Error).message }, 'could not write the deletion hold on the IoTJob; the next reconcile tries again');
       return;
     }
-    void this.d.events.record(obj, 'Warning', 'DeletionHeld', this.d.source.problemOf(key)?.message ?? reason);
+    void this.d.events.record(obj, 'Warning', 'DeletionHeld', this.d.view.problemOf(key)?.message ?? reason);
   }
 
   private async recordEvent(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
@@ -99,22 +103,12 @@ export class StatusWriter {
   private async writeStatus(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
     const previous = this.written.get(r.key)?.status ?? (obj.status as IoTJobStatus | undefined);
     const now = this.d.clock.now();
-    const failed = r.observed && failuresMoved(previous, r.observed) ? await this.failedThings(r.observed.jobId) : undefined;
-    const status = statusFor(r, obj.metadata.generation, previous, new Date(now).toISOString(), failed);
+    const status = statusFor(r, obj.metadata.generation, previous, new Date(now).toISOString(), r.observed?.failedThings);
     const last = this.written.get(r.key);
     if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;
     const body = { status: withNulls(status, previous) };
     await this.d.rest.request('PATCH', `${iotJobPath(obj.metadata.namespace!, obj.metadata.name)}/status`, { body, contentType: MERGE_PATCH });
     this.written.set(r.key, { status, at: now });
-  }
-
-  private async failedThings(jobId: string): Promise<FailedThing[] | undefined> {
-    try {
-      return await this.d.jobs.listFailedExecutions(jobId, MAX_FAILED_THINGS);
-    } catch (err) {
-      this.d.logger.warn({ jobId, err: (err as Error).message }, 'could not list the failed executions');
-      return undefined;
-    }
   }
 }
 

@@ -8,7 +8,7 @@
 import { mutates } from '../model/action.js';
 import type { ExecutionStatus, ObservedJob } from '../model/observed-job.js';
 import { canonicalJson } from '../plan/normalize.js';
-import type { ReconcileReport } from '../runtime/reconciler.js';
+import type { ReconcileReport } from '../model/report.js';
 
 /** One condition, as metav1.Condition shapes it. */
 export interface Condition {
@@ -54,7 +54,6 @@ export interface IoTJobStatus {
 }
 
 /** The most failed things the status lists. */
-export const MAX_FAILED_THINGS = 10;
 
 /** Counts in the status's shape. */
 export function countsOf(o: ObservedJob): ExecutionCounts {
@@ -126,12 +125,4 @@ export function statusChanged(a: IoTJobStatus | undefined, b: IoTJobStatus): boo
   if (!a) return true;
   const strip = (s: IoTJobStatus): string => canonicalJson({ ...s, lastSyncTime: undefined });
   return strip(a) !== strip(b);
-}
-
-/** Whether the failure counts of a job moved since the status was written (so the failed things are read again). */
-export function failuresMoved(previous: IoTJobStatus | undefined, o: ObservedJob): boolean {
-  const failing = o.counts.FAILED + o.counts.TIMED_OUT + o.counts.REJECTED;
-  if (failing === 0) return false;
-  const p = previous?.executions;
-  return !p || previous?.jobId !== o.jobId || p.failed !== o.counts.FAILED || p.timedOut !== o.counts.TIMED_OUT || p.rejected !== o.counts.REJECTED;
 }

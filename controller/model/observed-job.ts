@@ -18,11 +18,6 @@ export function isTerminalJob(status: JobStatus): boolean {
   return status === 'COMPLETED' || status === 'CANCELED';
 }
 
-/** Whether a job is still doing something: rolling out, waiting to start, or being deleted. */
-export function isActiveJob(status: JobStatus): boolean {
-  return !isTerminalJob(status);
-}
-
 /** An execution of the job on one thing, as far as the controller needs it. */
 export interface ObservedExecution {
   thingName: string;
@@ -53,6 +48,8 @@ export interface ObservedJob extends JobFields {
   counts: Record<ExecutionStatus, number>;
   /** Executions the manifest's overrides name, by thing; only read when there are overrides. */
   executions?: Record<string, ObservedExecution | undefined>;
+  /** Some executions that failed, timed out or were rejected; read only when those counts moved (Kubernetes mode shows them). */
+  failedThings?: ObservedExecution[];
 }
 
 /** A row of ListJobs: enough to decide whether a job needs reading again. */

@@ -6,10 +6,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EXECUTION_STATUSES, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { fieldsOf } from '../plan/fields.js';
+import { RECONCILE_RESULTS } from '../model/report.js';
 
-/** Reconcile results, pre-initialised. */
-export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'stalled'] as const;
-export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
 /** The AWS operations the controller calls, pre-initialised. */
 export const AWS_OPERATIONS = [

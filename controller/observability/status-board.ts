@@ -4,7 +4,7 @@
  * numbers on the page and in /metrics agree. In memory; rebuilt by the first resync after a start.
  */
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus } from '../model/observed-job.js';
-import type { ReconcileReport } from '../runtime/reconciler.js';
+import type { ReconcileReport } from '../model/report.js';
 
 /** One managed manifest and its job, as last reconciled. */
 export interface BoardJob {

@@ -1,22 +1,12 @@
 /**
- * Time for the runtime: now, and timers that can be cancelled. Injected everywhere (queue, token
- * buckets, resync), so tests run on fake time (ARCHITECTURE.md principle 11).
+ * The wall clock: the Clock (model/clock.ts) that the running controller is given. Tests give a
+ * fake one instead (test/helpers/fake-clock.ts).
  */
 
-/** A cancellable timer. */
-export interface Timer {
-  cancel(): void;
-}
+import type { Clock } from '../model/clock.js';
 
-/** A source of time and timers. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Calls `fn` after `ms` milliseconds, unless cancelled first. */
-  setTimer(fn: () => void, ms: number): Timer;
-  /** Resolves after `ms` milliseconds. */
-  sleep(ms: number): Promise<void>;
-}
+// TEMPORARY: aws/ still imports the type from here until its owner moves the import.
+export type { Clock, Timer } from '../model/clock.js';
 
 /** Wall-clock time with Node timers; timers do not keep the process alive on their own. */
 export const realClock: Clock = {
@@ -28,52 +18,3 @@ export const realClock: Clock = {
   },
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
-
-/** A clock that only moves when told to; timers fire in order as it passes them. For tests. */
-export class FakeClock implements Clock {
-  private timers: { at: number; seq: number; fn: () => void; live: boolean }[] = [];
-  private seq = 0;
-
-  constructor(private current = 1_000_000) {}
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimer(fn: () => void, ms: number): Timer {
-    const t = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, live: true };
-    this.timers.push(t);
-    return { cancel: () => (t.live = false) };
-  }
-
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.setTimer(resolve, ms));
-  }
-
-  /** Moves time forward, firing every timer that comes due, in order; awaits microtasks between them. */
-  async advance(ms: number): Promise<void> {
-    const end = this.current + ms;
-    for (;;) {
-      this.timers = this.timers.filter((t) => t.live);
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.current = next.at;
-      next.live = false;
-      next.fn();
-      await flush();
-    }
-    this.current = end;
-    await flush();
-  }
-
-  /** How many live timers are pending. */
-  get pending(): number {
-    return this.timers.filter((t) => t.live).length;
-  }
-}
-
-/** Lets every pending promise chain run to its next wait (a macrotask turn drains the microtasks). */
-function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

@@ -7,10 +7,10 @@
 import type { IotJobs } from '../aws/iot-jobs.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { judgePrune, type PruneVerdict } from '../plan/prune-guard.js';
 import type { DesiredSource } from '../sources/source.js';
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../model/clock.js';
 import type { Inventory } from './inventory.js';
+import type { PruneGate } from './prune-gate.js';
 import type { Reconciler } from './reconciler.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -20,10 +20,6 @@ export interface ControllerOptions {
   resyncMs: number;
   /** ± this share of resyncMs, at random. */
   jitter: number;
-  /** The largest share of managed jobs one snapshot may remove without approval. */
-  maxPruneShare: number;
-  /** A source revision whose removals are approved past the guard. */
-  approvedPruneRevision?: string;
   /** Unknown jobs whose ownership is learned per resync. */
   discoveryPerResync: number;
 }
@@ -35,6 +31,8 @@ export interface ControllerDeps {
   inventory: Inventory;
   queue: WorkQueue;
   reconciler: Reconciler;
+  /** The prune guard's verdict, judged here on every snapshot and resync. */
+  pruneGate: PruneGate;
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
@@ -46,7 +44,6 @@ export class Controller {
   private workers: Promise<void>[] = [];
   private timer: Timer | undefined;
   private stopped = false;
-  private verdict: PruneVerdict = { allowed: true, managed: 0, removed: 0, reason: 'not judged yet' };
   private lastListOk = false;
   private started = false;
 
@@ -54,16 +51,6 @@ export class Controller {
     private readonly d: ControllerDeps,
     private readonly o: ControllerOptions,
   ) {}
-
-  /** Whether removed manifests may be pruned under the current snapshot. */
-  pruneAllowed(): boolean {
-    return this.verdict.allowed;
-  }
-
-  /** The prune guard's current verdict. */
-  pruneVerdict(): PruneVerdict {
-    return this.verdict;
-  }
 
   /** Ready: the source has a good snapshot and the last ListJobs succeeded. */
   ready(): boolean {
@@ -134,10 +121,9 @@ export class Controller {
   private judge(): void {
     if (!this.d.source.prunesAbsent) return;
     const revision = this.d.source.status().revision;
-    const approved = revision !== undefined && revision === this.o.approvedPruneRevision;
-    this.verdict = judgePrune(this.d.inventory.guardedKeys(), new Set(this.d.source.keys()), { maxShare: this.o.maxPruneShare, approved });
-    this.d.metrics.pruneBlocked.set(this.verdict.allowed ? 0 : 1);
-    if (!this.verdict.allowed) this.d.logger.error({ revision, managed: this.verdict.managed, removed: this.verdict.removed }, `prune guard: ${this.verdict.reason}`);
+    const verdict = this.d.pruneGate.judge(this.d.inventory.guardedKeys(), new Set(this.d.source.keys()), revision);
+    this.d.metrics.pruneBlocked.set(verdict.allowed ? 0 : 1);
+    if (!verdict.allowed) this.d.logger.error({ revision, managed: verdict.managed, removed: verdict.removed }, `prune guard: ${verdict.reason}`);
   }
 
   /** Every key to reconcile: the manifests' and, when the source prunes absent manifests, those of the owned jobs. */

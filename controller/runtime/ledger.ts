@@ -5,7 +5,7 @@
  * known from their tags in AWS as well; the ledger adds the gone ones. With a store (the
  * --state-file) every change is written within `flushMs`, and at stop.
  */
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../model/clock.js';
 
 /** live: the job exists as far as we know; deleting: this controller deleted it; gone: someone else did. */
 export type LedgerState = 'live' | 'deleting' | 'gone';

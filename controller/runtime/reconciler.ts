@@ -9,27 +9,17 @@ import { TerminalError, WaitError } from '../model/errors.js';
 import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics, ReconcileResult } from '../observability/metrics.js';
-import type { Partition } from '../plan/normalize.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ReconcileReport, ReconcileResult } from '../model/report.js';
 import { identify, inFamily, type JobIdentity, type JobOwner } from '../plan/job-identity.js';
 import { planJob } from '../plan/planner.js';
 import type { DesiredSource } from '../sources/source.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { execute } from './executor.js';
+import type { FailedThingsReader } from './failed-things.js';
+import type { AccountLookup, ReconcileHooks } from './hooks.js';
 import type { Inventory } from './inventory.js';
-
-/** What one reconcile found and did, for the status writer. */
-export interface ReconcileReport {
-  key: string;
-  desired?: DesiredJob;
-  observed?: ObservedJob;
-  action?: Action;
-  result: ReconcileResult;
-  error?: string;
-  revision?: string;
-  /** The manifest is being deleted and this reconcile applied (or is applying) its deletionPolicy. */
-  leaving?: DesiredJob;
-}
+import type { PruneGate } from './prune-gate.js';
 
 /** How a reconcile ends for the queue: done, again after a delay, or back off. */
 export interface ReconcileOutcome {
@@ -46,19 +36,16 @@ export interface ReconcilerDeps {
   logger: Logger;
   clock: Clock;
   controllerId: string;
-  partition: () => Partition;
-  /** Makes sure shorthand targets can be resolved to ARNs (learns the account on first need). */
-  ensurePartition?: (targets: readonly string[]) => Promise<void>;
+  accounts: AccountLookup;
+  /** Whether removed manifests may be pruned now (the prune guard). */
+  pruneGate: Pick<PruneGate, 'allowed'>;
+  hooks: ReconcileHooks;
+  /** Reads the failed things of jobs whose failures moved (Kubernetes mode shows them); undefined: never. */
+  failedThings?: FailedThingsReader;
   /** Plan only: nothing is executed. */
   dryRun?: boolean;
-  /** Whether removed manifests may be pruned now (the prune guard). */
-  pruneAllowed: () => boolean;
   /** Requeue after a change to see its effect. */
   settleMs?: number;
-  /** Called once per reconcile with what happened (Kubernetes mode writes status here). */
-  onReport?: (report: ReconcileReport) => Promise<void> | void;
-  /** Called before the first change to AWS for a manifest (Kubernetes mode adds its finalizer here). */
-  beforeMutate?: (key: string) => Promise<void>;
 }
 
 /** Reconciles one manifest key at a time. */
@@ -86,12 +73,12 @@ export class Reconciler {
           return { result: held.result, requeueAfterMs: held.requeueAfterMs };
         }
       }
-      if (desired) await d.ensurePartition?.(desired.spec.targets);
+      if (desired) await d.accounts.ensure(desired.spec.targets);
       const { observed, identity } = desired ? await this.observeDesired(desired) : { observed: await this.observeOwned(key), identity: undefined };
       report.observed = observed;
       const action = planJob(desired, observed, {
         controllerId: d.controllerId,
-        partition: d.partition(),
+        partition: d.accounts.partition(),
         goneJobId: identity?.kind === 'gone' ? identity.jobId : undefined,
         declared: (k) => d.source.get(k) !== undefined,
         taken: (jobId) => d.inventory.taken(jobId),
@@ -101,7 +88,7 @@ export class Reconciler {
       report.action = action;
       if (action.kind === 'noop' && action.stalled) report.result = 'stalled';
       if (d.dryRun) return { result: report.result };
-      if (desired && mutates(action)) await d.beforeMutate?.(key);
+      if (desired && mutates(action)) await d.hooks.beforeMutate(key);
       await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId });
       return mutates(action) ? { result: 'success', requeueAfterMs: d.settleMs ?? 2_000 } : { result: report.result };
     } catch (err) {
@@ -118,7 +105,7 @@ export class Reconciler {
       throw err;
     } finally {
       this.record(report, started);
-      await d.onReport?.(report);
+      await d.hooks.afterReconcile(report);
     }
   }
 
@@ -132,7 +119,7 @@ export class Reconciler {
     if (problem?.waiting) return { action: { kind: 'wait', afterMs: 1_000, reason: problem.message }, result: 'requeue', requeueAfterMs: 1_000 };
     if (problem) return { action: { kind: 'noop', stalled: true, reason: problem.message }, result: 'stalled' };
     if (!this.d.source.prunesAbsent) return { action: { kind: 'noop', reason: 'no manifest; in this mode only a deletion request removes a job, so the job is left alone' }, result: 'success' };
-    if (!this.d.pruneAllowed()) return { action: { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' }, result: 'stalled' };
+    if (!this.d.pruneGate.allowed()) return { action: { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' }, result: 'stalled' };
     return undefined;
   }
 
@@ -177,7 +164,8 @@ export class Reconciler {
     const observed = fresh.get(identity.jobId) ?? (await this.readCached(identity.jobId));
     // The job vanished between the list and the read: decide again with that knowledge.
     if (!observed) return retried ? { identity } : this.observeDesired(desired, true);
-    return { observed: await this.withOverrides(observed, desired), identity };
+    const withFailures = this.d.failedThings ? await this.d.failedThings.attach(observed) : observed;
+    return { observed: await this.withOverrides(withFailures, desired), identity };
   }
 
   /** The owned job of a manifest that is gone or leaving; undefined when there is none. */
@@ -199,6 +187,7 @@ export class Reconciler {
       return observed;
     }
     this.d.inventory.recordGone(jobId);
+    this.d.failedThings?.forget(jobId);
     this.d.metrics.forgetJob(jobId);
     this.progress.delete(jobId);
     return undefined;

@@ -3,7 +3,7 @@
  * two workers at once, and a key added while it is being processed is processed once more after.
  * Failed keys come back after a per-key exponential backoff.
  */
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../model/clock.js';
 
 /** Backoff for failing keys: base doubling to a cap. */
 export interface Backoff {

@@ -15,7 +15,7 @@ import type { DesiredJob } from '../model/iot-job.js';
 import { formatProblem, type ManifestProblem } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Clock, Timer } from '../runtime/clock.js';
+import type { Clock, Timer } from '../model/clock.js';
 import { parseManifests, type ParseContext } from './manifests.js';
 import { ParseCache, TextCache } from './snapshot-cache.js';
 import type { DesiredSource, SourceStatus } from './source.js';

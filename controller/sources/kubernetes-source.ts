@@ -13,32 +13,18 @@
  * is left alone: in this mode only a deletion request removes a job.
  */
 import { createHash } from 'node:crypto';
-import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
+import type { DesiredJob } from '../model/iot-job.js';
+import type { KeyProblem } from '../model/report.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../model/clock.js';
 import { deletionActs, type DeletionLimits } from '../plan/deletion-guard.js';
 import { APPROVE_ANNOTATION, DeletionHold, HELD_ANNOTATION, type DeletionFacts } from '../kube/deletion-hold.js';
 import { Reflector, type KubeObject, type RelistReason } from '../kube/reflector.js';
-import { isNotFound, JSON_PATCH, MERGE_PATCH, type KubeRest } from '../kube/rest.js';
+import { FINALIZER, GROUP, hasFinalizer, keyOf, PLURAL, VERSION, type IoTJobObject, type IoTJobView } from '../kube/iotjob-resource.js';
+import { isNotFound, type KubeRest } from '../kube/rest.js';
 import { jobIdOf, resolveDocument } from './manifests.js';
-import type { DesiredSource, KeyProblem, SourceStatus } from './source.js';
-
-/** The API group, version and plural of IoTJobs. */
-export const GROUP = 'iot.gitops.dev';
-export const VERSION = 'v1alpha1';
-export const PLURAL = 'iotjobs';
-/** The finalizer that holds an IoTJob until its deletionPolicy has been applied. */
-export const FINALIZER = 'iot.gitops.dev/finalizer';
-
-/** An IoTJob as the API server returns it. */
-export interface IoTJobObject extends KubeObject {
-  metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
-  apiVersion?: string;
-  kind?: string;
-  spec: IoTJobSpec;
-  status?: Record<string, unknown> & { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
-}
+import type { DesiredSource, SourceStatus } from './source.js';
 
 interface ConfigMapObject extends KubeObject {
   data?: Record<string, string>;
@@ -77,26 +63,12 @@ function jobIdClaimed(o: IoTJobObject): string {
   return o.spec?.jobId ?? o.metadata.name;
 }
 
-function hasFinalizer(o: KubeObject): boolean {
-  return (o.metadata.finalizers ?? []).includes(FINALIZER);
-}
-
 function approved(o: IoTJobObject): boolean {
   return o.metadata.annotations?.[APPROVE_ANNOTATION] === 'true';
 }
 
-/** namespace/name of an object. */
-export function keyOf(o: KubeObject): string {
-  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-/** The path of one IoTJob. */
-export function iotJobPath(namespace: string, name: string): string {
-  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
-}
-
 /** IoTJobs from the Kubernetes API. */
-export class KubernetesSource implements DesiredSource {
+export class KubernetesSource implements DesiredSource, IoTJobView {
   readonly kind = 'kubernetes';
   /** In this mode an owned job without its IoTJob is left alone; only a deletion request removes it. */
   readonly prunesAbsent = false;
@@ -200,44 +172,9 @@ export class KubernetesSource implements DesiredSource {
     await Promise.all([...this.iotJobs, ...this.cmWatch].map((r) => r.stop()));
   }
 
-  /** Adds the finalizer to an IoTJob that lacks it (before the first AWS change). */
-  async ensureFinalizer(key: string): Promise<void> {
-    const obj = this.objects.get(key);
-    if (!obj) throw new Error(`IoTJob ${key} is gone`);
-    const list = obj.metadata.finalizers;
-    if (list?.includes(FINALIZER)) return;
-    const patch = list ? [{ op: 'test', path: '/metadata/finalizers', value: list }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER }] : [{ op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }];
-    const updated = await this.o.rest.request<IoTJobObject>('PATCH', iotJobPath(obj.metadata.namespace!, obj.metadata.name), { body: patch, contentType: JSON_PATCH });
-    this.objectEvent('MODIFIED', updated);
-  }
-
-  /** Removes the finalizer once the deletionPolicy has been applied; the API server then deletes the object. */
-  async removeFinalizer(key: string): Promise<void> {
-    const obj = this.objects.get(key);
-    const i = obj?.metadata.finalizers?.indexOf(FINALIZER) ?? -1;
-    if (!obj || i < 0) return;
-    const patch = [
-      { op: 'test', path: `/metadata/finalizers/${i}`, value: FINALIZER },
-      { op: 'remove', path: `/metadata/finalizers/${i}` },
-    ];
-    try {
-      await this.o.rest.request('PATCH', iotJobPath(obj.metadata.namespace!, obj.metadata.name), { body: patch, contentType: JSON_PATCH });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  /**
-   * Writes a hold on a held IoTJob (the deletion-held annotation, which a restarted controller
-   * reads); resolves true when it was written now, false when the object already carries it or is gone.
-   */
-  async markHeld(key: string, reason: string): Promise<boolean> {
-    const obj = this.objects.get(key);
-    if (!obj || obj.metadata.annotations?.[HELD_ANNOTATION] !== undefined) return false;
-    const body = { metadata: { annotations: { [HELD_ANNOTATION]: reason } } };
-    const updated = await this.o.rest.request<IoTJobObject>('PATCH', iotJobPath(obj.metadata.namespace!, obj.metadata.name), { body, contentType: MERGE_PATCH });
-    this.objectEvent('MODIFIED', updated);
-    return true;
+  /** Takes an object the controller just wrote (a finalizer, a hold), as a watch event would bring it. */
+  accept(obj: IoTJobObject): void {
+    this.objectEvent('MODIFIED', obj);
   }
 
   /** Counts a list; a list of IoTJobs also sets the source revision (its resourceVersion; per-IoTJob revisions are generations). */

@@ -4,6 +4,7 @@
  */
 import type { DesiredJob } from '../model/iot-job.js';
 import type { ManifestProblem } from '../model/errors.js';
+import type { KeyProblem } from '../model/report.js';
 
 /** The last good snapshot and the state of the latest attempt. */
 export interface SourceStatus {
@@ -43,10 +44,4 @@ export interface DesiredSource {
   leaving?(key: string): DesiredJob | undefined;
   /** Why a manifest that exists cannot be reconciled now; undefined when it can (or does not exist). */
   problemOf?(key: string): KeyProblem | undefined;
-}
-
-/** A problem with one manifest; `waiting` when it clears by itself (a referenced object is being read). */
-export interface KeyProblem {
-  message: string;
-  waiting?: boolean;
 }

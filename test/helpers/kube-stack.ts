@@ -12,7 +12,7 @@ import { createApp, type App } from '../../controller/app.js';
 import { loadConfig } from '../../controller/config.js';
 import { KubeError, MERGE_PATCH, type KubeRest } from '../../controller/kube/rest.js';
 import { createLogger } from '../../controller/observability/logger.js';
-import { iotJobPath } from '../../controller/sources/kubernetes-source.js';
+import { iotJobPath } from '../../controller/kube/iotjob-resource.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { createNamespace, kubeRest, writeKubeconfig } from './kube-cluster.js';
 import { waitFor } from './processes.js';

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FINALIZER } from '../../controller/sources/kubernetes-source.js';
+import { FINALIZER } from '../../controller/kube/iotjob-resource.js';
 import { KubeStack } from '../helpers/kube-stack.js';
 import { requireProgram } from '../helpers/tools.js';
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVE_ANNOTATION, HELD_ANNOTATION } from '../../controller/kube/deletion-hold.js';
 import { MERGE_PATCH } from '../../controller/kube/rest.js';
-import { FINALIZER, iotJobPath } from '../../controller/sources/kubernetes-source.js';
+import { FINALIZER, iotJobPath } from '../../controller/kube/iotjob-resource.js';
 import { KubeStack, type RunningController } from '../helpers/kube-stack.js';
 
 let stack: KubeStack;

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../controller/observability/logger.js';
 import { Metrics } from '../../../controller/observability/metrics.js';
-import { FakeClock } from '../../../controller/runtime/clock.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { compileManifestValidator } from '../../../controller/sources/crd-schema.js';
 import { DirectorySource, ParseCache, readSnapshot, TextCache } from '../../../controller/sources/directory-source.js';
 

@@ -4,9 +4,10 @@ import type { IotJobs } from '../../../controller/aws/iot-jobs.js';
 import { ThrottledError } from '../../../controller/model/errors.js';
 import { createLogger } from '../../../controller/observability/logger.js';
 import { Metrics } from '../../../controller/observability/metrics.js';
-import { FakeClock } from '../../../controller/runtime/clock.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { Controller } from '../../../controller/runtime/controller.js';
 import { Inventory } from '../../../controller/runtime/inventory.js';
+import { PruneGate } from '../../../controller/runtime/prune-gate.js';
 import type { Reconciler } from '../../../controller/runtime/reconciler.js';
 import { WorkQueue } from '../../../controller/runtime/work-queue.js';
 import type { DesiredSource } from '../../../controller/sources/source.js';
@@ -32,8 +33,8 @@ describe('the resync', () => {
     } as unknown as IotJobs;
     const queue = new WorkQueue(clock);
     const controller = new Controller(
-      { source: fixedSource(['a', 'b']), jobs, inventory: new Inventory(CONTROLLER), queue, reconciler: {} as Reconciler, metrics: new Metrics(), logger: quiet, clock },
-      { workers: 1, resyncMs: 60_000, jitter: 0, maxPruneShare: 0.5, discoveryPerResync: 10 },
+      { source: fixedSource(['a', 'b']), jobs, inventory: new Inventory(CONTROLLER), queue, reconciler: {} as Reconciler, pruneGate: new PruneGate({ maxShare: 0.5 }), metrics: new Metrics(), logger: quiet, clock },
+      { workers: 1, resyncMs: 60_000, jitter: 0, discoveryPerResync: 10 },
     );
     await controller.resync();
     expect(reads).toEqual(['unknown-1']);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DeletionHold, type DeletionFacts } from '../../../controller/kube/deletion-hold.js';
 import { createLogger } from '../../../controller/observability/logger.js';
 import { deletionActs, judgeDeletions } from '../../../controller/plan/deletion-guard.js';
-import { FakeClock } from '../../../controller/runtime/clock.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 const LIMITS = { maxShare: 0.5, maxDeletions: 5, windowMs: 600_000 };
 

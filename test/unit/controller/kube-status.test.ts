@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { failuresMoved, statusChanged, statusFor, type IoTJobStatus } from '../../../controller/kube/status.js';
-import type { ReconcileReport } from '../../../controller/runtime/reconciler.js';
+import { statusChanged, statusFor, type IoTJobStatus } from '../../../controller/kube/status.js';
+import type { ReconcileReport } from '../../../controller/model/report.js';
 import { aDesired, anObserved } from '../../helpers/builders.js';
 
 const T0 = '2026-11-29T10:00:00.000Z';
@@ -56,14 +56,5 @@ describe('statusFor (kstatus conditions)', () => {
     const b = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), 1, a, T1);
     expect(statusChanged(a, b)).toBe(false);
     expect(statusChanged(a, statusFor(report({ observed: anObserved('COMPLETED'), action: { kind: 'noop', reason: 'in sync' } }), 1, a, T1))).toBe(true);
-  });
-
-  it('asks for the failed things again only when the failure counts moved', () => {
-    const o = anObserved('IN_PROGRESS', { counts });
-    const s = statusFor(report({ observed: o, action: { kind: 'noop', reason: 'in sync' } }), 1, undefined, T0, [{ thingName: 'd1', status: 'FAILED', executionNumber: 1 }]);
-    expect(failuresMoved(undefined, o)).toBe(true);
-    expect(failuresMoved(s, o)).toBe(false);
-    expect(failuresMoved(s, { ...o, counts: { ...counts, FAILED: 2 } })).toBe(true);
-    expect(failuresMoved(undefined, anObserved())).toBe(false);
   });
 });

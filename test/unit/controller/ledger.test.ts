@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../controller/runtime/clock.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { Ledger } from '../../../controller/runtime/ledger.js';
 import { StateFile, StateFileError } from '../../../controller/runtime/state-file.js';
 

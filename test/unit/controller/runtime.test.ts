@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../controller/runtime/clock.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { TokenBucket } from '../../../controller/runtime/token-bucket.js';
 import { WorkQueue } from '../../../controller/runtime/work-queue.js';
 import { judgePrune } from '../../../controller/plan/prune-guard.js';

@@ -1,0 +1,39 @@
+/**
+ * The AWS side of the app, built from settings: one IoT client, the account lookup and the
+ * metered, rate-limited port every IoT call goes through. The only place the client is made.
+ */
+import { IoTClient } from '@aws-sdk/client-iot';
+import type { Clock } from '../model/clock.js';
+import type { Metrics } from '../observability/metrics.js';
+import { AccountResolver } from './account.js';
+import { SdkIotJobs } from './sdk-iot-jobs.js';
+
+/** How to reach AWS IoT. */
+export interface AwsSettings {
+  region: string;
+  endpoint?: string;
+  /** The account for shorthand targets; learned on first need when undefined. */
+  account?: string;
+  /** Static credentials (tests, --local); the SDK's default provider chain when undefined. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts: number;
+  controllerId: string;
+  /** Requests per second per operation. */
+  tps: number;
+}
+
+/** The built AWS side. */
+export interface AwsPort {
+  jobs: SdkIotJobs;
+  accounts: AccountResolver;
+  /** Closes the client's connections. */
+  close(): void;
+}
+
+/** Builds the client, the account lookup and the port. */
+export function createAwsPort(s: AwsSettings, deps: { clock: Clock; metrics: Metrics }): AwsPort {
+  const client = new IoTClient({ region: s.region, endpoint: s.endpoint, credentials: s.credentials, maxAttempts: s.maxAttempts });
+  const accounts = new AccountResolver(client, s.region, s.account);
+  const jobs = new SdkIotJobs({ client, clock: deps.clock, metrics: deps.metrics, controllerId: s.controllerId, partition: () => accounts.partition(), tps: s.tps });
+  return { jobs, accounts, close: () => client.destroy() };
+}

@@ -1,0 +1,51 @@
+/**
+ * The IoTJob custom resource as the API server serves it: its group, version and plural, the
+ * controller's finalizer, object paths and keys, and the read view of the IoTJobs the controller
+ * knows (which the Kubernetes source provides and kube/ writers use).
+ */
+import type { IoTJobSpec } from '../model/iot-job.js';
+import type { KeyProblem } from '../model/report.js';
+import type { KubeObject } from './reflector.js';
+
+/** The API group, version and plural of IoTJobs. */
+export const GROUP = 'iot.gitops.dev';
+export const VERSION = 'v1alpha1';
+export const PLURAL = 'iotjobs';
+/** The finalizer that holds an IoTJob until its deletionPolicy has been applied. */
+export const FINALIZER = 'iot.gitops.dev/finalizer';
+
+/** An IoTJob as the API server returns it. */
+export interface IoTJobObject extends KubeObject {
+  metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
+  apiVersion?: string;
+  kind?: string;
+  spec: IoTJobSpec;
+  status?: Record<string, unknown> & { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
+}
+
+/** namespace/name of an object. */
+export function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** The path of one IoTJob. */
+export function iotJobPath(namespace: string, name: string): string {
+  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
+}
+
+/** Whether an object carries the controller's finalizer. */
+export function hasFinalizer(o: KubeObject): boolean {
+  return (o.metadata.finalizers ?? []).includes(FINALIZER);
+}
+
+/** What kube/ writers read of the IoTJobs the source knows, and how they hand back what they wrote. */
+export interface IoTJobView {
+  /** The IoTJob object of a key, as last seen; undefined when it is gone. */
+  object(key: string): IoTJobObject | undefined;
+  /** Why the deletion guard holds an IoTJob's deletion; undefined when it does not. */
+  heldDeletion(key: string): string | undefined;
+  /** Why an IoTJob cannot be reconciled now; undefined when it can. */
+  problemOf(key: string): KeyProblem | undefined;
+  /** Takes an object the controller just wrote, as a watch event would bring it. */
+  accept(obj: IoTJobObject): void;
+}

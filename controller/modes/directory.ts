@@ -1,0 +1,28 @@
+/**
+ * Directory mode: manifests from a directory (a git-sync checkout). Nothing happens around a
+ * reconcile beyond what every mode does (the status board, logs and metrics).
+ */
+import type { Config } from '../config.js';
+import type { Clock } from '../model/clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { NO_HOOKS } from '../runtime/hooks.js';
+import { compileManifestValidator } from '../sources/crd-schema.js';
+import { DirectorySource } from '../sources/directory-source.js';
+import type { Mode } from './mode.js';
+
+/** Builds directory mode; `watch` false for a one-off plan. */
+export function directoryMode(config: Config, d: { clock: Clock; logger: Logger; metrics: Metrics; watch: boolean }): Mode {
+  const source = new DirectorySource({
+    root: config.dir!,
+    validate: compileManifestValidator(),
+    clock: d.clock,
+    logger: d.logger.child({ component: 'source' }),
+    metrics: d.metrics,
+    debounceMs: config.debounceMs,
+    rescanMs: config.rescanMs,
+    limits: { maxFiles: config.maxFiles },
+    watch: d.watch,
+  });
+  return { source, hooks: NO_HOOKS };
+}
