@@ -7,7 +7,7 @@
  * written only in lastSyncTime is not written again until `refreshMs` has passed, so a quiet
  * resync of a thousand IoTJobs does not write a thousand objects.
  */
-import { mutates } from '../model/action.js';
+import type { Outcome } from '../model/action.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../model/clock.js';
 import type { ReconcileReport } from '../model/report.js';
@@ -30,14 +30,15 @@ export interface StatusWriterDeps {
   refreshMs?: number;
 }
 
-const EVENT_REASONS: Record<string, string> = {
-  create: 'Created',
-  update: 'Updated',
-  replace: 'Replaced',
-  cancel: 'Canceled',
-  delete: 'Deleted',
-  'cancel-execution': 'ExecutionCanceled',
-  'delete-execution': 'ExecutionDeleted',
+/** The Event reason of each outcome that changed AWS (Normal events). */
+const EVENT_REASONS: Partial<Record<Outcome, string>> = {
+  created: 'Created',
+  configured: 'Updated',
+  replaced: 'Replaced',
+  canceled: 'Canceled',
+  deleted: 'Deleted',
+  'execution-canceled': 'ExecutionCanceled',
+  'execution-deleted': 'ExecutionDeleted',
 };
 
 /** Writes status, events and finalizer removals for reconcile reports. */
@@ -89,15 +90,12 @@ export class StatusWriter {
     void this.d.events.record(obj, 'Warning', 'DeletionHeld', this.d.view.problemOf(key)?.message ?? reason);
   }
 
+  /** A Warning for a failed or stalled reconcile, a Normal event for a change in AWS; nothing otherwise. */
   private async recordEvent(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
-    const a = r.action;
-    if (r.error && r.result !== 'requeue') {
-      await this.d.events.record(obj, 'Warning', r.result === 'stalled' ? 'Stalled' : 'ReconcileFailed', r.error);
-    } else if (a && r.result === 'stalled') {
-      await this.d.events.record(obj, 'Warning', 'Stalled', a.reason);
-    } else if (a && mutates(a) && !r.error) {
-      await this.d.events.record(obj, 'Normal', EVENT_REASONS[a.kind] ?? a.kind, a.reason);
-    }
+    const message = r.error ?? r.action?.reason ?? '';
+    if (r.outcome === 'failed') await this.d.events.record(obj, 'Warning', 'ReconcileFailed', message);
+    else if (r.outcome === 'stalled') await this.d.events.record(obj, 'Warning', 'Stalled', message);
+    else if (EVENT_REASONS[r.outcome]) await this.d.events.record(obj, 'Normal', EVENT_REASONS[r.outcome]!, message);
   }
 
   private async writeStatus(obj: IoTJobObject, r: ReconcileReport): Promise<void> {

@@ -8,7 +8,7 @@
 import { mutates } from '../model/action.js';
 import type { ExecutionStatus, ObservedJob } from '../model/observed-job.js';
 import { canonicalJson } from '../plan/normalize.js';
-import type { ReconcileReport } from '../model/report.js';
+import { describeAction, type ReconcileReport } from '../model/report.js';
 
 /** One condition, as metav1.Condition shapes it. */
 export interface Condition {
@@ -108,7 +108,7 @@ export function statusFor(r: ReconcileReport, generation: number | undefined, pr
     executions: o ? countsOf(o) : previous?.executions,
     failedThings: failedThings ?? previous?.failedThings,
     lastSyncTime: now,
-    lastAction: r.action ? `${r.action.kind}: ${r.action.reason}`.slice(0, 2_000) : previous?.lastAction,
+    lastAction: describeAction(r)?.slice(0, 2_000) ?? previous?.lastAction,
     lastError: r.error,
     conditions: [
       condition('Ready', v.ready[0], v.ready[1], v.ready[2], generation, prevConds, now),

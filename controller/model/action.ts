@@ -20,29 +20,36 @@ export type ActionKind = Action['kind'];
 /** Every action kind, for pre-initialised metric labels. */
 export const ACTION_KINDS: readonly ActionKind[] = ['create', 'update', 'replace', 'cancel', 'cancel-execution', 'delete-execution', 'delete', 'wait', 'noop'];
 
-/** What executing an action did. */
-export type Outcome = 'created' | 'configured' | 'replaced' | 'canceled' | 'deleted' | 'unchanged' | 'waiting' | 'skipped' | 'failed';
+/**
+ * What a reconcile did, past tense: the one outcome vocabulary. The executor returns it, the
+ * report carries it, and the queue's result, the log line, the status's lastAction, the Kubernetes
+ * Event and iotjobs_actions_total are all derived from it.
+ */
+export const OUTCOMES = ['created', 'configured', 'replaced', 'canceled', 'deleted', 'execution-canceled', 'execution-deleted', 'unchanged', 'waiting', 'stalled', 'planned', 'failed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
-/** The outcome an action has when it succeeds. */
+const DONE: Record<Exclude<ActionKind, 'noop' | 'wait'>, Outcome> = {
+  create: 'created',
+  update: 'configured',
+  replace: 'replaced',
+  cancel: 'canceled',
+  delete: 'deleted',
+  'cancel-execution': 'execution-canceled',
+  'delete-execution': 'execution-deleted',
+};
+
+/** The outcome an action has when it is carried out and succeeds. */
 export function outcomeOf(action: Action): Outcome {
-  switch (action.kind) {
-    case 'create':
-      return 'created';
-    case 'update':
-      return 'configured';
-    case 'replace':
-      return 'replaced';
-    case 'cancel':
-    case 'cancel-execution':
-      return 'canceled';
-    case 'delete':
-    case 'delete-execution':
-      return 'deleted';
-    case 'wait':
-      return 'waiting';
-    case 'noop':
-      return action.stalled ? 'skipped' : 'unchanged';
-  }
+  if (action.kind === 'noop') return action.stalled ? 'stalled' : 'unchanged';
+  if (action.kind === 'wait') return 'waiting';
+  return DONE[action.kind];
+}
+
+/** The outcomes an action kind can end in, for pre-initialised metric labels. */
+export function outcomesOf(kind: ActionKind): Outcome[] {
+  if (kind === 'noop') return ['unchanged', 'stalled', 'planned', 'failed'];
+  if (kind === 'wait') return ['waiting', 'planned', 'failed'];
+  return [DONE[kind], 'planned', 'stalled', 'waiting', 'failed'];
 }
 
 /** Whether an action changes anything in AWS. */

@@ -2,13 +2,20 @@
  * What one reconcile found and did: the report the reconciler hands to its hooks (status, events,
  * the status board, `plan`), and how it ended. Plain data.
  */
-import type { Action } from './action.js';
+import type { Action, Outcome } from './action.js';
 import type { DesiredJob } from './iot-job.js';
 import type { ObservedJob } from './observed-job.js';
 
-/** How a reconcile ended: done, waiting (requeued), failed (backed off) or stalled (needs a human). */
+/** How a reconcile ended for the queue: done, waiting (requeued), failed (backed off) or stalled (needs a human). */
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'stalled'] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+/** The queue's result of an outcome. */
+export function resultOf(outcome: Outcome): ReconcileResult {
+  if (outcome === 'failed') return 'error';
+  if (outcome === 'stalled') return 'stalled';
+  return outcome === 'waiting' ? 'requeue' : 'success';
+}
 
 /** What one reconcile found and did. */
 export interface ReconcileReport {
@@ -16,6 +23,8 @@ export interface ReconcileReport {
   desired?: DesiredJob;
   observed?: ObservedJob;
   action?: Action;
+  /** What the reconcile did; `result` is derived from it (resultOf). */
+  outcome: Outcome;
   result: ReconcileResult;
   error?: string;
   revision?: string;
@@ -27,4 +36,9 @@ export interface ReconcileReport {
 export interface KeyProblem {
   message: string;
   waiting?: boolean;
+}
+
+/** The report's action in words for a status (lastAction): `kind (outcome): reason`; undefined without an action. */
+export function describeAction(r: ReconcileReport): string | undefined {
+  return r.action ? `${r.action.kind} (${r.outcome}): ${r.action.reason}` : undefined;
 }

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EXECUTION_STATUSES, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { fieldsOf } from '../plan/fields.js';
+import { ACTION_KINDS, outcomesOf } from '../model/action.js';
 import { RECONCILE_RESULTS } from '../model/report.js';
 
 
@@ -57,6 +58,8 @@ export class Metrics {
   readonly deletionsHeld: Gauge;
   /** Jobs the controller created that someone else deleted, which it does not create again (Gone). */
   readonly jobsGone: Gauge;
+  /** Reconciles by the action planned and its outcome. */
+  readonly actionsTotal: Counter<'action' | 'outcome'>;
   private readonly jobLabels = new Map<string, { status: string; source: string; revision: string }>();
   /** The IoTJob (namespace, name) of each job's execution series, in Kubernetes mode. */
   private readonly jobObject = new Map<string, { namespace: string; name: string }>();
@@ -90,6 +93,8 @@ export class Metrics {
     this.pruneBlocked = new Gauge({ name: 'iotjobs_prune_blocked', help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.', registers });
     this.deletionsHeld = new Gauge({ name: 'iotjobs_deletions_held', help: 'Kubernetes mode: IoTJob deletions the deletion guard holds (finalizer kept, deletionPolicy not applied) until they are approved.', registers });
     this.jobsGone = new Gauge({ name: 'iotjobs_jobs_gone', help: 'Jobs this controller created that someone else deleted; their manifests are Stalled (Gone) and the jobs are not created again until approved.', registers });
+    this.actionsTotal = new Counter({ name: 'iotjobs_actions_total', help: 'Reconciles by the action planned (create, update, replace, cancel, delete, cancel-execution, delete-execution, wait, noop) and its outcome.', labelNames: ['action', 'outcome'], registers });
+    for (const action of ACTION_KINDS) for (const outcome of outcomesOf(action)) this.actionsTotal.inc({ action, outcome }, 0);
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
     for (const op of AWS_OPERATIONS) {
       this.awsRequests.inc({ operation: op, outcome: 'ok' }, 0);

@@ -4,7 +4,7 @@
  * numbers on the page and in /metrics agree. In memory; rebuilt by the first resync after a start.
  */
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus } from '../model/observed-job.js';
-import type { ReconcileReport } from '../model/report.js';
+import { describeAction, type ReconcileReport } from '../model/report.js';
 
 /** One managed manifest and its job, as last reconciled. */
 export interface BoardJob {
@@ -64,7 +64,7 @@ export class StatusBoard {
       counts: o ? { ...o.counts } : sameJob && before ? before.counts : zeroCounts(),
       revision: r.revision,
       result: r.result,
-      lastAction: r.action ? `${r.action.kind}: ${r.action.reason}` : before?.lastAction,
+      lastAction: describeAction(r) ?? before?.lastAction,
       lastError: r.error,
       at: this.s.now(),
     });

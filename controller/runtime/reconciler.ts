@@ -4,13 +4,13 @@
  * the outcome once: metrics, one log line, and the status hook (ARCHITECTURE.md flow).
  */
 import type { IotJobs } from '../aws/iot-jobs.js';
-import { mutates, type Action } from '../model/action.js';
+import { mutates, outcomeOf, type Action, type Outcome } from '../model/action.js';
 import { TerminalError, WaitError } from '../model/errors.js';
 import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ReconcileReport, ReconcileResult } from '../model/report.js';
+import { resultOf, type ReconcileReport, type ReconcileResult } from '../model/report.js';
 import { identify, inFamily, type JobIdentity, type JobOwner } from '../plan/job-identity.js';
 import { planJob } from '../plan/planner.js';
 import type { DesiredSource } from '../sources/source.js';
@@ -56,57 +56,69 @@ export class Reconciler {
   constructor(private readonly d: ReconcilerDeps) {}
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
-    const d = this.d;
-    const started = d.clock.now();
-    const desired = d.source.get(key);
-    const leaving = desired ? undefined : d.source.leaving?.(key);
-    // A Kubernetes object's revision is its generation; a directory snapshot's is its commit or digest.
-    const generation = (desired ?? leaving)?.generation;
-    const revision = generation !== undefined ? String(generation) : d.source.status().revision;
-    const report: ReconcileReport = { key, desired, result: 'success', revision, leaving };
+    const started = this.d.clock.now();
+    const report = this.newReport(key);
     try {
-      if (!desired && !leaving) {
-        const held = this.withoutManifest(key);
-        if (held) {
-          report.action = held.action;
-          report.result = held.result;
-          return { result: held.result, requeueAfterMs: held.requeueAfterMs };
-        }
-      }
-      if (desired) await d.accounts.ensure(desired.spec.targets);
-      const { observed, identity } = desired ? await this.observeDesired(desired) : { observed: await this.observeOwned(key), identity: undefined };
-      report.observed = observed;
-      const action = planJob(desired, observed, {
-        controllerId: d.controllerId,
-        partition: d.accounts.partition(),
-        goneJobId: identity?.kind === 'gone' ? identity.jobId : undefined,
-        declared: (k) => d.source.get(k) !== undefined,
-        taken: (jobId) => d.inventory.taken(jobId),
-        deletionPolicy: leaving?.spec.deletionPolicy,
-        claimedBy: desired || !observed ? undefined : this.claimant(key, observed.jobId),
-      });
-      report.action = action;
-      if (action.kind === 'noop' && action.stalled) report.result = 'stalled';
-      if (d.dryRun) return { result: report.result };
-      if (desired && mutates(action)) await d.hooks.beforeMutate(key);
-      await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId });
-      return mutates(action) ? { result: 'success', requeueAfterMs: d.settleMs ?? 2_000 } : { result: report.result };
+      return await this.run(report);
     } catch (err) {
-      report.error = (err as Error).message;
-      if (err instanceof WaitError) {
-        report.result = 'requeue';
-        return { result: 'requeue', requeueAfterMs: err.afterMs };
-      }
-      if (err instanceof TerminalError) {
-        report.result = 'stalled';
-        return { result: 'stalled' };
-      }
-      report.result = 'error';
-      throw err;
+      return this.failed(report, err);
     } finally {
       this.record(report, started);
-      await d.hooks.afterReconcile(report);
+      await this.d.hooks.afterReconcile(report);
     }
+  }
+
+  /** A report for `key` before anything is known: unchanged, at the source's revision. */
+  private newReport(key: string): ReconcileReport {
+    const desired = this.d.source.get(key);
+    const leaving = desired ? undefined : this.d.source.leaving?.(key);
+    // A Kubernetes object's revision is its generation; a directory snapshot's is its commit or digest.
+    const generation = (desired ?? leaving)?.generation;
+    const revision = generation !== undefined ? String(generation) : this.d.source.status().revision;
+    return { key, desired, leaving, revision, outcome: 'unchanged', result: 'success' };
+  }
+
+  /** Observes, plans one action and carries it out (unless planning only). */
+  private async run(report: ReconcileReport): Promise<ReconcileOutcome> {
+    const d = this.d;
+    const { key, desired, leaving } = report;
+    const held = desired || leaving ? undefined : this.withoutManifest(key);
+    if (held) return this.settle(report, held, outcomeOf(held));
+    if (desired) await d.accounts.ensure(desired.spec.targets);
+    const { observed, identity } = desired ? await this.observeDesired(desired) : { observed: await this.observeOwned(key), identity: undefined };
+    report.observed = observed;
+    const action = planJob(desired, observed, {
+      controllerId: d.controllerId,
+      partition: d.accounts.partition(),
+      goneJobId: identity?.kind === 'gone' ? identity.jobId : undefined,
+      declared: (k) => d.source.get(k) !== undefined,
+      taken: (jobId) => d.inventory.taken(jobId),
+      deletionPolicy: leaving?.spec.deletionPolicy,
+      claimedBy: desired || !observed ? undefined : this.claimant(key, observed.jobId),
+    });
+    report.action = action;
+    if (d.dryRun) return this.settle(report, action, action.kind === 'noop' ? outcomeOf(action) : 'planned');
+    if (desired && mutates(action)) await d.hooks.beforeMutate(key);
+    return this.settle(report, action, await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId }));
+  }
+
+  /** Records the action and its outcome; a change is looked at again after settleMs, a wait after its delay. */
+  private settle(report: ReconcileReport, action: Action, outcome: Outcome): ReconcileOutcome {
+    report.action = action;
+    report.outcome = outcome;
+    report.result = resultOf(outcome);
+    if (action.kind === 'wait') return { result: report.result, requeueAfterMs: action.afterMs };
+    return mutates(action) && outcome !== 'planned' ? { result: report.result, requeueAfterMs: this.d.settleMs ?? 2_000 } : { result: report.result };
+  }
+
+  /** An error's outcome: a WaitError waits, a TerminalError stalls, anything else fails and is thrown on (backoff). */
+  private failed(report: ReconcileReport, err: unknown): ReconcileOutcome {
+    report.error = (err as Error).message;
+    report.outcome = err instanceof WaitError ? 'waiting' : err instanceof TerminalError ? 'stalled' : 'failed';
+    report.result = resultOf(report.outcome);
+    if (err instanceof WaitError) return { result: report.result, requeueAfterMs: err.afterMs };
+    if (err instanceof TerminalError) return { result: report.result };
+    throw err;
   }
 
   /**
@@ -114,12 +126,12 @@ export class Reconciler {
    * waits), a source that does not prune absent manifests leaves the job alone, and the prune guard
    * may hold a removal back. Undefined when the removal goes ahead.
    */
-  private withoutManifest(key: string): { action: Action; result: ReconcileResult; requeueAfterMs?: number } | undefined {
+  private withoutManifest(key: string): Action | undefined {
     const problem = this.d.source.problemOf?.(key);
-    if (problem?.waiting) return { action: { kind: 'wait', afterMs: 1_000, reason: problem.message }, result: 'requeue', requeueAfterMs: 1_000 };
-    if (problem) return { action: { kind: 'noop', stalled: true, reason: problem.message }, result: 'stalled' };
-    if (!this.d.source.prunesAbsent) return { action: { kind: 'noop', reason: 'no manifest; in this mode only a deletion request removes a job, so the job is left alone' }, result: 'success' };
-    if (!this.d.pruneGate.allowed()) return { action: { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' }, result: 'stalled' };
+    if (problem?.waiting) return { kind: 'wait', afterMs: 1_000, reason: problem.message };
+    if (problem) return { kind: 'noop', stalled: true, reason: problem.message };
+    if (!this.d.source.prunesAbsent) return { kind: 'noop', reason: 'no manifest; in this mode only a deletion request removes a job, so the job is left alone' };
+    if (!this.d.pruneGate.allowed()) return { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' };
     return undefined;
   }
 
@@ -222,10 +234,11 @@ export class Reconciler {
       this.logProgress(r.key, r.observed);
     }
     const a = r.action;
-    const line = { key: r.key, jobId: (a && 'jobId' in a ? a.jobId : undefined) ?? r.observed?.jobId, action: a?.kind, reason: a?.reason, revision: r.revision, result: r.result };
-    if (r.error) logger.error({ ...line, err: r.error }, 'reconcile failed');
-    else if (r.result === 'stalled') logger.warn(line, 'needs attention');
-    else if (a && (mutates(a) || a.kind === 'wait')) logger.info(line, a.kind);
-    else logger.debug(line, 'in sync');
+    if (a) metrics.actionsTotal.inc({ action: a.kind, outcome: r.outcome });
+    const line = { key: r.key, jobId: (a && 'jobId' in a ? a.jobId : undefined) ?? r.observed?.jobId, action: a?.kind, outcome: r.outcome, reason: a?.reason, revision: r.revision, result: r.result, err: r.error };
+    if (r.outcome === 'failed') logger.error(line, 'reconcile failed');
+    else if (r.outcome === 'stalled') logger.warn(line, 'needs attention');
+    else if (r.outcome === 'unchanged' || r.outcome === 'planned') logger.debug(line, r.outcome === 'planned' ? 'planned' : 'in sync');
+    else logger.info(line, r.outcome);
   }
 }

@@ -7,7 +7,7 @@ const T0 = '2026-11-29T10:00:00.000Z';
 const T1 = '2026-11-29T10:05:00.000Z';
 
 function report(over: Partial<ReconcileReport>): ReconcileReport {
-  return { key: 'ns/fw', desired: aDesired(), result: 'success', ...over };
+  return { key: 'ns/fw', desired: aDesired(), outcome: 'unchanged', result: 'success', ...over };
 }
 
 function conditions(s: IoTJobStatus): Record<string, string> {

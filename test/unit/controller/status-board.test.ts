@@ -13,13 +13,13 @@ describe('the status board', () => {
   it('keeps the last observation per manifest, and forgets a job that is gone', () => {
     const b = board();
     const counts = { ...anObserved().counts, SUCCEEDED: 3, QUEUED: 1 };
-    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS', { counts }), result: 'success', revision: 'abc123', action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } });
-    b.record({ key: 'fw', desired: aDesired(), result: 'error', error: 'ThrottlingException' });
+    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS', { counts }), outcome: 'unchanged', result: 'success', revision: 'abc123', action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } });
+    b.record({ key: 'fw', desired: aDesired(), outcome: 'failed', result: 'error', error: 'ThrottlingException' });
     const [job] = b.view().jobs;
-    expect(job).toMatchObject({ key: 'fw', jobId: 'fw', awsStatus: 'IN_PROGRESS', counts: { SUCCEEDED: 3, QUEUED: 1 }, lastError: 'ThrottlingException', lastAction: 'noop: in sync' });
+    expect(job).toMatchObject({ key: 'fw', jobId: 'fw', awsStatus: 'IN_PROGRESS', counts: { SUCCEEDED: 3, QUEUED: 1 }, lastError: 'ThrottlingException', lastAction: 'noop (unchanged): in sync' });
     b.forgetJob('fw');
     expect(b.view().jobs[0]).toMatchObject({ key: 'fw', jobId: undefined, counts: { SUCCEEDED: 0 } });
-    b.record({ key: 'fw', result: 'success', action: { kind: 'noop', reason: 'no manifest and no job' } });
+    b.record({ key: 'fw', outcome: 'unchanged', result: 'success', action: { kind: 'noop', reason: 'no manifest and no job' } });
     expect(b.view().jobs).toEqual([]);
   });
 
@@ -41,7 +41,7 @@ describe('the status text', () => {
 
   it('prints every job with its bar, counts, share done and last error', () => {
     const b = board();
-    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS', { counts: { ...anObserved().counts, SUCCEEDED: 3, QUEUED: 1 } }), result: 'error', error: 'boom', revision: 'abc123' });
+    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS', { counts: { ...anObserved().counts, SUCCEEDED: 3, QUEUED: 1 } }), outcome: 'failed', result: 'error', error: 'boom', revision: 'abc123' });
     const text = renderStatus(b.view(), { width: 8 });
     expect(text).toContain('directory source, revision abc123 · 1 manifest · ready');
     expect(text).toContain('fw  job fw  IN_PROGRESS  rev abc123');
@@ -52,7 +52,7 @@ describe('the status text', () => {
 
   it('shows control characters from user text as escapes, so an ANSI sequence cannot reach the terminal (regression)', () => {
     const b = board();
-    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS'), result: 'error', error: 'AWS said \x1b[2J\x1b[31mred\u009b', revision: 'r\x07' });
+    b.record({ key: 'fw', desired: aDesired(), observed: anObserved('IN_PROGRESS'), outcome: 'failed', result: 'error', error: 'AWS said \x1b[2J\x1b[31mred\u009b', revision: 'r\x07' });
     const text = renderStatus(b.view(), { width: 8 });
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(text).toContain('last error: AWS said \\u001b[2J\\u001b[31mred\\u009b');
