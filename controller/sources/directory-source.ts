@@ -42,6 +42,8 @@ export interface DirectorySourceOptions {
 /** One read of the tree: its revision and its jobs, or its problems (then no jobs). */
 export interface Snapshot {
   revision: string;
+  /** A digest of the contents read; a change in it is a new snapshot even when the revision stays (a link target edited in place). */
+  digest?: string;
   jobs: DesiredJob[];
   problems: ManifestProblem[];
 }
@@ -54,7 +56,11 @@ export interface SnapshotOptions {
   fs?: Partial<TreeFs>;
 }
 
-/** The git-sync revision: the name of the link target when the root (or a parent) is a symlink to a commit directory. */
+/**
+ * The git-sync revision: the name of the link target when the root (or a parent) is a symlink to
+ * a commit directory (named by its hash). A link to a directory of another name gives no revision:
+ * the contents' digest is the revision then.
+ */
 function linkRevision(root: string, fs: TreeFs): string | undefined {
   for (let p = resolve(root), depth = 0; p !== dirname(p) && depth < 4; p = dirname(p), depth++) {
     let target: string;
@@ -64,7 +70,7 @@ function linkRevision(root: string, fs: TreeFs): string | undefined {
     } catch {
       return undefined;
     }
-    if (depth === 0 || /^[0-9a-f]{7,64}$/.test(target)) return target;
+    if (/^[0-9a-f]{7,64}$/.test(target)) return target;
   }
   return undefined;
 }
@@ -98,7 +104,7 @@ export function readSnapshot(root: string, validate: ParseContext['validate'], o
   const parsed = parseManifests(tree.files, ctx, o.cache ? (f) => o.cache!.parse(f, ctx) : undefined);
   if (tree.vanished || !stillAt(fs, root, base, linkRev)) throw new TreeChanged(`${root} changed while it was read`);
   const problems = [...tree.problems, ...parsed.problems];
-  return { revision: linkRev ?? tree.digest(), jobs: problems.length ? [] : parsed.jobs, problems };
+  return { revision: linkRev ?? tree.digest(), digest: tree.digest(), jobs: problems.length ? [] : parsed.jobs, problems };
 }
 
 /** The keys added, removed or changed in content between two snapshots. */
@@ -121,6 +127,8 @@ export class DirectorySource implements DesiredSource {
   private jobs = new Map<string, DesiredJob>();
   private state: SourceStatus = { problems: [] };
   private good = false;
+  /** The digest of the snapshot in force. */
+  private digest: string | undefined;
   private watchers: FSWatcher[] = [];
   private watchedTarget: string | undefined;
   private debounce: Timer | undefined;
@@ -200,7 +208,8 @@ export class DirectorySource implements DesiredSource {
   }
 
   private apply(snap: Snapshot): void {
-    const changed = !this.good || snap.revision !== this.state.revision;
+    const changed = !this.good || snap.revision !== this.state.revision || snap.digest !== this.digest;
+    this.digest = snap.digest;
     this.state = { revision: snap.revision, problems: [] };
     this.o.metrics.sourceProblems.set(0);
     if (!changed) return;

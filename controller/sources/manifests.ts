@@ -263,7 +263,9 @@ export function parseFile(f: ManifestFile, ctx: ParseContext): ParsedFile {
 }
 
 function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
-  const out: ParsedFile = { jobs: [], problems: [], readsOtherFiles: false };
+  // A file that names a documentFile at all, read or not, is never cached by its own text: a fix
+  // to the document file alone must be seen (regression: a failed read stayed cached).
+  const out: ParsedFile = { jobs: [], problems: [], readsOtherFiles: f.text.includes('documentFile') };
   const lc = new LineCounter();
   const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if ('empty' in docs) out.problems.push(...yamlProblems(docs.errors, docs.warnings, f.path, lc));
@@ -272,10 +274,7 @@ function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
     if (isEmpty(doc)) return;
     const r = parseSafely(doc, i, { file: f.path, lc, ctx });
     if (Array.isArray(r)) out.problems.push(...r);
-    else {
-      out.jobs.push(r);
-      if (r.spec.documentFile !== undefined) out.readsOtherFiles = true;
-    }
+    else out.jobs.push(r);
   });
   if (out.jobs.length === 0 && out.problems.length === 0) out.problems.push({ file: f.path, message: NO_IOTJOB });
   return out;
