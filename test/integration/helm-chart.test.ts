@@ -3,9 +3,14 @@
  * and `helm template` for the default values and each mode, values.schema.json refusing bad values,
  * the CRD and RBAC rules taken from their one source, and every rendered object accepted by the real
  * kube-apiserver in a server-side dry run (with the prometheus-operator CRDs installed for the
- * ServiceMonitor and the PrometheusRule).
+ * ServiceMonitor and the PrometheusRule). Least privilege: no API token where the controller has no
+ * use for one, RBAC confined to the watched namespaces (shown with the rendered Role, RoleBinding and
+ * ServiceAccount applied to the real API server and a token of that ServiceAccount: read in a
+ * watched namespace, forbidden in another), the NetworkPolicy, and the IAM policy in the package.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,16 +21,23 @@ import { inject } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
+/** The mode that turns most things on. */
+const FULL = 'kubernetes, 2 replicas with leader election, monitoring, IRSA, sharded, two namespaces, NetworkPolicy';
+
 /** The modes the chart is checked in, as --set values. */
 const MODES: Record<string, Record<string, string | number | boolean>> = {
   'kubernetes (defaults)': {},
-  'kubernetes, 2 replicas with leader election, monitoring, IRSA, sharded': {
+  [FULL]: {
     replicaCount: 2,
     'serviceMonitor.enabled': true,
     'prometheusRule.enabled': true,
     'serviceAccount.roleArn': 'arn:aws:iam::123456789012:role/iot-jobs',
     'kubernetes.namespaces[0]': 'fleet-a',
+    'kubernetes.namespaces[1]': 'fleet-b',
     'kubernetes.labelSelector': 'shard=1',
+    'networkPolicy.enabled': true,
+    'networkPolicy.metrics.from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name': 'monitoring',
+    'networkPolicy.metrics.from[0].podSelector.matchLabels.app\\.kubernetes\\.io/name': 'prometheus',
   },
   'directory with git-sync over HTTPS': {
     mode: 'directory',
@@ -69,6 +81,9 @@ describe('helm lint and values.schema.json', () => {
     [{ replicaCount: -1 }, 'replicaCount'],
     [{ rolloutSpeed: 3 }, 'rolloutSpeed'],
     [{ 'directory.path': '../outside' }, 'directory.path'],
+    [{ 'kubernetes.namespaces[0]': 'fleet-a', 'kubernetes.namespaces[1]': 'fleet-a' }, 'kubernetes.namespaces'],
+    [{ 'networkPolicy.metrics.from[0].podSelector.matchLabelz.app': 'prometheus' }, 'matchLabelz'],
+    [{ 'networkPolicy.enabled': 'yes' }, 'networkPolicy.enabled'],
   ] as [Record<string, string | number>, string][])('refuses %j, naming the value', (set, name) => {
     const r = helm(['template', 'rel', CHART, ...setArgs(set)]);
     expect(r.code).not.toBe(0);
@@ -107,11 +122,11 @@ describe('helm template', () => {
   });
 
   it('with 2 replicas: leader election on a Lease in the release namespace, the monitoring objects and IRSA', () => {
-    const objs = helmTemplate(MODES['kubernetes, 2 replicas with leader election, monitoring, IRSA, sharded']!);
+    const objs = helmTemplate(MODES[FULL]!);
     const c = deployment(objs).containers[0];
-    expect(c.args).toEqual(expect.arrayContaining(['--leader-elect', '--leader-election-id=rel-iot-jobs-controller', '--namespace=fleet-a', '--label-selector=shard=1']));
-    expect(find(objs, 'Role')!.rules).toEqual(chartRules('leader-election-rules.yaml'));
-    expect(find(objs, 'Role')!.metadata.namespace).toBe('iot-system');
+    expect(c.args).toEqual(expect.arrayContaining(['--leader-elect', '--leader-election-id=rel-iot-jobs-controller', '--namespace=fleet-a,fleet-b', '--label-selector=shard=1']));
+    expect(find(objs, 'Role', '-leader-election')!.rules).toEqual(chartRules('leader-election-rules.yaml'));
+    expect(find(objs, 'Role', '-leader-election')!.metadata.namespace).toBe('iot-system');
     expect(find(objs, 'ServiceAccount')!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/iot-jobs' });
     expect(find(objs, 'ServiceMonitor')!.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '30s' }]);
     const alerts = find(objs, 'PrometheusRule')!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
@@ -134,6 +149,68 @@ describe('helm template', () => {
     expect(ssh.containers[1].args).toContain('--ssh-key-file=/etc/git-secret/ssh');
     expect(ssh.containers[0].args).toContain('--leader-elect');
     expect(ssh.volumes).toContainEqual({ name: 'git-secret', secret: { secretName: 'git-ssh', defaultMode: 0o400 } });
+  });
+
+  it('mounts the API token only where the controller uses the API: not in directory mode with one replica', () => {
+    const directory = helmTemplate(MODES['directory with git-sync over HTTPS']!);
+    expect(deployment(directory).automountServiceAccountToken).toBe(false);
+    expect(directory.map((o) => o.kind)).not.toEqual(expect.arrayContaining(['Role']));
+    // The ServiceAccount never mounts by itself; the pod asks when it needs the API.
+    expect(find(directory, 'ServiceAccount')!.automountServiceAccountToken).toBe(false);
+    expect(deployment(helmTemplate(MODES['directory with git-sync over SSH, 2 replicas']!)).automountServiceAccountToken).toBe(true);
+    expect(deployment(helmTemplate()).automountServiceAccountToken).toBe(true);
+  });
+
+  it('with kubernetes.namespaces: the rules in a Role and RoleBinding in each watched namespace, nothing cluster-wide', () => {
+    const objs = helmTemplate(MODES[FULL]!);
+    expect(find(objs, 'ClusterRole')).toBeUndefined();
+    expect(find(objs, 'ClusterRoleBinding')).toBeUndefined();
+    const source = objs.filter((o) => (o.kind === 'Role' || o.kind === 'RoleBinding') && !o.metadata.name.endsWith('-leader-election'));
+    expect(source.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
+      'Role fleet-a/rel-iot-jobs-controller',
+      'Role fleet-b/rel-iot-jobs-controller',
+      'RoleBinding fleet-a/rel-iot-jobs-controller',
+      'RoleBinding fleet-b/rel-iot-jobs-controller',
+    ]);
+    for (const o of source.filter((x) => x.kind === 'Role')) expect(o.rules).toEqual(chartRules('clusterrole-rules.yaml'));
+    for (const o of source.filter((x) => x.kind === 'RoleBinding')) {
+      expect(o.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rel-iot-jobs-controller' });
+      expect(o.subjects).toEqual([{ kind: 'ServiceAccount', name: 'rel-iot-jobs-controller', namespace: 'iot-system' }]);
+    }
+    expect(deployment(objs).containers[0].args).toContain('--namespace=fleet-a,fleet-b');
+  });
+
+  it('NetworkPolicy: off by default; on, ingress only to the metrics port from the listed peers, egress left alone', () => {
+    expect(find(helmTemplate(), 'NetworkPolicy')).toBeUndefined();
+    const np = find(helmTemplate(MODES[FULL]!), 'NetworkPolicy')!;
+    expect(np.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'iot-jobs-controller', 'app.kubernetes.io/instance': 'rel' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          ports: [{ port: 'http-metrics', protocol: 'TCP' }],
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        },
+      ],
+    });
+    // The port it names is the container's metrics port.
+    const pod = deployment(helmTemplate({ 'networkPolicy.enabled': true }));
+    expect(pod.containers[0].ports).toContainEqual({ name: 'http-metrics', containerPort: 9464, protocol: 'TCP' });
+    expect(find(helmTemplate({ 'networkPolicy.enabled': true }), 'NetworkPolicy')!.spec.ingress).toEqual([]);
+  });
+
+  it('the packaged chart carries the IAM policy the README shows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chart-package-'));
+    try {
+      const r = helm(['package', CHART, '--destination', dir]);
+      expect(r.stderr + r.stdout).toContain('Successfully packaged chart');
+      const tgz = join(dir, 'iot-jobs-controller-0.1.0.tgz');
+      const shipped = spawnSync('tar', ['-xzOf', tgz, 'iot-jobs-controller/files/iam-policy.json'], { encoding: 'utf8' });
+      expect(shipped.status).toBe(0);
+      expect(JSON.parse(shipped.stdout)).toEqual(JSON.parse(readFileSync(join(CHART, 'files', 'iam-policy.json'), 'utf8')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ships the Grafana dashboard as a ConfigMap with the grafana_dashboard label', () => {
@@ -176,12 +253,19 @@ describe('the rendered chart on a real API server (server-side dry run)', () => 
     const ns = `chart-${Math.random().toString(16).slice(2, 10)}`;
     await createNamespace(rest, ns);
     const objs = helmTemplate(set, ns).filter((o) => o.kind !== 'CustomResourceDefinition');
+    // The watched namespaces the chart puts Roles in.
+    for (const other of new Set(objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n && n !== ns))) {
+      await createNamespace(rest, other).catch((err: unknown) => {
+        if (!(err instanceof KubeError && err.status === 409)) throw err;
+      });
+    }
     for (const o of objs) {
       const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
       const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
-      const plural = `${o.kind.toLowerCase()}${o.kind.endsWith('s') ? 'es' : 's'}`;
+      const kind = o.kind.toLowerCase();
+      const plural = kind.endsWith('s') ? `${kind}es` : kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`;
       const cluster = o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding';
-      const path = cluster ? `${base}/${plural}` : `${base}/namespaces/${ns}/${plural}`;
+      const path = cluster ? `${base}/${plural}` : `${base}/namespaces/${o.metadata.namespace ?? ns}/${plural}`;
       const done = await rest.request<Rendered>('POST', path, { body: o, query: { dryRun: 'All', fieldValidation: 'Strict' } }).then(
         (r) => r,
         (err: Error) => err,
@@ -189,5 +273,105 @@ describe('the rendered chart on a real API server (server-side dry run)', () => 
       expect(done instanceof Error ? `${o.kind} ${o.metadata.name}: ${done.message}` : 'accepted').toBe('accepted');
     }
     expect(objs.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceAccount', 'Service', 'ConfigMap', 'Deployment']));
+  });
+});
+
+describe('the chart\'s RBAC on a real API server, as its ServiceAccount', () => {
+  let admin: KubeRest;
+  const opened: KubeRest[] = [];
+
+  beforeAll(() => {
+    admin = kubeRest(inject('kube'));
+  });
+
+  afterAll(() => {
+    admin?.close();
+    for (const r of opened) r.close();
+  });
+
+  /** Creates the release's ServiceAccount and RBAC objects for real, and returns a client with that ServiceAccount's token. */
+  async function installRbac(set: Record<string, string | number | boolean>, releaseNs: string): Promise<KubeRest> {
+    const objs = helmTemplate(set, releaseNs).filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
+    for (const o of objs) {
+      const rbac = o.kind !== 'ServiceAccount';
+      const base = rbac ? '/apis/rbac.authorization.k8s.io/v1' : '/api/v1';
+      const plural = `${o.kind.toLowerCase()}s`;
+      const path = o.kind.startsWith('Cluster') ? `${base}/${plural}` : `${base}/namespaces/${o.metadata.namespace}/${plural}`;
+      await admin.request('POST', path, { body: o });
+    }
+    const sa = objs.find((o) => o.kind === 'ServiceAccount')!;
+    const tr = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${releaseNs}/serviceaccounts/${sa.metadata.name}/token`, {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
+    });
+    const rest = kubeRest(inject('kube'), tr.status.token);
+    opened.push(rest);
+    return rest;
+  }
+
+  /** 'ok', or the HTTP status the API server answered. */
+  async function attempt(rest: KubeRest, method: string, path: string, body?: unknown): Promise<'ok' | number> {
+    return rest.request(method, path, { body, query: method === 'GET' ? undefined : { dryRun: 'All' } }).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        if (err instanceof KubeError) return err.status;
+        throw err;
+      },
+    );
+  }
+
+  async function namespaces(...names: string[]): Promise<void> {
+    for (const n of names) {
+      await createNamespace(admin, n);
+      await admin.request('POST', `/api/v1/namespaces/${n}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'job-doc' }, data: { 'job.json': '{}' } } });
+    }
+  }
+
+  const event = (ns: string): unknown => ({ apiVersion: 'v1', kind: 'Event', metadata: { generateName: 'x.', namespace: ns }, involvedObject: { kind: 'IoTJob', name: 'x', namespace: ns }, reason: 'Test', message: 'm', type: 'Normal' });
+
+  it('with kubernetes.namespaces: reads ConfigMaps and IoTJobs and writes Events in a watched namespace, and is forbidden in any other and cluster-wide', async () => {
+    const id = Math.random().toString(16).slice(2, 10);
+    const [release, watched, unwatched] = [`rbac-rel-${id}`, `rbac-watched-${id}`, `rbac-other-${id}`];
+    await namespaces(release, watched, unwatched);
+    const sa = await installRbac({ 'kubernetes.namespaces[0]': watched, fullnameOverride: `ns-${id}` }, release);
+    const iotjobs = '/apis/iot.gitops.dev/v1alpha1';
+    expect({
+      watchedConfigMaps: await attempt(sa, 'GET', `/api/v1/namespaces/${watched}/configmaps`),
+      watchedDocument: await attempt(sa, 'GET', `/api/v1/namespaces/${watched}/configmaps/job-doc`),
+      watchedIoTJobs: await attempt(sa, 'GET', `${iotjobs}/namespaces/${watched}/iotjobs`),
+      watchedEvent: await attempt(sa, 'POST', `/api/v1/namespaces/${watched}/events`, event(watched)),
+      otherConfigMaps: await attempt(sa, 'GET', `/api/v1/namespaces/${unwatched}/configmaps`),
+      otherDocument: await attempt(sa, 'GET', `/api/v1/namespaces/${unwatched}/configmaps/job-doc`),
+      otherIoTJobs: await attempt(sa, 'GET', `${iotjobs}/namespaces/${unwatched}/iotjobs`),
+      otherEvent: await attempt(sa, 'POST', `/api/v1/namespaces/${unwatched}/events`, event(unwatched)),
+      releaseConfigMaps: await attempt(sa, 'GET', `/api/v1/namespaces/${release}/configmaps`),
+      allConfigMaps: await attempt(sa, 'GET', '/api/v1/configmaps'),
+      allIoTJobs: await attempt(sa, 'GET', `${iotjobs}/iotjobs`),
+      deleteDocument: await attempt(sa, 'DELETE', `/api/v1/namespaces/${watched}/configmaps/job-doc`),
+    }).toEqual({
+      watchedConfigMaps: 'ok',
+      watchedDocument: 'ok',
+      watchedIoTJobs: 'ok',
+      watchedEvent: 'ok',
+      otherConfigMaps: 403,
+      otherDocument: 403,
+      otherIoTJobs: 403,
+      otherEvent: 403,
+      releaseConfigMaps: 403,
+      allConfigMaps: 403,
+      allIoTJobs: 403,
+      deleteDocument: 403,
+    });
+  });
+
+  it('without namespaces (the default): the same ServiceAccount reads ConfigMaps in every namespace, and still only reads them', async () => {
+    const id = Math.random().toString(16).slice(2, 10);
+    const [release, any] = [`rbac-rel-${id}`, `rbac-any-${id}`];
+    await namespaces(release, any);
+    const sa = await installRbac({ fullnameOverride: `all-${id}` }, release);
+    expect({
+      anyDocument: await attempt(sa, 'GET', `/api/v1/namespaces/${any}/configmaps/job-doc`),
+      allConfigMaps: await attempt(sa, 'GET', '/api/v1/configmaps'),
+      deleteDocument: await attempt(sa, 'DELETE', `/api/v1/namespaces/${any}/configmaps/job-doc`),
+    }).toEqual({ anyDocument: 'ok', allConfigMaps: 'ok', deleteDocument: 403 });
   });
 });

@@ -45,6 +45,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if gt (int .Values.replicaCount) 1 }}true{{ end }}
 {{- end }}
 
+{{/*
+Whether the controller talks to the Kubernetes API: in Kubernetes mode, and for leader election in
+either mode. Only then is the ServiceAccount token mounted.
+*/}}
+{{- define "iot-jobs-controller.usesKubernetesApi" -}}
+{{- if or (eq .Values.mode "kubernetes") (include "iot-jobs-controller.leaderElection" .) }}true{{ end }}
+{{- end }}
+
 {{/* The directory the controller reads in directory mode. */}}
 {{- define "iot-jobs-controller.manifestDir" -}}
 {{- if .Values.directory.gitSync.enabled }}
