@@ -3,10 +3,16 @@
  * Outcomes are past tense (ARCHITECTURE.md principle 4).
  */
 
+/** The ownership tags a job carried when the planner decided to claim it (adopt or rename); the executor checks them afresh. */
+export interface JobClaim {
+  managedBy?: string;
+  sourceKey?: string;
+}
+
 /** One step the planner asks for. `stalled` on a noop means the job needs a human. */
 export type Action =
   | { kind: 'create'; jobId: string; reason: string }
-  | { kind: 'update'; jobId: string; fields: string[]; reason: string }
+  | { kind: 'update'; jobId: string; fields: string[]; reason: string; claim?: JobClaim }
   | { kind: 'replace'; oldJobId: string; jobId: string; cancelOld: boolean; reason: string }
   | { kind: 'cancel'; jobId: string; force: boolean; reasonCode?: string; comment?: string; reason: string }
   | { kind: 'cancel-execution'; jobId: string; thingName: string; force: boolean; reason: string }

@@ -36,6 +36,12 @@ export interface IdentityInput {
   remembered: readonly string[];
   /** Whether a manifest key is declared in the current snapshot. */
   declared: (key: string) => boolean;
+  /**
+   * Whether a job of a manifest that is not declared may be taken over (a rename). True in
+   * directory mode; false in Kubernetes mode, where "not declared" also means out of view (another
+   * namespace or shard), and a name never changes.
+   */
+  mayTakeOver: boolean;
 }
 
 /** Decides a manifest's job from tags and memory; never from the id's shape alone. */
@@ -46,14 +52,30 @@ export function identify(i: IdentityInput): JobIdentity {
   if (newest !== undefined && own.includes(newest)) return { kind: 'own', jobId: newest };
   // The newest job this manifest had is not in AWS any more, or its tags no longer say it is ours.
   if (newest !== undefined) return i.candidates.some((c) => c.jobId === newest) ? { kind: 'other', jobId: newest } : { kind: 'gone', jobId: newest };
-  const exact = i.candidates.find((c) => c.jobId === i.base);
-  if (!exact) return { kind: 'none' };
-  const from = exact.sourceKey;
-  if (ours(exact) && from !== undefined && from !== i.key && !i.declared(from)) {
-    const family = i.candidates.filter((c) => ours(c) && c.sourceKey === from).map((c) => c.jobId);
-    return { kind: 'takeover', jobId: newestRevision(i.base, family) ?? exact.jobId, from };
+  return i.mayTakeOver ? (takeover(i) ?? notOurs(i)) : notOurs(i);
+}
+
+/**
+ * The family of exactly one manifest that is no longer declared, among the candidates: a rename
+ * takes over its newest job. Undefined when there is none, or more than one (which is reported).
+ */
+function takeover(i: IdentityInput): JobIdentity | undefined {
+  const orphans = new Map<string, string[]>();
+  for (const c of i.candidates) {
+    if (c.managedBy !== i.controllerId || c.sourceKey === undefined || c.sourceKey === i.key || i.declared(c.sourceKey)) continue;
+    orphans.set(c.sourceKey, [...(orphans.get(c.sourceKey) ?? []), c.jobId]);
   }
-  return { kind: 'other', jobId: exact.jobId };
+  if (orphans.size !== 1) return undefined;
+  const [[from, ids]] = [...orphans] as [[string, string[]]];
+  return { kind: 'takeover', jobId: newestRevision(i.base, ids)!, from };
+}
+
+/** No job of this manifest: the job with the exact jobId (someone else's, reported or adopted), else the newest look-alike of ours, else none. */
+function notOurs(i: IdentityInput): JobIdentity {
+  const exact = i.candidates.find((c) => c.jobId === i.base);
+  if (exact) return { kind: 'other', jobId: exact.jobId };
+  const stray = newestRevision(i.base, i.candidates.filter((c) => c.managedBy === i.controllerId && c.sourceKey !== undefined && !i.declared(c.sourceKey)).map((c) => c.jobId));
+  return stray ? { kind: 'other', jobId: stray } : { kind: 'none' };
 }
 
 /** Whether `jobId` is base's or one of its replacements' id. */

@@ -11,7 +11,7 @@ import { differentIn, diffJob } from './diff.js';
 import type { ComparedField } from './fields.js';
 import { nextFreeJobId, revisionOf } from './job-ids.js';
 import { desiredShape, observedShape, type Partition } from './normalize.js';
-import { isOwned, recordedDeletionPolicy, SOURCE_KEY } from './ownership.js';
+import { isOwned, MANAGED_BY, recordedDeletionPolicy, SOURCE_KEY } from './ownership.js';
 
 /** How long to wait before looking at a job that AWS is deleting again. */
 export const DELETION_POLL_MS = 5_000;
@@ -22,14 +22,16 @@ export interface PlanContext {
   partition: Partition;
   /** The manifest's newest job, which someone else deleted (so it is not created again); undefined when none was. */
   goneJobId?: string;
-  /** Whether a manifest key is declared in the current snapshot (a job of a declared manifest is never taken over). */
-  declared?: (key: string) => boolean;
+  /** True when the observed job belongs to a manifest that is no longer declared and this one takes it over (job-identity.ts decided). */
+  takeover?: boolean;
   /** Whether a job id is in use in AWS (a replacement skips it). */
   taken?: (jobId: string) => boolean;
   /** The deletionPolicy of a manifest being deleted, when the source still has it (Kubernetes); else the one recorded on the job applies. */
   deletionPolicy?: DeletionPolicy;
   /** For a removal: another manifest that now declares this job (a rename), which takes it over. */
   claimedBy?: string;
+  /** For a removal: the removed manifest's key; a job whose source-key names another manifest is left alone. */
+  removedKey?: string;
 }
 
 const ACTIVE = new Set(['IN_PROGRESS', 'SCHEDULED']);
@@ -49,27 +51,31 @@ export function planJob(desired: DesiredJob | undefined, observed: ObservedJob |
 
 /**
  * A job the manifest may not have: nobody's job without adopt (or with adopt but another id), or
- * a job of ours that another declared manifest owns. Undefined when the manifest may have it.
+ * a job of ours tagged for another manifest that this one does not take over (job-identity.ts
+ * decides takeovers). Undefined when the manifest may have it.
  */
 function refuseClaim(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext): Action | undefined {
   const stall = (reason: string): Action => ({ kind: 'noop', jobId: observed.jobId, stalled: true, reason });
+  const adopts = desired.spec.adopt === true && observed.jobId === desired.jobId;
   if (!isOwned(observed, ctx.controllerId)) {
-    if (desired.spec.adopt && observed.jobId === desired.jobId) return undefined;
-    return stall(`job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over, or choose another spec.jobId`);
+    return adopts ? undefined : stall(`job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over, or choose another spec.jobId`);
   }
   const owner = observed.tags[SOURCE_KEY];
-  if (owner !== undefined && owner !== desired.key && ctx.declared?.(owner)) {
-    return stall(`job ${observed.jobId} belongs to manifest ${owner}; choose another spec.jobId for ${desired.key}`);
-  }
-  return undefined;
+  if (owner === desired.key || ctx.takeover) return undefined;
+  if (owner === undefined) return adopts ? undefined : stall(`job ${observed.jobId} carries this controller's managed-by tag but no source-key; set spec.adopt: true to take it over`);
+  return stall(`job ${observed.jobId} belongs to manifest ${owner}; choose another spec.jobId for ${desired.key}`);
 }
 
-/** Claims an adopted job, or one of a manifest that is no longer declared (a rename), by tagging it first. */
+/**
+ * Claims an adopted job, or one of a manifest that is no longer declared (a rename), by tagging it
+ * first; the executor checks afresh that its tags are still the ones seen here.
+ */
 function planClaim(desired: DesiredJob, observed: ObservedJob): Action | undefined {
   const owner = observed.tags[SOURCE_KEY];
   if (owner === desired.key) return undefined;
   const from = owner === undefined ? 'spec.adopt' : `manifest ${owner}, which is no longer declared`;
-  return { kind: 'update', jobId: observed.jobId, fields: ['tags'], reason: `takes over job ${observed.jobId} from ${from}` };
+  const claim = { managedBy: observed.tags[MANAGED_BY], sourceKey: owner };
+  return { kind: 'update', jobId: observed.jobId, fields: ['tags'], claim, reason: `takes over job ${observed.jobId} from ${from}` };
 }
 
 function planMissing(desired: DesiredJob, ctx: PlanContext): Action {
@@ -152,6 +158,7 @@ function planOverride(o: ExecutionOverride, observed: ObservedJob): Action | und
 function planRemoval(observed: ObservedJob | undefined, ctx: PlanContext): Action {
   if (!observed) return { kind: 'noop', reason: 'no manifest and no job' };
   if (!isOwned(observed, ctx.controllerId)) return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} is not managed by this controller` };
+  if (ctx.removedKey !== undefined && observed.tags[SOURCE_KEY] !== ctx.removedKey) return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} now belongs to manifest ${observed.tags[SOURCE_KEY] ?? '(none)'}` };
   if (ctx.claimedBy) return { kind: 'noop', jobId: observed.jobId, reason: `manifest removed, but ${ctx.claimedBy} now declares job ${observed.jobId}; it takes the job over` };
   const policy = ctx.deletionPolicy ?? recordedDeletionPolicy(observed);
   if (policy === 'Orphan') return { kind: 'noop', jobId: observed.jobId, reason: 'manifest removed; deletionPolicy Orphan leaves the job alone' };

@@ -4,13 +4,13 @@
  * manifest adopts it).
  */
 import type { IotJobs } from '../aws/iot-jobs.js';
-import { outcomeOf, type Action, type Outcome } from '../model/action.js';
+import { outcomeOf, type Action, type JobClaim, type Outcome } from '../model/action.js';
 import { TerminalError, WaitError } from '../model/errors.js';
 import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ComparedField } from '../plan/fields.js';
-import { isOwned, SOURCE_KEY } from '../plan/ownership.js';
+import { isOwned, MANAGED_BY, SOURCE_KEY } from '../plan/ownership.js';
 import type { Inventory } from './inventory.js';
 
 /** What the executor works with. */
@@ -35,6 +35,7 @@ export async function execute(action: Action, key: string, desired: DesiredJob |
       break;
     }
     case 'update':
+      if (action.claim) await ensureClaimable(action.jobId, action.claim, deps);
       await jobs.update(need(desired), need(observed), action.fields as ComparedField[]);
       for (const field of action.fields) deps.metrics.driftCorrected.inc({ field });
       jobs.invalidate(action.jobId);
@@ -84,5 +85,15 @@ async function ensureOwned(jobId: string, key: string, deps: ExecutorDeps): Prom
   deps.inventory.recordObserved(fresh);
   if (!isOwned(fresh, deps.controllerId) || fresh.tags[SOURCE_KEY] !== key) {
     throw new TerminalError(`refusing to change job ${jobId}: its tags do not say it is this controller's job for ${key}`);
+  }
+}
+
+/** Reads the job afresh before claiming it (adopt, rename) and refuses when its ownership tags changed since the plan. */
+async function ensureClaimable(jobId: string, claim: JobClaim, deps: ExecutorDeps): Promise<void> {
+  const fresh = await deps.jobs.readOne(jobId, { fresh: true });
+  if (!fresh) throw new WaitError(`job ${jobId} disappeared before it could be claimed`, 1_000);
+  deps.inventory.recordObserved(fresh);
+  if (fresh.tags[MANAGED_BY] !== claim.managedBy || fresh.tags[SOURCE_KEY] !== claim.sourceKey) {
+    throw new WaitError(`job ${jobId}'s ownership tags changed since it was planned; planning again`, 1_000);
   }
 }

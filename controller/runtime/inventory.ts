@@ -21,6 +21,8 @@ export class Inventory {
   /** manifest key → the newest owned job id for it. */
   private readonly ownedByKey = new Map<string, string>();
   private readonly createdAt = new Map<string, number>();
+  /** owned job id → the manifest key its tags named when last read. */
+  private readonly keyOfJob = new Map<string, string>();
   private listedOnce = false;
 
   constructor(
@@ -105,14 +107,24 @@ export class Inventory {
     const key = job.tags[SOURCE_KEY];
     this.owners.set(job.jobId, { jobId: job.jobId, managedBy: job.tags[MANAGED_BY], sourceKey: key });
     if (!this.summaries.has(job.jobId)) this.addSummary({ jobId: job.jobId, status: job.status });
+    this.forgetOtherOwner(job.jobId, key);
     if (key === undefined || !isOwned(job, this.controllerId)) return;
-    this.ledger.remember(job.jobId, key);
+    this.ledger.remember(job.jobId, key, job.status !== 'DELETION_IN_PROGRESS');
     const current = this.ownedByKey.get(key);
     const at = job.createdAt ?? 0;
     if (!current || current === job.jobId || at >= (this.createdAt.get(current) ?? 0)) {
       this.ownedByKey.set(key, job.jobId);
       this.createdAt.set(job.jobId, at);
     }
+    this.keyOfJob.set(job.jobId, key);
+  }
+
+  /** A job whose source-key now names another manifest (a rename took it) is no longer the old one's. */
+  private forgetOtherOwner(jobId: string, key: string | undefined): void {
+    const before = this.keyOfJob.get(jobId);
+    if (before === undefined || before === key) return;
+    if (this.ownedByKey.get(before) === jobId) this.ownedByKey.delete(before);
+    this.keyOfJob.delete(jobId);
   }
 
   /** Records that a job was created for a manifest. */
@@ -121,13 +133,18 @@ export class Inventory {
     this.owners.set(jobId, { jobId, managedBy: this.controllerId, sourceKey: key });
     this.ledger.remember(jobId, key);
     this.ownedByKey.set(key, jobId);
+    this.keyOfJob.set(jobId, key);
     this.createdAt.set(jobId, Number.MAX_SAFE_INTEGER);
     this.observed.delete(jobId);
   }
 
-  /** Records that this controller asked AWS to delete a job (its disappearance is then expected). */
+  /**
+   * Records, durably before the call, that this controller is about to delete a job, so that its
+   * disappearance is not taken for someone else's doing even after a crash.
+   */
   recordDeleting(jobId: string): void {
     this.ledger.markDeleting(jobId);
+    this.ledger.flush();
   }
 
   /** Records that a job is gone from AWS. */
@@ -137,7 +154,9 @@ export class Inventory {
     this.owners.delete(jobId);
     this.createdAt.delete(jobId);
     this.ledger.markGone(jobId);
-    for (const [k, id] of this.ownedByKey) if (id === jobId) this.ownedByKey.delete(k);
+    const key = this.keyOfJob.get(jobId);
+    if (key !== undefined && this.ownedByKey.get(key) === jobId) this.ownedByKey.delete(key);
+    this.keyOfJob.delete(jobId);
   }
 
   /** Job ids listed by AWS whose ownership is not known yet, active ones first. */

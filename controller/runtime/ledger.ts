@@ -48,11 +48,16 @@ export class Ledger {
     for (const [jobId, e] of Object.entries(o.store?.load() ?? {})) this.put(jobId, e);
   }
 
-  /** Remembers that `jobId` is `key`'s; a job of another key moves over (a rename took it). */
-  remember(jobId: string, key: string): void {
+  /**
+   * Remembers that `jobId` exists and is `key`'s; a job of another key moves over (a rename took
+   * it). A job this controller was deleting stays so unless `alive` (it is seen not being deleted:
+   * the delete did not happen).
+   */
+  remember(jobId: string, key: string, alive = true): void {
     const e = this.entries.get(jobId);
-    if (e && e.key === key && e.state !== 'gone') return;
-    this.put(jobId, { key, state: e?.state === 'deleting' ? 'deleting' : 'live' });
+    const state = e?.state === 'deleting' && !alive ? 'deleting' : 'live';
+    if (e && e.key === key && e.state === state) return;
+    this.put(jobId, { key, state });
     this.changed();
   }
 

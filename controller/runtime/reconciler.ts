@@ -11,7 +11,6 @@ import type { ObservedJob } from '../model/observed-job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { resultOf, type ReconcileReport, type ReconcileResult } from '../model/report.js';
-import { identify, inFamily, type JobIdentity, type JobOwner } from '../plan/job-identity.js';
 import { planJob } from '../plan/planner.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from '../model/clock.js';
@@ -19,6 +18,7 @@ import { execute } from './executor.js';
 import type { FailedThingsReader } from './failed-things.js';
 import type { AccountLookup, ReconcileHooks } from './hooks.js';
 import type { Inventory } from './inventory.js';
+import { Observer, type Observation } from './observer.js';
 import type { PruneGate } from './prune-gate.js';
 
 /** How a reconcile ends for the queue: done, again after a delay, or back off. */
@@ -53,7 +53,13 @@ export class Reconciler {
   /** The last progress logged per job, so a line is written only when something moved. */
   private readonly progress = new Map<string, string>();
 
-  constructor(private readonly d: ReconcilerDeps) {}
+  /** Manifests whose job someone else deleted (reported Gone). */
+  private readonly gone = new Set<string>();
+  private readonly observer: Observer;
+
+  constructor(private readonly d: ReconcilerDeps) {
+    this.observer = new Observer({ ...d, onGone: (jobId) => this.progress.delete(jobId) });
+  }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const started = this.d.clock.now();
@@ -85,21 +91,37 @@ export class Reconciler {
     const held = desired || leaving ? undefined : this.withoutManifest(key);
     if (held) return this.settle(report, held, outcomeOf(held));
     if (desired) await d.accounts.ensure(desired.spec.targets);
-    const { observed, identity } = desired ? await this.observeDesired(desired) : { observed: await this.observeOwned(key), identity: undefined };
+    const { observed, identity } = await this.observe(report);
     report.observed = observed;
+    this.noteGone(key, identity?.kind === 'gone');
     const action = planJob(desired, observed, {
       controllerId: d.controllerId,
       partition: d.accounts.partition(),
       goneJobId: identity?.kind === 'gone' ? identity.jobId : undefined,
-      declared: (k) => d.source.get(k) !== undefined,
-      taken: (jobId) => d.inventory.taken(jobId),
+      takeover: identity?.kind === 'takeover',
+      taken: (jobId) => this.observer.taken(jobId),
       deletionPolicy: leaving?.spec.deletionPolicy,
-      claimedBy: desired || !observed ? undefined : this.claimant(key, observed.jobId),
+      claimedBy: desired || !observed ? undefined : this.observer.claimant(key, observed.jobId),
+      removedKey: desired ? undefined : key,
     });
     report.action = action;
     if (d.dryRun) return this.settle(report, action, action.kind === 'noop' ? outcomeOf(action) : 'planned');
     if (desired && mutates(action)) await d.hooks.beforeMutate(key);
     return this.settle(report, action, await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId }));
+  }
+
+  /** The job of the report's manifest: declared, leaving (Kubernetes) or removed (directory). */
+  private async observe(report: ReconcileReport): Promise<Observation> {
+    if (report.desired) return this.observer.desired(report.desired);
+    if (report.leaving) return this.observer.leaving(report.leaving);
+    return { observed: await this.observer.removed(report.key) };
+  }
+
+  /** Keeps the set of manifests reported Gone, which iotjobs_jobs_gone counts. */
+  private noteGone(key: string, gone: boolean): void {
+    if (gone) this.gone.add(key);
+    else this.gone.delete(key);
+    this.d.metrics.jobsGone.set(this.gone.size);
   }
 
   /** Records the action and its outcome; a change is looked at again after settleMs, a wait after its delay. */
@@ -135,85 +157,6 @@ export class Reconciler {
     return undefined;
   }
 
-  /**
-   * Another declared manifest that takes this job over now that `key` is gone (a rename): its
-   * jobId's family holds the job, and the job with its exact jobId is tagged with `key`. A family
-   * job whose tags are not read yet counts as claimed, so nothing is pruned on a guess.
-   */
-  private claimant(key: string, jobId: string): string | undefined {
-    for (const k of this.d.source.keys()) {
-      const base = this.d.source.get(k)?.jobId;
-      if (k === key || base === undefined || !inFamily(base, jobId)) continue;
-      const owner = this.d.inventory.ownerOf(base);
-      if (owner ? owner.sourceKey === key : this.d.inventory.taken(base)) return k;
-    }
-    return undefined;
-  }
-
-  /**
-   * The job of a manifest: the candidates shaped like its jobId are read until their tags are
-   * known, the ledger's jobs for it are confirmed present or gone, and identify() decides by
-   * tags. Nothing is concluded before the first ListJobs.
-   */
-  private async observeDesired(desired: DesiredJob, retried = false): Promise<{ observed?: ObservedJob; identity: JobIdentity }> {
-    const { inventory } = this.d;
-    if (!inventory.listed) throw new WaitError('waiting for the first ListJobs before deciding which job is this manifest\'s', 1_000);
-    const rememberedNow = (): string[] => inventory.ledger.jobsOf(desired.key).filter((id) => inFamily(desired.jobId, id));
-    const fresh = new Map<string, ObservedJob>();
-    const candidates: JobOwner[] = [];
-    for (const id of new Set([...inventory.familyIds(desired.jobId), ...rememberedNow()])) {
-      if (inventory.ledger.entry(id)?.state === 'gone' && !inventory.taken(id)) continue;
-      let owner = inventory.ownerOf(id);
-      if (!owner) {
-        const job = await this.read(id);
-        if (job) fresh.set(id, job);
-        owner = inventory.ownerOf(id);
-      }
-      if (owner) candidates.push(owner);
-    }
-    const identity = identify({ base: desired.jobId, key: desired.key, controllerId: this.d.controllerId, candidates, remembered: rememberedNow(), declared: (k) => this.d.source.get(k) !== undefined });
-    if (identity.kind === 'gone' || identity.kind === 'none') return { identity };
-    const observed = fresh.get(identity.jobId) ?? (await this.readCached(identity.jobId));
-    // The job vanished between the list and the read: decide again with that knowledge.
-    if (!observed) return retried ? { identity } : this.observeDesired(desired, true);
-    const withFailures = this.d.failedThings ? await this.d.failedThings.attach(observed) : observed;
-    return { observed: await this.withOverrides(withFailures, desired), identity };
-  }
-
-  /** The owned job of a manifest that is gone or leaving; undefined when there is none. */
-  private async observeOwned(key: string): Promise<ObservedJob | undefined> {
-    const jobId = this.d.inventory.ownedJobOf(key);
-    return jobId ? this.readCached(jobId) : undefined;
-  }
-
-  /** A job, from the inventory when terminal and unchanged, read otherwise; undefined when it is gone. */
-  private async readCached(jobId: string): Promise<ObservedJob | undefined> {
-    return this.d.inventory.reusable(jobId) ?? (await this.read(jobId));
-  }
-
-  /** Reads a job and records what was found: its observation, or that it is gone. */
-  private async read(jobId: string): Promise<ObservedJob | undefined> {
-    const observed = await this.d.jobs.readOne(jobId);
-    if (observed) {
-      this.d.inventory.recordObserved(observed);
-      return observed;
-    }
-    this.d.inventory.recordGone(jobId);
-    this.d.failedThings?.forget(jobId);
-    this.d.metrics.forgetJob(jobId);
-    this.progress.delete(jobId);
-    return undefined;
-  }
-
-  /** The job with the executions that the manifest's overrides name. */
-  private async withOverrides(observed: ObservedJob, desired: DesiredJob): Promise<ObservedJob> {
-    const overrides = desired.spec.executions ?? [];
-    if (overrides.length === 0 || observed.status === 'DELETION_IN_PROGRESS') return observed;
-    const executions: NonNullable<ObservedJob['executions']> = {};
-    for (const o of overrides) executions[o.thingName] = await this.d.jobs.readExecution(observed.jobId, o.thingName);
-    return { ...observed, executions };
-  }
-
   /** One info line whenever a job's status or execution counts change: the rollout, as it happens. */
   private logProgress(key: string, o: ObservedJob): void {
     const c = o.counts;
@@ -228,7 +171,6 @@ export class Reconciler {
     const { metrics, logger } = this.d;
     metrics.reconcileTotal.inc({ result: r.result });
     metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
-    metrics.jobsGone.set(this.d.inventory.ledger.goneCount());
     if (r.observed) {
       metrics.observeJob(r.observed, r.key, r.revision ?? '');
       this.logProgress(r.key, r.observed);

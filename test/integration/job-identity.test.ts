@@ -100,4 +100,38 @@ describe('job ids that look like replacements', () => {
     expect(stack.job('shared')!.status).toBe('IN_PROGRESS');
     expect(stack.logs.some((l) => l.key === 'b' && String(l.reason).includes('manifest a'))).toBe(true);
   });
+
+  it('a rename takes over the newest job even when the old base job was deleted, canceling nothing and creating nothing (regression)', async () => {
+    stack = await Stack.create();
+    stack.write('a.yaml', manifest('a', { jobId: 'fw', replacePolicy: 'Recreate' }));
+    await stack.start();
+    await stack.until('the job fw', () => stack.job('fw'));
+    stack.write('a.yaml', manifest('a', { jobId: 'fw', replacePolicy: 'Recreate', document: { op: 'ota', v: 2 } }));
+    await stack.until('the replacement fw-r2', () => stack.job('fw-r2'));
+    stack.emu.service.call('DeleteJob', { jobId: 'fw', force: true });
+    await stack.until('fw to be deleted', () => stack.job('fw') === undefined);
+    const before = { create: stack.calls('CreateJob'), cancel: stack.calls('CancelJob') };
+    stack.remove('a.yaml');
+    stack.write('b.yaml', manifest('b', { jobId: 'fw', replacePolicy: 'Recreate', document: { op: 'ota', v: 2 } }));
+    await stack.until('b to take fw-r2 over', () => tagsOf('fw-r2')['iot-jobs-controller/source-key'] === 'b');
+    await settle();
+    expect(stack.job('fw-r2')!.status).toBe('IN_PROGRESS');
+    expect(stack.job('fw')).toBeUndefined();
+    expect({ create: stack.calls('CreateJob'), cancel: stack.calls('CancelJob') }).toEqual(before);
+  });
+
+  it('one commit that replaces pp and adds manifest pp-r2: the replacement skips the declared id, and pp-r2 gets its own job (regression)', async () => {
+    stack = await Stack.create();
+    stack.write('pp.yaml', manifest('pp', { replacePolicy: 'Recreate' }));
+    await stack.start();
+    await stack.until('the job pp', () => stack.job('pp'));
+    stack.write('pp.yaml', manifest('pp', { replacePolicy: 'Recreate', document: { op: 'ota', v: 2 } }));
+    stack.write('pp-r2.yaml', manifest('pp-r2', { description: 'mine' }));
+    await stack.until('both new jobs', () => stack.job('pp-r3') && stack.job('pp-r2'));
+    await settle();
+    expect(tagsOf('pp-r2')['iot-jobs-controller/source-key']).toBe('pp-r2');
+    expect(tagsOf('pp-r3')['iot-jobs-controller/source-key']).toBe('pp');
+    expect(stack.job('pp-r2')!.description).toBe('mine');
+  });
 });
+

@@ -135,8 +135,14 @@ describe('planJob', () => {
     expect(planJob(aDesired({ adopt: true, jobId: 'fw' }), { ...human, jobId: 'fw-r2' }, aContext())).toMatchObject({ kind: 'noop', stalled: true });
     expect(planJob(aDesired({}, 'fw'), human, aContext())).toMatchObject({ kind: 'noop', stalled: true, reason: expect.stringContaining('not managed') });
     const renamed = aDesired({ jobId: 'fw' }, 'fw-new');
-    expect(planJob(renamed, anObserved('IN_PROGRESS'), aContext({ declared: () => false }))).toMatchObject({ kind: 'update', fields: ['tags'], reason: expect.stringContaining('manifest fw, which is no longer declared') });
-    expect(planJob(renamed, anObserved('IN_PROGRESS'), aContext({ declared: (k) => k === 'fw' }))).toMatchObject({ kind: 'noop', stalled: true, reason: expect.stringContaining('belongs to manifest fw') });
+    expect(planJob(renamed, anObserved('IN_PROGRESS'), aContext({ takeover: true }))).toMatchObject({ kind: 'update', fields: ['tags'], claim: { sourceKey: 'fw' }, reason: expect.stringContaining('manifest fw, which is no longer declared') });
+    expect(planJob(renamed, anObserved('IN_PROGRESS'), aContext())).toMatchObject({ kind: 'noop', stalled: true, reason: expect.stringContaining('belongs to manifest fw') });
+    const keyless = anObserved('IN_PROGRESS');
+    delete keyless.tags['iot-jobs-controller/source-key'];
+    expect(planJob(aDesired(), keyless, aContext())).toMatchObject({ kind: 'noop', stalled: true, reason: expect.stringContaining('no source-key') });
+    expect(planJob(aDesired({ adopt: true }), keyless, aContext())).toMatchObject({ kind: 'update', fields: ['tags'] });
+    // A removed manifest's job that a rename already re-tagged is left alone (regression: a stale key planned a cancel every resync).
+    expect(planJob(undefined, anObserved('IN_PROGRESS', {}, 'fw'), aContext({ removedKey: 'old' }))).toMatchObject({ kind: 'noop', reason: expect.stringContaining('now belongs to manifest fw') });
   });
 
   it('a replacement skips job ids that are taken', () => {
