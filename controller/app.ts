@@ -173,7 +173,7 @@ function withBoard(hooks: ReconcileHooks, board: StatusBoard, onReport?: (r: Rec
  */
 function createLedger(config: Config, clock: Clock, logger: Logger, dryRun?: boolean): Ledger {
   const file = config.stateFile ? new StateFile(config.stateFile, config.controllerId) : undefined;
-  const store: LedgerStore | undefined = file && dryRun ? { where: file.where, load: () => file.load(), save: () => undefined } : file;
+  const store: LedgerStore | undefined = file && dryRun ? { where: file.where, load: () => file.load(), save: () => undefined, saveInBackground: async () => undefined } : file;
   if (!store && !dryRun && !config.local && config.kubernetes === undefined) {
     logger.warn('no --state-file: a job deleted outside the controller while it is down, or before a restart, is created again; give a --state-file on a volume that outlives the process');
   }

@@ -56,6 +56,8 @@ export class DeletionHold {
   private readonly releases: number[] = [];
   private lastArrival = Number.NEGATIVE_INFINITY;
   private held = 0;
+  /** When each held deletion was held (a hold read back from its object after a restart counts as old). */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(private readonly o: DeletionHoldOptions) {}
 
@@ -72,7 +74,7 @@ export class DeletionHold {
       this.set(key, { kind: 'released' });
     } else if (!before) {
       if (facts.heldBefore === undefined) this.lastArrival = this.o.clock.now();
-      this.set(key, facts.heldBefore === undefined ? { kind: 'waiting' } : { kind: 'held', reason: facts.heldBefore });
+      this.set(key, facts.heldBefore === undefined ? { kind: 'waiting' } : { kind: 'held', reason: facts.heldBefore }, Number.NEGATIVE_INFINITY);
     }
   }
 
@@ -98,7 +100,11 @@ export class DeletionHold {
     const now = this.o.clock.now();
     while (this.releases.length > 0 && this.releases[0]! <= now - this.o.limits.windowMs) this.releases.shift();
     const waiting = [...this.deletions].filter(([, t]) => t.kind === 'waiting').map(([k]) => k);
-    const counts = { managed: this.managed.size, deleting: this.deletions.size, unapproved: this.releases.length + waiting.length + this.held };
+    // The rate rule counts what went, or was held, within the window: a batch held long ago does
+    // not make every later single deletion look like part of a burst (found by review).
+    let recentHolds = 0;
+    for (const at of this.heldSince.values()) if (at > now - this.o.limits.windowMs) recentHolds++;
+    const counts = { managed: this.managed.size, deleting: this.deletions.size, unapproved: this.releases.length + waiting.length + recentHolds };
     const verdict = judgeDeletions(counts, this.o.limits);
     for (const key of waiting) {
       this.set(key, verdict.hold ? { kind: 'held', reason: verdict.reason } : { kind: 'released' });
@@ -107,7 +113,9 @@ export class DeletionHold {
     if (verdict.hold) this.o.logger.error({ ...counts, held: this.held, keys: waiting.slice(0, 20) }, `deletion guard: holding ${waiting.length} deletions: ${verdict.reason}; annotate them ${APPROVE_ANNOTATION}=true to proceed`);
   }
 
-  private set(key: string, t: Tracked | undefined): void {
+  private set(key: string, t: Tracked | undefined, heldAt = this.o.clock.now()): void {
+    if (t?.kind === 'held') this.heldSince.set(key, this.heldSince.get(key) ?? heldAt);
+    else this.heldSince.delete(key);
     const change = (t?.kind === 'held' ? 1 : 0) - (this.deletions.get(key)?.kind === 'held' ? 1 : 0);
     if (t) this.deletions.set(key, t);
     else this.deletions.delete(key);

@@ -64,6 +64,17 @@ export class JobIdIndex {
     }
   }
 
+  /** Removes one job id (a job seen gone). */
+  remove(id: string): void {
+    const stem = id.replace(/-r\d+$/, '');
+    for (const s of stem === id ? [id] : [stem, id]) {
+      const list = this.byStem.get(s);
+      const i = list?.indexOf(id) ?? -1;
+      if (i >= 0) list!.splice(i, 1);
+      if (list?.length === 0) this.byStem.delete(s);
+    }
+  }
+
   /** Every indexed id that is `base` or one of its revisions. */
   family(base: string): string[] {
     const candidates = new Set<string>(this.byStem.get(base) ?? []);

@@ -2,7 +2,8 @@
  * What the controller knows about AWS between reconciles: the latest ListJobs summaries, the jobs
  * it has read (with their tags, so ownership is known), which manifest each owned job belongs to,
  * and, through the ledger, the jobs it created or saw per manifest, including those someone else
- * deleted. The summaries and observations are rebuilt from AWS after a restart; the ledger is kept.
+ * deleted. The summaries and observations are rebuilt from AWS after a restart; the ledger is
+ * kept only with a --state-file (otherwise it lasts as long as the process).
  */
 import { isTerminalJob, type JobSummary, type ObservedJob } from '../model/observed-job.js';
 import { JobIdIndex } from '../plan/job-ids.js';
@@ -151,6 +152,7 @@ export class Inventory {
   recordGone(jobId: string): void {
     this.observed.delete(jobId);
     this.summaries.delete(jobId);
+    this.index.remove(jobId);
     this.owners.delete(jobId);
     this.createdAt.delete(jobId);
     this.ledger.markGone(jobId);

@@ -3,7 +3,8 @@
  * that someone else deleted. It is what a restart must not forget, so that a job deleted outside
  * the controller is reported as Gone rather than created again. The jobs that still exist are
  * known from their tags in AWS as well; the ledger adds the gone ones. With a store (the
- * --state-file) every change is written within `flushMs`, and at stop.
+ * --state-file) every change is written in the background within `flushMs`, and at once before
+ * a DeleteJob and at stop.
  */
 import type { Clock, Timer } from '../model/clock.js';
 
@@ -21,8 +22,10 @@ export interface LedgerEntry {
 export interface LedgerStore {
   /** The entries saved last, by job id; empty when nothing was saved yet. Throws when the store is unreadable. */
   load(): Record<string, LedgerEntry>;
-  /** Saves all entries atomically. */
-  save(entries: Record<string, LedgerEntry>): void;
+  /** Saves all entries atomically, now; `generation` orders saves (an older one never replaces a newer one). */
+  save(entries: Record<string, LedgerEntry>, generation: number): void;
+  /** The same, without blocking the event loop. */
+  saveInBackground(entries: Record<string, LedgerEntry>, generation: number): Promise<void>;
   /** Where it is, for logs. */
   readonly where: string;
 }
@@ -31,7 +34,7 @@ export interface LedgerStore {
 export interface LedgerOptions {
   clock: Clock;
   store?: LedgerStore;
-  /** How long a change may wait before it is written (default 200 ms). */
+  /** How long a change may wait before it is written in the background (default 500 ms). */
   flushMs?: number;
   /** Called when a write fails (it is retried with the next change or at stop). */
   onError?: (err: Error) => void;
@@ -42,7 +45,9 @@ export class Ledger {
   private readonly entries = new Map<string, LedgerEntry>();
   private readonly byKey = new Map<string, Set<string>>();
   private timer: Timer | undefined;
-  private gone = 0;
+  /** Counts changes; a save carries the generation it saw. */
+  private generation = 0;
+  private saved = 0;
 
   constructor(private readonly o: LedgerOptions) {
     for (const [jobId, e] of Object.entries(o.store?.load() ?? {})) this.put(jobId, e);
@@ -97,30 +102,41 @@ export class Ledger {
     return out;
   }
 
-  /** How many jobs are recorded as deleted by someone else. */
-  goneCount(): number {
-    return this.gone;
-  }
-
-  /** Writes pending changes now. */
+  /** Writes pending changes now, blocking (at stop, and before a DeleteJob). */
   flush(): void {
     this.timer?.cancel();
     this.timer = undefined;
+    if (!this.o.store || this.saved === this.generation) return;
+    const generation = this.generation;
     try {
-      this.o.store?.save(Object.fromEntries(this.entries));
+      this.o.store.save(Object.fromEntries(this.entries), generation);
+      this.saved = Math.max(this.saved, generation);
+    } catch (err) {
+      this.o.onError?.(err as Error);
+    }
+  }
+
+  /** Writes pending changes without blocking the event loop. */
+  private async flushInBackground(): Promise<void> {
+    this.timer = undefined;
+    if (!this.o.store || this.saved === this.generation) return;
+    const generation = this.generation;
+    try {
+      await this.o.store.saveInBackground(Object.fromEntries(this.entries), generation);
+      this.saved = Math.max(this.saved, generation);
     } catch (err) {
       this.o.onError?.(err as Error);
     }
   }
 
   private changed(): void {
+    this.generation++;
     if (!this.o.store || this.timer) return;
-    this.timer = this.o.clock.setTimer(() => this.flush(), this.o.flushMs ?? 200);
+    this.timer = this.o.clock.setTimer(() => void this.flushInBackground(), this.o.flushMs ?? 500);
   }
 
   private put(jobId: string, e: LedgerEntry): void {
     const old = this.entries.get(jobId);
-    this.gone += (e.state === 'gone' ? 1 : 0) - (old?.state === 'gone' ? 1 : 0);
     if (old && old.key !== e.key) this.byKey.get(old.key)?.delete(jobId);
     this.entries.set(jobId, e);
     let set = this.byKey.get(e.key);
@@ -131,7 +147,6 @@ export class Ledger {
   private drop(jobId: string): void {
     const e = this.entries.get(jobId);
     if (!e) return;
-    if (e.state === 'gone') this.gone--;
     this.entries.delete(jobId);
     const set = this.byKey.get(e.key);
     set?.delete(jobId);

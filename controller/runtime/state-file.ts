@@ -4,7 +4,8 @@
  * the new one, never half of either. A file that cannot be read or belongs to another controller
  * id stops the start: forgetting would mean creating again jobs that someone deleted.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LedgerEntry, LedgerStore } from './ledger.js';
 
@@ -43,19 +44,47 @@ export class StateFile implements LedgerStore {
     return data.jobs;
   }
 
-  save(jobs: Record<string, LedgerEntry>): void {
-    const body = JSON.stringify({ version: VERSION, controllerId: this.controllerId, jobs } satisfies FileShape);
+  save(jobs: Record<string, LedgerEntry>, generation: number): void {
     mkdirSync(dirname(this.where), { recursive: true });
-    const tmp = `${this.where}.tmp`;
+    const tmp = `${this.where}.tmp-${generation}`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, body);
+      writeSync(fd, this.body(jobs));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, this.where);
+    this.install(tmp, generation, () => rmSync(tmp, { force: true }), () => renameSync(tmp, this.where));
     syncDirectory(dirname(this.where));
+  }
+
+  async saveInBackground(jobs: Record<string, LedgerEntry>, generation: number): Promise<void> {
+    await mkdir(dirname(this.where), { recursive: true });
+    const tmp = `${this.where}.tmp-${generation}`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(this.body(jobs));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (generation <= this.installed) return void (await rm(tmp, { force: true }));
+    await rename(tmp, this.where);
+    this.installed = Math.max(this.installed, generation);
+    syncDirectory(dirname(this.where));
+  }
+
+  /** The newest generation renamed into place: an older write that finishes later is dropped. */
+  private installed = 0;
+
+  private install(tmp: string, generation: number, drop: () => void, rename: () => void): void {
+    if (generation <= this.installed) return drop();
+    rename();
+    this.installed = generation;
+  }
+
+  private body(jobs: Record<string, LedgerEntry>): string {
+    return JSON.stringify({ version: VERSION, controllerId: this.controllerId, jobs } satisfies FileShape);
   }
 }
 

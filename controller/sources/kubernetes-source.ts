@@ -350,10 +350,12 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   private desiredOf(obj: IoTJobObject, key: string, leaving: boolean): DesiredJob | KeyProblem {
     const jobId = jobIdOf(obj.spec, obj.metadata.name);
     if (typeof jobId !== 'string') return { message: `metadata.name: ${jobId.message}` };
+    const identity = { key, jobId, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation };
+    // A leaving IoTJob acts only on the job its tags name (runtime/observer.ts), so a claim it lost
+    // to an older IoTJob that came into view does not keep it Terminating for good.
+    if (leaving) return identity;
     const owner = this.owner(jobId);
     if (owner !== key) return { message: `spec.jobId: job id "${jobId}" is already claimed by IoTJob ${owner}; set a different spec.jobId` };
-    const identity = { key, jobId, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation };
-    if (leaving) return identity;
     let waiting = false;
     const doc = resolveDocument(obj.spec, {
       configMap: (ref) => {

@@ -109,6 +109,9 @@ export class TreeReader {
     return `sha256:${this.hash.copy().digest('hex').slice(0, 16)}`;
   }
 
+  /** Document files read in this snapshot, by real path. */
+  private readonly documents = new Map<string, FileText>();
+
   /** The text of a documentFile named relative to its manifest; it must resolve to a file inside the root. */
   documentFile(manifestPath: string, documentFile: string): { text: string } | { error: string } {
     const wanted = resolve(this.base, dirname(manifestPath), documentFile);
@@ -118,7 +121,9 @@ export class TreeReader {
     if (!inside(this.base, real)) return { error: `${documentFile} links outside the synced directory` };
     const st = tryFs(() => this.o.fs.stat(real));
     if (!(st instanceof Error) && !st.isFile()) return { error: `${documentFile} is not a file` };
-    const r = st instanceof Error ? st : this.read(real, relative(this.base, real), st);
+    // A document file that many manifests share is read, counted and digested once per snapshot.
+    const r = st instanceof Error ? st : (this.documents.get(real) ?? this.read(real, relative(this.base, real), st));
+    if (!(r instanceof Error)) this.documents.set(real, r);
     if (r instanceof Error) return this.lost(r, `${documentFile} cannot be read: ${r.message}`);
     return 'text' in r ? r : { error: `${documentFile}${r.line ? ` line ${r.line}` : ''}: ${r.message}` };
   }

@@ -119,4 +119,17 @@ describe('DeletionHold', () => {
     expect([hold.state('ns/a'), hold.state('ns/b'), hold.heldCount()]).toEqual([undefined, undefined, 0]);
     expect(counts).toEqual([1, 2, 1, 0]);
   });
+
+  it('a batch held long ago does not hold a later single deletion as part of a burst (regression)', async () => {
+    const { hold, clock, facts } = guard(40, { ...LIMITS, maxShare: 1, maxDeletions: 2 });
+    for (const k of ['ns/k0', 'ns/k1', 'ns/k2', 'ns/k3']) facts(k, { deleting: true });
+    await clock.advance(2_000);
+    expect(hold.state('ns/k0')?.kind).toBe('held');
+    await clock.advance(601_000);
+    facts('ns/k9', { deleting: true });
+    await clock.advance(2_000);
+    expect(hold.state('ns/k9')?.kind).toBe('released');
+    expect(hold.state('ns/k0')?.kind).toBe('held');
+  });
 });
+
