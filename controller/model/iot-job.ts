@@ -91,6 +91,8 @@ export interface DesiredJob {
   origin: Origin;
   /** The Kubernetes generation, in Kubernetes mode. */
   generation?: number;
+  /** A job the source itself remembers for this manifest (Kubernetes: the status's jobId), so a job deleted while no controller ran is known gone. */
+  recordedJobId?: string;
 }
 
 /** The manifest's state, defaulted. */

@@ -86,7 +86,7 @@ export class Observer {
     const { inventory } = this.d;
     if (!inventory.listed) throw new WaitError('waiting for the first ListJobs before deciding which job is this manifest\'s', 1_000);
     const fresh = await this.readUnknown(desired);
-    const remembered = inventory.ledger.jobsOf(desired.key).filter((id) => inFamily(desired.jobId, id));
+    const remembered = this.remembered(desired);
     const candidates = [...new Set([...inventory.familyIds(desired.jobId), ...remembered])].map((id) => inventory.ownerOf(id)).filter((o): o is JobOwner => o !== undefined);
     const declared = (k: string): boolean => this.d.source.get(k) !== undefined;
     const identity = identify({ base: desired.jobId, key: desired.key, controllerId: this.d.controllerId, candidates, remembered, declared, mayTakeOver });
@@ -100,13 +100,25 @@ export class Observer {
   private async readUnknown(desired: DesiredJob): Promise<Map<string, ObservedJob>> {
     const { inventory } = this.d;
     const fresh = new Map<string, ObservedJob>();
-    const remembered = inventory.ledger.jobsOf(desired.key).filter((id) => inFamily(desired.jobId, id));
+    const remembered = this.remembered(desired);
     for (const id of new Set([...inventory.familyIds(desired.jobId), ...remembered])) {
       if (inventory.ownerOf(id) || (inventory.ledger.entry(id)?.state === 'gone' && !inventory.taken(id))) continue;
       const job = await this.read(id);
       if (job) fresh.set(id, job);
     }
     return fresh;
+  }
+
+  /**
+   * The jobs of this manifest's family that the ledger remembers. A job the source remembers (a
+   * Kubernetes status's jobId) is entered in the ledger first, so that after a restart without a
+   * state file a job deleted while no controller ran is still known gone.
+   */
+  private remembered(desired: DesiredJob): string[] {
+    const { ledger } = this.d.inventory;
+    const recorded = desired.recordedJobId;
+    if (recorded !== undefined && ledger.entry(recorded) === undefined && inFamily(desired.jobId, recorded)) ledger.remember(recorded, desired.key);
+    return ledger.jobsOf(desired.key).filter((id) => inFamily(desired.jobId, id));
   }
 
   /** A job, from the inventory when terminal and unchanged, read otherwise; undefined when it is gone. */

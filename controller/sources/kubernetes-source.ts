@@ -350,7 +350,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   private desiredOf(obj: IoTJobObject, key: string, leaving: boolean): DesiredJob | KeyProblem {
     const jobId = jobIdOf(obj.spec, obj.metadata.name);
     if (typeof jobId !== 'string') return { message: `metadata.name: ${jobId.message}` };
-    const identity = { key, jobId, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation };
+    const recordedJobId = typeof obj.status?.jobId === 'string' ? obj.status.jobId : undefined;
+    const identity = { key, jobId, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation, recordedJobId };
     // A leaving IoTJob acts only on the job its tags name (runtime/observer.ts), so a claim it lost
     // to an older IoTJob that came into view does not keep it Terminating for good.
     if (leaving) return identity;

@@ -52,4 +52,21 @@ describe('Kubernetes mode, job identity', () => {
     expect(s.calls('CancelJob') + s.calls('TagResource') + s.calls('UpdateJob')).toBe(0);
     expect(staging.logs.find((l) => l.key === `${other}/x` && l.outcome === 'stalled')!.reason).toContain(`belongs to manifest ${s.ns}/x`);
   });
+
+  it('does not create again a job deleted by someone while no controller ran: the status remembers it (Gone)', async () => {
+    const s = (stack = await KubeStack.create({ things: 2 }));
+    const first = await s.start();
+    await s.create('fw', {});
+    await s.untilStatus('fw', 'the job running', (st) => st.awsStatus === 'IN_PROGRESS');
+    await first.app.stop();
+    s.emu.service.call('DeleteJob', { jobId: 'fw', force: true });
+    await s.until('the job to be deleted', () => s.job('fw') === undefined);
+    const second = await s.start();
+    await s.untilStatus('fw', 'Stalled with Gone', (st) => (st.conditions ?? []).some((c: { type: string; status: string; message: string }) => c.type === 'Stalled' && c.status === 'True' && c.message.startsWith('Gone: job fw')));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(s.job('fw')).toBeUndefined();
+    expect(s.calls('CreateJob')).toBe(1);
+    expect(second.logs.some((l) => l.key?.endsWith('/fw') && l.outcome === 'stalled')).toBe(true);
+  });
 });
+
