@@ -126,6 +126,14 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       logger.info({ identity: le!.identity, lease: `${le!.namespace}/${le!.name}` }, 'waiting to become the leader');
       elector.run(
         () => {
+          // A standby's ledger is as old as its process: read what the last leader wrote.
+          try {
+            inventory.ledger.reload();
+          } catch (err) {
+            logger.error({ err: (err as Error).message }, 'the state file cannot be read; not acting as the leader');
+            o.onLostLeadership?.();
+            return;
+          }
           running = controller!.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));
         },
         () => {

@@ -50,7 +50,15 @@ export class Ledger {
   private saved = 0;
 
   constructor(private readonly o: LedgerOptions) {
-    for (const [jobId, e] of Object.entries(o.store?.load() ?? {})) this.put(jobId, e);
+    this.reload();
+  }
+
+  /** Replaces what is in memory with what the store holds (a replica that becomes the leader reads what the last leader wrote). */
+  reload(): void {
+    if (!this.o.store) return;
+    this.entries.clear();
+    this.byKey.clear();
+    for (const [jobId, e] of Object.entries(this.o.store.load())) this.put(jobId, e);
   }
 
   /**

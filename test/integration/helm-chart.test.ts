@@ -130,7 +130,8 @@ describe('helm template', () => {
     expect(find(objs, 'ServiceAccount')!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/iot-jobs' });
     expect(find(objs, 'ServiceMonitor')!.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '30s' }]);
     const alerts = find(objs, 'PrometheusRule')!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
-    expect(alerts).toEqual(['IoTJobFailureRatioHigh', 'IoTJobsReconcileErrors', 'IoTJobsAWSThrottled', 'IoTJobsControllerDown', 'IoTJobsSourceFailing', 'IoTJobsPruneBlocked']);
+    expect(alerts).toEqual(['IoTJobFailureRatioHigh', 'IoTJobsReconcileErrors', 'IoTJobsAWSThrottled', 'IoTJobsControllerDown', 'IoTJobsSourceFailing', 'IoTJobsPruneBlocked', 'IoTJobsDeletionsHeld', 'IoTJobGone']);
+    expect(c.args).toEqual(expect.arrayContaining(['--max-prune-share=0.5', '--max-deletions=5', '--deletion-window-seconds=600']));
   });
 
   it('directory mode: a git-sync sidecar feeds the controller through an emptyDir, with the auth secret', () => {
@@ -145,6 +146,10 @@ describe('helm template', () => {
     expect(sync.env).toContainEqual({ name: 'GITSYNC_PASSWORD', valueFrom: { secretKeyRef: { name: 'git-creds', key: 'password' } } });
     expect(sync.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(pod.volumes).toContainEqual({ name: 'git', emptyDir: {} });
+    // The ledger lives on its own volume, so a restarted container still knows which jobs others deleted.
+    expect(ctl.args).toContain('--state-file=/state/ledger.json');
+    expect(ctl.volumeMounts).toContainEqual({ name: 'state', mountPath: '/state' });
+    expect(pod.volumes).toContainEqual({ name: 'state', emptyDir: {} });
     const ssh = deployment(helmTemplate(MODES['directory with git-sync over SSH, 2 replicas']!));
     expect(ssh.containers[1].args).toContain('--ssh-key-file=/etc/git-secret/ssh');
     expect(ssh.containers[0].args).toContain('--leader-elect');

@@ -111,7 +111,7 @@ describe('a real Prometheus scraping the controller', () => {
   it('loads the chart\'s alert rules healthy', async () => {
     const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
     const rules = res.data.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name)).toEqual(['IoTJobFailureRatioHigh', 'IoTJobsReconcileErrors', 'IoTJobsAWSThrottled', 'IoTJobsControllerDown', 'IoTJobsSourceFailing', 'IoTJobsPruneBlocked']);
+    expect(rules.map((r) => r.name)).toEqual(['IoTJobFailureRatioHigh', 'IoTJobsReconcileErrors', 'IoTJobsAWSThrottled', 'IoTJobsControllerDown', 'IoTJobsSourceFailing', 'IoTJobsPruneBlocked', 'IoTJobsDeletionsHeld', 'IoTJobGone']);
     await waitFor('every rule evaluated', async () => {
       const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof res;
       const all = again.data.groups.flatMap((g) => g.rules);
@@ -135,7 +135,7 @@ describe('a real Prometheus scraping the controller', () => {
 describe('promtool', () => {
   it('check rules passes on the chart\'s rules', () => {
     const r = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
-    expect(r.stdout).toContain('SUCCESS: 6 rules found');
+    expect(r.stdout).toContain('SUCCESS: 8 rules found');
     expect(r.status).toBe(0);
   });
 
@@ -156,6 +156,8 @@ describe('promtool', () => {
             { series: 'iotjobs_job_executions{job="iot-jobs-controller",instance="c:9464",job_id="fw-young",status="FAILED"}', values: '2x30' },
             { series: 'up{job="iot-jobs-controller",instance="c:9464"}', values: '1x5 0x25' },
             { series: 'iotjobs_source_problems{job="iot-jobs-controller",instance="c:9464"}', values: '0x5 1x25' },
+            { series: 'iotjobs_deletions_held{job="iot-jobs-controller",instance="c:9464"}', values: '0x5 3x25' },
+            { series: 'iotjobs_jobs_gone{job="iot-jobs-controller",instance="c:9464"}', values: '0x30' },
           ],
           alert_rule_test: [
             { eval_time: '5m', alertname: 'IoTJobFailureRatioHigh', exp_alerts: [] },
@@ -174,6 +176,21 @@ describe('promtool', () => {
             },
             { eval_time: '8m', alertname: 'IoTJobsControllerDown', exp_alerts: [] },
             { eval_time: '15m', alertname: 'IoTJobsControllerDown', exp_alerts: [{ exp_labels: { severity: 'warning' }, exp_annotations: { summary: 'iot-jobs-controller is down', description: 'No target of job iot-jobs-controller has been up for 5m: IoTJobs are not being reconciled.' } }] },
+            { eval_time: '12m', alertname: 'IoTJobsDeletionsHeld', exp_alerts: [] },
+            {
+              eval_time: '20m',
+              alertname: 'IoTJobsDeletionsHeld',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', job: 'iot-jobs-controller', instance: 'c:9464' },
+                  exp_annotations: {
+                    summary: "iot-jobs-controller's deletion guard is holding IoTJob deletions",
+                    description: '3 IoTJobs deleted together are held (finalizer kept, nothing done in AWS). Approve each with the annotation iot.gitops.dev/approve-deletion=true if the removal is intended; otherwise remove the finalizers so their jobs keep running.',
+                  },
+                },
+              ],
+            },
+            { eval_time: '25m', alertname: 'IoTJobGone', exp_alerts: [] },
             { eval_time: '20m', alertname: 'IoTJobsSourceFailing', exp_alerts: [{ exp_labels: { severity: 'warning', job: 'iot-jobs-controller', instance: 'c:9464' }, exp_annotations: { summary: "iot-jobs-controller's source is failing (a bad commit?)", description: 'The manifests have been refused for 10m; the last good revision stays in force. The log names the file, line and field.' } }] },
           ],
         },
