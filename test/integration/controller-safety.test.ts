@@ -181,4 +181,21 @@ describe('AWS throttling', () => {
     expect(await values('iotjobs_aws_retries_total')).toBeGreaterThan(0);
     stack.app = undefined as never;
   }, 45_000);
+
+  it('counts the retries of ListTagsForResource too (regression: its pages bypassed the metered call)', async () => {
+    stack = await Stack.create({ emulator: { faults: { throttleTpsByOperation: { ListTagsForResource: 2 } } } });
+    // Jobs a previous run created: discovery reads their tags at start.
+    const fleet = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
+    for (let i = 0; i < 15; i++) stack.emu.service.call('CreateJob', { jobId: `old-${i}`, targets: [fleet], document: '{}', tags: [{ Key: 'iot-jobs-controller/managed-by', Value: 'iot-jobs-controller' }, { Key: 'iot-jobs-controller/source-key', Value: `old-${i}` }] });
+    await stack.start(['--aws-tps', '50', '--workers', '8']);
+    await stack.app.stop();
+    const throttled = stack.emu.server.calls.summary().ListTagsForResource?.ThrottlingException ?? 0;
+    expect(throttled).toBeGreaterThan(0);
+    const m = await stack.app.metrics.registry.getSingleMetric('iotjobs_aws_retries_total')!.get();
+    const retries = m.values.find((v) => v.labels.operation === 'ListTagsForResource')!.value;
+    const r = await stack.app.metrics.registry.getSingleMetric('iotjobs_aws_requests_total')!.get();
+    const finalThrottled = r.values.find((v) => v.labels.operation === 'ListTagsForResource' && v.labels.outcome === 'ThrottlingException')?.value ?? 0;
+    expect(retries + finalThrottled).toBe(throttled);
+    stack.app = undefined as never;
+  }, 45_000);
 });
