@@ -117,10 +117,11 @@ export class Reconciler {
     return { observed: await this.observer.removed(report.key) };
   }
 
-  /** Keeps the set of manifests reported Gone, which iotjobs_jobs_gone counts. */
+  /** Keeps the set of declared manifests reported Gone, which iotjobs_jobs_gone counts (a removed one leaves it). */
   private noteGone(key: string, gone: boolean): void {
     if (gone) this.gone.add(key);
     else this.gone.delete(key);
+    for (const k of this.gone) if (!this.d.source.get(k)) this.gone.delete(k);
     this.d.metrics.jobsGone.set(this.gone.size);
   }
 
