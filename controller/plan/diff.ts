@@ -2,8 +2,9 @@
  * Pure: the fields in which two job shapes differ, as a list of field names, queried by intent
  * (ACK's delta: differentAt / differentExcept).
  */
+import { canonicalJson } from './canonical.js';
 import { COMPARED_FIELDS, FIELD_TABLE, type ComparedField, type FieldClass } from './fields.js';
-import { canonicalJson, type JobShape } from './normalize.js';
+import type { JobShape } from './normalize.js';
 
 /** The fields that differ between desired and observed shapes. */
 export interface Delta {
@@ -11,13 +12,14 @@ export interface Delta {
 }
 
 /**
- * Compares two shapes field by field. A field that was not read (`unread`) never differs. Tags
- * compare only on the keys the desired side declares: tags set by others are left alone.
+ * Compares two shapes field by field. A field that was not read (`unread`) never differs. A field
+ * of class `tags` compares only on the keys the desired side declares: tags set by others are left
+ * alone.
  */
 export function diffJob(desired: JobShape, observed: JobShape, unread: ReadonlySet<ComparedField> = new Set()): Delta {
   const fields = COMPARED_FIELDS.filter((f) => {
     if (unread.has(f)) return false;
-    const theirs = f === 'tags' ? projectTags(desired.tags, observed.tags) : observed[f];
+    const theirs = FIELD_TABLE[f] === 'tags' ? projectTags(desired[f], observed[f]) : observed[f];
     return canonicalJson(desired[f] ?? null) !== canonicalJson(theirs ?? null);
   });
   return { fields };

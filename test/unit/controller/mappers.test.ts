@@ -21,13 +21,14 @@ const TAGS = [
   { Key: 'iot-jobs-controller/deletion-policy', Value: 'Delete' },
 ];
 
-/** The method, path and body of each request the real SDK client would send; nothing is sent. */
+/** The method, path, query and body of each request the real SDK client would send; nothing is sent. */
 async function wire(...commands: (CreateJobCommand | UpdateJobCommand)[]): Promise<string[]> {
   const sent: string[] = [];
   const requestHandler = {
-    handle: async (req: { method: string; path: string; body?: unknown }) => {
+    handle: async (req: { method: string; path: string; query?: Record<string, string>; body?: unknown }) => {
+      const query = new URLSearchParams(req.query ?? {}).toString();
       const body = typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body as Uint8Array);
-      sent.push(`${req.method} ${req.path} ${body}`);
+      sent.push(`${req.method} ${req.path}${query ? `?${query}` : ''} ${body}`);
       throw new Error('captured, not sent');
     },
   };
