@@ -14,11 +14,21 @@ import { CONTROLLER, PARTITION } from './builders.js';
 /** The fake port. `fail` makes the next call of an operation throw. */
 export class FakeIotJobs implements IotJobs {
   readonly jobs = new Map<string, ObservedJob>();
+  /** The operation of every call, in order. */
   readonly calls: string[] = [];
+  /** Every call with its arguments, in order (the desired and observed jobs included as given). */
+  readonly requests: { op: string; args: unknown[] }[] = [];
+  /** The job ids whose cache the controller invalidated, in order. */
+  readonly invalidated: string[] = [];
   readonly fail = new Map<string, Error>();
+  /** Failed executions by job id, for listFailedExecutions. */
+  readonly failedExecutions = new Map<string, ObservedExecution[]>();
+  /** Executions by `jobId/thingName`, for readExecution. */
+  readonly executions = new Map<string, ObservedExecution>();
 
-  private call(op: string): void {
+  private call(op: string, ...args: unknown[]): void {
     this.calls.push(op);
+    this.requests.push({ op, args });
     const err = this.fail.get(op);
     if (err) {
       this.fail.delete(op);
@@ -31,50 +41,57 @@ export class FakeIotJobs implements IotJobs {
     return [...this.jobs.values()].map((j) => ({ jobId: j.jobId, status: j.status }));
   }
 
-  async readOne(jobId: string): Promise<ObservedJob | undefined> {
-    this.call('DescribeJob');
+  async readOne(jobId: string, opts?: { fresh?: boolean }): Promise<ObservedJob | undefined> {
+    this.call('DescribeJob', jobId, opts);
     const j = this.jobs.get(jobId);
     return j && { ...j, tags: { ...j.tags } };
   }
 
-  async readExecution(): Promise<ObservedExecution | undefined> {
-    this.call('DescribeJobExecution');
-    return undefined;
+  async readExecution(jobId: string, thingName: string): Promise<ObservedExecution | undefined> {
+    this.call('DescribeJobExecution', jobId, thingName);
+    return this.executions.get(`${jobId}/${thingName}`);
   }
 
-  async listFailedExecutions(): Promise<ObservedExecution[]> {
-    this.call('ListJobExecutionsForJob');
-    return [];
+  async listFailedExecutions(jobId: string, limit: number): Promise<ObservedExecution[]> {
+    this.call('ListJobExecutionsForJob', jobId, limit);
+    return this.failedExecutions.get(jobId) ?? [];
   }
 
   async create(desired: DesiredJob, jobId: string): Promise<boolean> {
-    this.call('CreateJob');
+    this.call('CreateJob', desired, jobId);
     this.jobs.set(jobId, { jobId, jobArn: `arn:aws:iot:us-east-1:123456789012:job/${jobId}`, status: 'IN_PROGRESS', targets: targetArns(desired.spec.targets, PARTITION), targetSelection: 'SNAPSHOT', document: desired.document, tags: desiredTags(desired, CONTROLLER), counts: zeroCounts() });
     return true;
   }
 
-  async update(): Promise<void> {
-    this.call('UpdateJob');
+  async update(desired: DesiredJob, observed: ObservedJob, fields: readonly string[]): Promise<void> {
+    this.call('UpdateJob', desired, observed, fields);
   }
 
-  async cancel(jobId: string, _req: CancelRequest): Promise<void> {
-    this.call('CancelJob');
+  async cancel(jobId: string, req: CancelRequest): Promise<void> {
+    this.call('CancelJob', jobId, req);
     const j = this.jobs.get(jobId);
     if (j) j.status = 'CANCELED';
   }
 
   async delete(jobId: string): Promise<void> {
-    this.call('DeleteJob');
+    this.call('DeleteJob', jobId);
     this.jobs.delete(jobId);
   }
 
-  async cancelExecution(): Promise<void> {
-    this.call('CancelJobExecution');
+  async cancelExecution(jobId: string, thingName: string, force: boolean): Promise<void> {
+    this.call('CancelJobExecution', jobId, thingName, force);
   }
 
-  async deleteExecution(): Promise<void> {
-    this.call('DeleteJobExecution');
+  async deleteExecution(jobId: string, thingName: string, executionNumber: number, force: boolean): Promise<void> {
+    this.call('DeleteJobExecution', jobId, thingName, executionNumber, force);
   }
 
-  invalidate(): void {}
+  invalidate(jobId: string): void {
+    this.invalidated.push(jobId);
+  }
+
+  /** The arguments of every call of one operation, in order. */
+  argsOf(op: string): unknown[][] {
+    return this.requests.filter((r) => r.op === op).map((r) => r.args);
+  }
 }
