@@ -43,7 +43,8 @@ const EVENT_REASONS: Partial<Record<Outcome, string>> = {
 
 /** Writes status, events and finalizer removals for reconcile reports. */
 export class StatusWriter {
-  private readonly written = new Map<string, { status: IoTJobStatus; at: number }>();
+  /** The status last written per key, for the object (uid) it was written to. */
+  private readonly written = new Map<string, { uid?: string; status: IoTJobStatus; at: number }>();
 
   constructor(private readonly d: StatusWriterDeps) {}
 
@@ -99,14 +100,16 @@ export class StatusWriter {
   }
 
   private async writeStatus(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
-    const previous = this.written.get(r.key)?.status ?? (obj.status as IoTJobStatus | undefined);
+    // A status written to an earlier object of the same name (deleted and created again) says nothing of this one.
+    const mine = this.written.get(r.key);
+    const last = mine?.uid === obj.metadata.uid ? mine : undefined;
+    const previous = last?.status ?? (obj.status as IoTJobStatus | undefined);
     const now = this.d.clock.now();
     const status = statusFor(r, obj.metadata.generation, previous, new Date(now).toISOString(), r.observed?.failedThings);
-    const last = this.written.get(r.key);
     if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;
     const body = { status: withNulls(status, previous) };
     await this.d.rest.request('PATCH', `${iotJobPath(obj.metadata.namespace!, obj.metadata.name)}/status`, { body, contentType: MERGE_PATCH });
-    this.written.set(r.key, { status, at: now });
+    this.written.set(r.key, { uid: obj.metadata.uid, status, at: now });
   }
 }
 

@@ -19,12 +19,11 @@ export interface ExecutorDeps {
   inventory: Inventory;
   metrics: Metrics;
   controllerId: string;
-  dryRun?: boolean;
 }
 
 /** Carries out one action for one manifest; resolves to its outcome, throws on failure. */
 export async function execute(action: Action, key: string, desired: DesiredJob | undefined, observed: ObservedJob | undefined, deps: ExecutorDeps): Promise<Outcome> {
-  if (deps.dryRun || action.kind === 'noop') return outcomeOf(action);
+  if (action.kind === 'noop') return outcomeOf(action);
   const { jobs } = deps;
   switch (action.kind) {
     case 'wait':

@@ -169,20 +169,4 @@ describe('execute', () => {
     await expect(execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: false, reason: 'override' }, 'fw', aDesired(), anObserved(), d)).rejects.toThrow(TerminalError);
     expect(d.jobs.calls).toEqual(['DescribeJob']);
   });
-
-  it('a dry run sends nothing to AWS', async () => {
-    const d = setup({ dryRun: true });
-    await execute({ kind: 'delete', jobId: 'fw', reason: 'removed' }, 'fw', undefined, anObserved(), d);
-    expect(d.jobs.calls).toEqual([]);
-    expect(d.inventory.ledger.entry('fw')).toBeUndefined();
-  });
-
-  // BUG (executor dry run reports a change that did not happen): with deps.dryRun, execute returns
-  // outcomeOf(action), e.g. 'created' or 'deleted', although nothing was sent; the outcome
-  // vocabulary has 'planned' for this (the reconciler uses it), and the outcome drives the Events,
-  // lastAction and iotjobs_actions_total. Latent today: the reconciler never passes dryRun here.
-  it.fails('a dry run reports the action as planned, not as carried out (executor dry-run outcome bug)', async () => {
-    const d = setup({ dryRun: true });
-    expect(await execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, 'fw', aDesired(), undefined, d)).toBe('planned');
-  });
 });

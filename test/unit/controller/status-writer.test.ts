@@ -199,7 +199,7 @@ describe('StatusWriter status', () => {
   // namespace/name; an IoTJob deleted and created again under the same name (kubectl replace
   // --force) before a reconcile saw it gone gets no status for up to refreshMs, because the new
   // object's status is judged unchanged against the one written to the old object.
-  it.fails('an IoTJob created again under the same name (a new uid) gets its status written at once (status cache keyed by name bug)', async () => {
+  it('an IoTJob created again under the same name (a new uid) gets its status written at once (regression: the status cache was keyed by name)', async () => {
     const s = setup();
     await s.writer.report(report());
     s.view.objects.set(KEY, anObject({ uid: 'uid-2', resourceVersion: '9' }));
