@@ -8,9 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { GROUP, VERSION } from '../kube/iotjob-resource.js';
 
-/** The API group/version and kind of an IoTJob manifest. */
-export const API_VERSION = 'iot.gitops.dev/v1alpha1';
+/** The API group/version and kind of an IoTJob manifest (the group and version the API server serves). */
+export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'IoTJob';
 
 type Schema = Record<string, unknown>;
@@ -27,7 +28,7 @@ export function crdPath(): string {
 /** The openAPIV3Schema of the served version in the CRD file. */
 export function loadCrdSchema(path = crdPath()): Schema {
   const crd = parse(readFileSync(path, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
-  const version = crd.spec.versions.find((v) => v.name === API_VERSION.split('/')[1]);
+  const version = crd.spec.versions.find((v) => v.name === VERSION);
   if (!version) throw new Error(`${path} has no version ${API_VERSION}`);
   return version.schema.openAPIV3Schema;
 }

@@ -7,21 +7,22 @@
  * never throws, so a bad commit neither freezes the source nor crashes the process.
  * The revision is the link target's name (git-sync's commit hash) or a digest of the contents.
  */
-import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { DesiredJob } from '../model/iot-job.js';
-import { formatProblem, type ManifestProblem } from '../model/errors.js';
+import { formatProblem } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock, Timer } from '../model/clock.js';
-import { parseManifests, type ParseContext } from './manifests.js';
+import { changedKeys, DesiredIndex } from './desired-index.js';
+import { readSettled, readSnapshot, type Snapshot, type SnapshotOptions } from './directory-snapshot.js';
+import type { ParseContext } from './manifests.js';
 import { ParseCache, TextCache } from './snapshot-cache.js';
 import type { DesiredSource, SourceStatus } from './source.js';
-import { DEFAULT_LIMITS, NODE_FS, TreeChanged, TreeReader, type TreeFs, type TreeLimits } from './tree-reader.js';
+import { DEFAULT_LIMITS, type TreeFs, type TreeLimits } from './tree-reader.js';
 
-export { DEFAULT_LIMITS, ParseCache, TextCache, type TreeFs, type TreeLimits };
+export { changedKeys, DEFAULT_LIMITS, ParseCache, readSnapshot, TextCache, type Snapshot, type SnapshotOptions, type TreeFs, type TreeLimits };
 
 /** How to build a directory source. */
 export interface DirectorySourceOptions {
@@ -39,92 +40,12 @@ export interface DirectorySourceOptions {
   fs?: Partial<TreeFs>;
 }
 
-/** One read of the tree: its revision and its jobs, or its problems (then no jobs). */
-export interface Snapshot {
-  revision: string;
-  /** A digest of the contents read; a change in it is a new snapshot even when the revision stays (a link target edited in place). */
-  digest?: string;
-  jobs: DesiredJob[];
-  problems: ManifestProblem[];
-}
-
-/** How to read a snapshot; undefined fields take their defaults (no caches, node:fs, DEFAULT_LIMITS). */
-export interface SnapshotOptions {
-  limits?: Partial<TreeLimits>;
-  cache?: ParseCache;
-  texts?: TextCache;
-  fs?: Partial<TreeFs>;
-}
-
-/**
- * The git-sync revision: the name of the link target when the root (or a parent) is a symlink to
- * a commit directory (named by its hash). A link to a directory of another name gives no revision:
- * the contents' digest is the revision then.
- */
-function linkRevision(root: string, fs: TreeFs): string | undefined {
-  for (let p = resolve(root), depth = 0; p !== dirname(p) && depth < 4; p = dirname(p), depth++) {
-    let target: string;
-    try {
-      if (!fs.lstat(p).isSymbolicLink()) continue;
-      target = basename(resolve(dirname(p), fs.readlink(p)));
-    } catch {
-      return undefined;
-    }
-    if (/^[0-9a-f]{7,64}$/.test(target)) return target;
-  }
-  return undefined;
-}
-
-/** Whether `root` still resolves to `base` through the same link: a git-sync swap during the read makes the read stale. */
-function stillAt(fs: TreeFs, root: string, base: string, linkRev: string | undefined): boolean {
-  try {
-    return fs.realpath(root) === base && linkRevision(root, fs) === linkRev;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Reads and validates the whole tree under `root` once. Whatever cannot be read or parsed is a
- * problem naming its file, and any problem refuses the snapshot (no jobs). Throws TreeChanged when
- * the tree changed mid-read (an entry vanished, or the link was swapped): the caller reads again.
- * Anything else it throws is a bug, which DirectorySource reports as a problem on the root.
- */
-export function readSnapshot(root: string, validate: ParseContext['validate'], o: SnapshotOptions = {}): Snapshot {
-  const fs: TreeFs = { ...NODE_FS, ...o.fs };
-  const linkRev = linkRevision(root, fs);
-  let base: string;
-  try {
-    base = fs.realpath(root);
-  } catch (err) {
-    return { revision: 'missing', jobs: [], problems: [{ file: root, message: `the source directory cannot be read: ${(err as Error).message}` }] };
-  }
-  const tree = new TreeReader(base, { fs, limits: { ...DEFAULT_LIMITS, ...o.limits }, texts: o.texts }).readAll();
-  const ctx: ParseContext = { validate, readDocumentFile: (manifestPath, documentFile) => tree.documentFile(manifestPath, documentFile) };
-  const parsed = parseManifests(tree.files, ctx, o.cache ? (f) => o.cache!.parse(f, ctx) : undefined);
-  if (tree.vanished || !stillAt(fs, root, base, linkRev)) throw new TreeChanged(`${root} changed while it was read`);
-  const problems = [...tree.problems, ...parsed.problems];
-  return { revision: linkRev ?? tree.digest(), digest: tree.digest(), jobs: problems.length ? [] : parsed.jobs, problems };
-}
-
-/** The keys added, removed or changed in content between two snapshots. */
-export function changedKeys(before: ReadonlyMap<string, DesiredJob>, after: ReadonlyMap<string, DesiredJob>): string[] {
-  const out: string[] = [];
-  const same = (a: DesiredJob, b: DesiredJob): boolean => a.jobId === b.jobId && a.document === b.document && a.documentSource === b.documentSource && JSON.stringify(a.spec) === JSON.stringify(b.spec);
-  for (const [k, job] of after) {
-    const old = before.get(k);
-    // The parse cache hands back the same object for an unchanged file, so most checks end here.
-    if (old !== job && (!old || !same(old, job))) out.push(k);
-  }
-  for (const k of before.keys()) if (!after.has(k)) out.push(k);
-  return out;
-}
-
-/** The directory source. */
+/** The directory source: a watcher that triggers scans, and the application of each snapshot to the desired-state index. */
 export class DirectorySource implements DesiredSource {
   readonly kind = 'directory';
   readonly prunesAbsent = true;
-  private jobs = new Map<string, DesiredJob>();
+  /** A tree is all-or-nothing: two manifests claiming one jobId or name refuse the snapshot, naming both places. */
+  private readonly index: DesiredIndex;
   private state: SourceStatus = { problems: [] };
   private good = false;
   /** The digest of the snapshot in force. */
@@ -138,14 +59,16 @@ export class DirectorySource implements DesiredSource {
   private readonly cache = new ParseCache();
   private readonly texts = new TextCache();
 
-  constructor(private readonly o: DirectorySourceOptions) {}
+  constructor(private readonly o: DirectorySourceOptions) {
+    this.index = new DesiredIndex({ metrics: o.metrics, conflicts: { kind: 'refuse-snapshot' } });
+  }
 
   get(key: string): DesiredJob | undefined {
-    return this.jobs.get(key);
+    return this.index.entry(key)?.job;
   }
 
   keys(): string[] {
-    return [...this.jobs.keys()];
+    return this.index.keys();
   }
 
   status(): SourceStatus {
@@ -164,7 +87,8 @@ export class DirectorySource implements DesiredSource {
 
   /** Reads the tree now; applies it when it is good and new, refuses it otherwise. Never throws. */
   scan(): Snapshot {
-    const snap = this.read();
+    const options: SnapshotOptions = { limits: this.o.limits, cache: this.cache, texts: this.texts, fs: this.o.fs };
+    const snap = readSettled(this.o.root, this.o.validate, options);
     this.cache.sweep();
     this.texts.sweep();
     if (this.o.watch ?? true) this.watchSafely();
@@ -173,34 +97,10 @@ export class DirectorySource implements DesiredSource {
     return snap;
   }
 
-  /** One snapshot; any error but a changing tree is a problem on the root, so that scan never throws. */
-  private read(): Snapshot {
-    let message: string;
-    try {
-      return this.readSettled();
-    } catch (err) {
-      message = err instanceof TreeChanged ? 'the directory changed while it was read, three times running; it is read again at the next change or rescan' : `reading the source directory failed: ${String(err)}`;
-    }
-    const revision = `unreadable:${createHash('sha256').update(message).digest('hex').slice(0, 12)}`;
-    return { revision, jobs: [], problems: [{ file: '.', message }] };
-  }
-
-  /** Reads the snapshot again while the tree changes under the reader (git-sync swapping), three tries at most. */
-  private readSettled(): Snapshot {
-    const options: SnapshotOptions = { limits: this.o.limits, cache: this.cache, texts: this.texts, fs: this.o.fs };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return readSnapshot(this.o.root, this.o.validate, options);
-      } catch (err) {
-        if (!(err instanceof TreeChanged) || attempt >= 3) throw err;
-      }
-    }
-  }
-
   private refuse(snap: Snapshot): void {
     const isNew = snap.revision !== this.state.failedRevision;
     this.state = { revision: this.state.revision, problems: snap.problems, failedRevision: snap.revision };
-    this.o.metrics.sourceProblems.set(snap.problems.length);
+    this.index.refused(snap.problems.length);
     if (!isNew) return;
     this.o.metrics.sourceErrors.inc();
     for (const p of snap.problems) this.o.logger.error({ revision: snap.revision, file: p.file, line: p.line, field: p.field, severity: p.severity }, `invalid manifest: ${formatProblem(p)}`);
@@ -211,11 +111,9 @@ export class DirectorySource implements DesiredSource {
     const changed = !this.good || snap.revision !== this.state.revision || snap.digest !== this.digest;
     this.digest = snap.digest;
     this.state = { revision: snap.revision, problems: [] };
-    this.o.metrics.sourceProblems.set(0);
+    this.index.refused(0);
     if (!changed) return;
-    const next = new Map(snap.jobs.map((j) => [j.key, j]));
-    const keys = changedKeys(this.jobs, next);
-    this.jobs = next;
+    const keys = this.index.replace(snap.jobs);
     this.good = true;
     this.o.metrics.setRevision(this.kind, snap.revision);
     this.o.logger.info({ revision: snap.revision, manifests: snap.jobs.length, changed: keys.length }, 'new snapshot');

@@ -12,7 +12,6 @@
  * IoTJob is simply absent (another namespace, another shard, a finalizer someone removed by hand)
  * is left alone: in this mode only a deletion request removes a job.
  */
-import { createHash } from 'node:crypto';
 import type { DesiredJob } from '../model/iot-job.js';
 import type { KeyProblem } from '../model/report.js';
 import type { Logger } from '../observability/logger.js';
@@ -23,20 +22,26 @@ import { APPROVE_ANNOTATION, DeletionHold, HELD_ANNOTATION, type DeletionFacts }
 import { Reflector, type KubeObject, type RelistReason } from '../kube/reflector.js';
 import { FINALIZER, GROUP, hasFinalizer, keyOf, PLURAL, VERSION, type IoTJobObject, type IoTJobView } from '../kube/iotjob-resource.js';
 import { isNotFound, type KubeRest } from '../kube/rest.js';
-import { jobIdOf, resolveDocument } from './manifests.js';
+import { DesiredIndex, type IndexEntry } from './desired-index.js';
+import { identityOf, withDocument } from './desired-job.js';
 import type { DesiredSource, SourceStatus } from './source.js';
 
 interface ConfigMapObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-/** What the source knows of one IoTJob. */
-interface Entry {
-  job?: DesiredJob;
-  problem?: KeyProblem;
+/** What the controller acts on in an IoTJob besides its desired job. */
+interface ObjectFacts {
+  /** Being deleted with the controller's finalizer: its deletionPolicy is to be applied. */
   leaving: boolean;
-  signature: string;
+  /** Being deleted at all (a deletionTimestamp), finalizer or not. */
+  deleting: boolean;
+  /** Its deletion is approved by annotation (the deletion guard lets it go). */
+  approved: boolean;
 }
+
+/** What the source knows of one IoTJob: its desired job or its problem, and its facts. */
+type Entry = IndexEntry<KeyProblem, ObjectFacts>;
 
 /** How the source is set up. */
 export interface KubernetesSourceOptions {
@@ -73,11 +78,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   /** In this mode an owned job without its IoTJob is left alone; only a deletion request removes it. */
   readonly prunesAbsent = false;
   private readonly objects = new Map<string, IoTJobObject>();
-  /** jobId → the keys of the IoTJobs that name it (more than one is a conflict the older one wins). */
-  private readonly claimants = new Map<string, Set<string>>();
-  private readonly entries = new Map<string, Entry>();
-  /** How many entries have a problem (kept as entries change, so no event rescans them all). */
-  private problems = 0;
+  /** Objects are judged one by one: of two IoTJobs claiming one jobId, the older keeps it and the newer alone has a problem. */
+  private readonly index: DesiredIndex<KeyProblem, ObjectFacts>;
   /** Referenced ConfigMaps (namespace/name): their data, or null when they do not exist. */
   private readonly configMaps = new Map<string, Record<string, string> | null>();
   private readonly fetching = new Set<string>();
@@ -87,6 +89,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   private onChange: (changed: string[]) => void = () => {};
 
   constructor(private readonly o: KubernetesSourceOptions) {
+    const age = (key: string): string => `${this.objects.get(key)?.metadata.creationTimestamp ?? ''}|${key}`;
+    this.index = new DesiredIndex({ metrics: o.metrics, conflicts: { kind: 'older-wins', age } });
     const scopes = o.namespaces && o.namespaces.length > 0 ? o.namespaces : [undefined];
     const common = { rest: o.rest, clock: o.clock, relistMs: o.relistMs, watchTimeoutSeconds: o.watchTimeoutSeconds };
     this.iotJobs = scopes.map(
@@ -119,22 +123,22 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   }
 
   get(key: string): DesiredJob | undefined {
-    const e = this.entries.get(key);
-    return e && !e.leaving ? e.job : undefined;
+    const e = this.index.entry(key);
+    return e && !e.facts?.leaving ? e.job : undefined;
   }
 
   /** The desired job of an IoTJob being deleted whose deletionPolicy is to be applied now (the deletion guard lets it go). */
   leaving(key: string): DesiredJob | undefined {
-    const e = this.entries.get(key);
-    if (!e?.leaving) return undefined;
+    const e = this.index.entry(key);
+    if (!e?.facts?.leaving) return undefined;
     const s = this.guard.state(key);
     return !s || s.kind === 'released' ? e.job : undefined;
   }
 
   /** Why an IoTJob cannot be reconciled (a missing ConfigMap, a jobId claimed twice, a deletion waiting or held); undefined when it can. */
   problemOf(key: string): KeyProblem | undefined {
-    const e = this.entries.get(key);
-    if (!e?.leaving || e.problem) return e?.problem;
+    const e = this.index.entry(key);
+    if (!e?.facts?.leaving || e.problem) return e?.problem;
     const s = this.guard.state(key);
     if (s?.kind === 'waiting') return { message: s.message, waiting: true };
     return s?.kind === 'held' ? { message: heldMessage(key, s.reason) } : undefined;
@@ -142,7 +146,7 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
 
   /** Why the deletion guard holds an IoTJob's deletion; undefined when it does not. */
   heldDeletion(key: string): string | undefined {
-    const s = this.entries.get(key)?.leaving ? this.guard.state(key) : undefined;
+    const s = this.index.entry(key)?.facts?.leaving ? this.guard.state(key) : undefined;
     return s?.kind === 'held' ? s.reason : undefined;
   }
 
@@ -152,7 +156,7 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   }
 
   keys(): string[] {
-    return [...this.entries.keys()];
+    return this.index.keys();
   }
 
   status(): SourceStatus {
@@ -213,31 +217,12 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
     if (!same) this.refresh(new Set([key]));
   }
 
-  /** Stores (or removes) an object, keeping the jobId index; the affected keys of both jobIds are refreshed by the caller. */
+  /** Stores (or removes) an object and records the jobId it claims; the affected keys of both jobIds are refreshed by the caller. */
   private put(key: string, obj: IoTJobObject | undefined): void {
     const before = this.objects.get(key);
-    if (before) {
-      const set = this.claimants.get(jobIdClaimed(before));
-      set?.delete(key);
-      if (set?.size === 0) this.claimants.delete(jobIdClaimed(before));
-      this.objects.delete(key);
-    }
-    if (!obj) return;
-    this.objects.set(key, obj);
-    const id = jobIdClaimed(obj);
-    let set = this.claimants.get(id);
-    if (!set) this.claimants.set(id, (set = new Set()));
-    set.add(key);
-  }
-
-  /** The keys, and every key that claims the same jobId as one of them, before or now (a duplicate may have cleared). */
-  private withClaimants(keys: Set<string>): Set<string> {
-    const out = new Set(keys);
-    for (const k of keys) {
-      const obj = this.objects.get(k);
-      for (const id of [this.entries.get(k)?.job?.jobId, obj && jobIdClaimed(obj)]) for (const other of (id && this.claimants.get(id)) || []) out.add(other);
-    }
-    return out;
+    this.index.claim(key, before && jobIdClaimed(before), obj && jobIdClaimed(obj));
+    this.objects.delete(key);
+    if (obj) this.objects.set(key, obj);
   }
 
   private replaceConfigMaps(ns: string | undefined, items: ConfigMapObject[]): void {
@@ -298,48 +283,32 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
       });
   }
 
-  /** Recomputes the entries of some keys (and of those sharing their jobIds) and reports those whose desired state changed. */
+  /** Recomputes the entries of some keys (and of those sharing their jobIds, before or now: a conflict may have cleared) and reports those whose desired state changed. */
   private refresh(keys: Set<string>): void {
-    const changed: string[] = [];
-    for (const key of this.withClaimants(keys)) {
+    const claimed = (key: string): string | undefined => {
+      const obj = this.objects.get(key);
+      return obj && jobIdClaimed(obj);
+    };
+    const changed = this.index.update(this.index.withClaimants(keys, claimed), (key) => {
       const obj = this.objects.get(key);
       const entry = obj ? this.entryOf(obj) : undefined;
-      const before = this.entries.get(key);
-      if (entry) this.entries.set(key, entry);
-      else this.entries.delete(key);
       this.guard.update(key, obj && entry ? this.deletionFacts(obj, entry) : undefined);
-      if (before?.signature !== entry?.signature) changed.push(key);
-      this.problems += (entry?.problem ? 1 : 0) - (before?.problem ? 1 : 0);
-    }
-    this.o.metrics.sourceProblems.set(this.problems);
+      return entry;
+    });
     if (changed.length > 0) this.onChange(changed);
-  }
-
-  /** The key of a jobId's oldest claimant (older objects keep their claim). */
-  private owner(jobId: string): string | undefined {
-    let first: { key: string; at: string } | undefined;
-    for (const key of this.claimants.get(jobId) ?? []) {
-      const at = `${this.objects.get(key)?.metadata.creationTimestamp ?? ''}|${key}`;
-      if (!first || at < first.at) first = { key, at };
-    }
-    return first?.key;
   }
 
   /** What the deletion guard needs to know of an object. */
   private deletionFacts(obj: IoTJobObject, e: Entry): DeletionFacts {
-    const deleting = e.leaving && e.job !== undefined && deletionActs(e.job.spec.deletionPolicy);
+    const deleting = e.facts?.leaving === true && e.job !== undefined && deletionActs(e.job.spec.deletionPolicy);
     return { managed: hasFinalizer(obj), deleting, approved: approved(obj), heldBefore: obj.metadata.annotations?.[HELD_ANNOTATION] };
   }
 
   private entryOf(obj: IoTJobObject): Entry {
-    const key = keyOf(obj);
-    const leaving = obj.metadata.deletionTimestamp !== undefined && hasFinalizer(obj);
-    const made = this.desiredOf(obj, key, leaving);
-    const entry: Entry = 'message' in made ? { problem: made, leaving, signature: '' } : { job: made, leaving, signature: '' };
-    entry.signature = createHash('sha256')
-      .update(JSON.stringify([entry.problem ?? null, leaving, obj.metadata.deletionTimestamp !== undefined, approved(obj), entry.job ? [entry.job.jobId, entry.job.spec, entry.job.document ?? null] : null]))
-      .digest('base64');
-    return entry;
+    const deleting = obj.metadata.deletionTimestamp !== undefined;
+    const facts: ObjectFacts = { leaving: deleting && hasFinalizer(obj), deleting, approved: approved(obj) };
+    const made = this.desiredOf(obj, facts.leaving);
+    return 'message' in made ? { problem: made, facts } : { job: made, facts };
   }
 
   /**
@@ -347,26 +316,24 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
    * its deletionPolicy acts on the job by its id, so a ConfigMap deleted with the namespace does
    * not hold its deletion up.
    */
-  private desiredOf(obj: IoTJobObject, key: string, leaving: boolean): DesiredJob | KeyProblem {
-    const jobId = jobIdOf(obj.spec, obj.metadata.name);
-    if (typeof jobId !== 'string') return { message: `metadata.name: ${jobId.message}` };
+  private desiredOf(obj: IoTJobObject, leaving: boolean): DesiredJob | KeyProblem {
+    const key = keyOf(obj);
     const recordedJobId = typeof obj.status?.jobId === 'string' ? obj.status.jobId : undefined;
-    const identity = { key, jobId, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation, recordedJobId };
+    const identity = identityOf({ key, name: obj.metadata.name, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation, recordedJobId });
+    if ('message' in identity) return { message: `${identity.field}: ${identity.message}` };
     // A leaving IoTJob acts only on the job its tags name (runtime/observer.ts), so a claim it lost
     // to an older IoTJob that came into view does not keep it Terminating for good.
     if (leaving) return identity;
-    const owner = this.owner(jobId);
-    if (owner !== key) return { message: `spec.jobId: job id "${jobId}" is already claimed by IoTJob ${owner}; set a different spec.jobId` };
+    const holder = this.index.holder(identity.jobId);
+    if (holder !== key) return { message: `spec.jobId: job id "${identity.jobId}" is already claimed by IoTJob ${holder}; set a different spec.jobId` };
     let waiting = false;
-    const doc = resolveDocument(obj.spec, {
-      configMap: (ref) => {
-        const r = this.configMapText(obj.metadata.namespace!, ref);
-        waiting = 'waiting' in r;
-        return r;
-      },
-    });
-    if ('message' in doc) return { message: `spec.${doc.field}: ${doc.message}`, waiting };
-    return { ...identity, ...doc };
+    const configMap = (ref: { name: string; key: string }): { text: string } | { error: string } => {
+      const r = this.configMapText(obj.metadata.namespace!, ref);
+      waiting = 'waiting' in r;
+      return r;
+    };
+    const job = withDocument(identity, { configMap });
+    return 'message' in job ? { message: `${job.field}: ${job.message}`, waiting } : job;
   }
 
   private configMapText(ns: string, ref: { name: string; key: string }): { text: string } | { error: string; waiting?: true } {

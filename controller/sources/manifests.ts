@@ -8,9 +8,9 @@ import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocu
 import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
 import type { ManifestProblem } from '../model/errors.js';
 import type { ErrorObject } from './crd-schema.js';
+import { refusedClaims } from './claims.js';
+import { desiredJobOf } from './desired-job.js';
 
-/** The largest job document AWS accepts, in bytes. */
-export const MAX_DOCUMENT_BYTES = 32_768;
 /** The most documents one file may hold. */
 export const MAX_DOCS_PER_FILE = 200;
 /** The deepest nesting of mappings and sequences a manifest may have: deeper, yaml's toJS and ajv would recurse without bound. */
@@ -18,7 +18,6 @@ export const MAX_DEPTH = 64;
 /** The most aliases one document may resolve (yaml's guard against an alias bomb). */
 const MAX_ALIASES = 100;
 const NO_IOTJOB = 'the file holds no IoTJob; delete the file to remove its jobs';
-const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** One manifest file: its path relative to the source root, and its text. */
 export interface ManifestFile {
@@ -112,58 +111,6 @@ function schemaProblems(errors: ErrorObject[], file: string, at: Located): Manif
   return [...out.values()];
 }
 
-function sizeOf(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
-}
-
-/** Reads the text a spec refers to: a documentFile (directory mode) or a ConfigMap key (Kubernetes mode). */
-export interface DocumentReaders {
-  documentFile?: (documentFile: string) => { text: string } | { error: string };
-  configMap?: (ref: { name: string; key: string }) => { text: string } | { error: string };
-}
-
-/** A spec's document: the text that will be sent or the S3 URL; or the field at fault and why. */
-export type ResolvedDocument = { document: string } | { documentSource: string } | { field: string; message: string };
-
-/** Resolves the spec's document to the text that will be sent; a problem when it is unusable. */
-export function resolveDocument(spec: IoTJobSpec, read: DocumentReaders): ResolvedDocument {
-  let text: string;
-  let field = 'document';
-  if (spec.documentSource !== undefined) return { documentSource: spec.documentSource };
-  if (spec.documentFile !== undefined) {
-    field = 'documentFile';
-    if (!read.documentFile) return { field, message: 'documentFile works in directory mode only; in Kubernetes mode use documentConfigMap' };
-    const r = read.documentFile(spec.documentFile);
-    if ('error' in r) return { field, message: r.error };
-    text = r.text;
-  } else if (spec.documentConfigMap !== undefined) {
-    field = 'documentConfigMap';
-    if (!read.configMap) return { field, message: 'documentConfigMap works in Kubernetes mode only; in directory mode use documentFile' };
-    const r = read.configMap(spec.documentConfigMap);
-    if ('error' in r) return { field, message: r.error };
-    text = r.text;
-  } else if (typeof spec.document === 'string') {
-    text = spec.document;
-  } else if (spec.document !== null && typeof spec.document === 'object' && !Array.isArray(spec.document)) {
-    text = JSON.stringify(spec.document);
-  } else {
-    return { field, message: 'must be an object or a string' };
-  }
-  if (sizeOf(text) > MAX_DOCUMENT_BYTES) return { field, message: `the job document is ${sizeOf(text)} bytes; AWS accepts at most ${MAX_DOCUMENT_BYTES}` };
-  try {
-    JSON.parse(text);
-  } catch {
-    return { field, message: 'the job document is not valid JSON' };
-  }
-  return { document: text };
-}
-
-/** A manifest's default jobId is its name; a problem message when that is not a valid AWS IoT jobId. */
-export function jobIdOf(spec: IoTJobSpec, name: string): string | { message: string } {
-  const jobId = spec.jobId ?? name;
-  return JOB_ID.test(jobId) ? jobId : { message: `"${jobId}" is not a valid AWS IoT jobId (letters, digits, - and _, at most 64); set spec.jobId` };
-}
-
 interface Metadata {
   name: string;
   namespace?: string;
@@ -225,15 +172,12 @@ function parseDocument(doc: Document, index: number, { file, lc, ctx }: FileScop
 }
 
 /** A valid manifest's DesiredJob, or the problem with its jobId or its document. */
-function desiredJob(data: { metadata: Metadata; spec: IoTJobSpec }, origin: DesiredJob['origin'], at: Located, ctx: ParseContext): DesiredJob | ManifestProblem[] {
+function desiredJob({ metadata, spec }: { metadata: Metadata; spec: IoTJobSpec }, origin: DesiredJob['origin'], at: Located, ctx: ParseContext): DesiredJob | ManifestProblem[] {
   const { file } = origin;
-  const jobId = jobIdOf(data.spec, data.metadata.name);
-  if (typeof jobId !== 'string') return [{ file, line: at.line(['metadata', 'name']), field: 'metadata.name', message: jobId.message }];
+  const key = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
   const read = ctx.readDocumentFile;
-  const doc = resolveDocument(data.spec, { documentFile: read && ((documentFile) => read(file, documentFile)) });
-  if ('message' in doc) return [{ file, line: at.line(['spec', doc.field]), field: `spec.${doc.field}`, message: doc.message }];
-  const key = data.metadata.namespace ? `${data.metadata.namespace}/${data.metadata.name}` : data.metadata.name;
-  return { key, jobId, spec: data.spec, ...doc, origin };
+  const job = desiredJobOf({ key, name: metadata.name, spec, origin }, { documentFile: read && ((documentFile) => read(file, documentFile)) });
+  return 'message' in job ? [{ file, line: at.line(job.field.split('.')), field: job.field, message: job.message }] : job;
 }
 
 /** Whether a document is empty (`---` alone, comments): it is skipped, and it says nothing. */
@@ -299,29 +243,6 @@ export function parseManifests(files: readonly ManifestFile[], ctx: ParseContext
     jobs.push(...r.jobs);
     problems.push(...r.problems);
   }
-  problems.push(...duplicates(jobs));
+  problems.push(...refusedClaims(jobs));
   return problems.length > 0 ? { jobs: [], problems } : { jobs, problems };
-}
-
-/** Two manifests may not claim one jobId, nor share a name. */
-function duplicates(jobs: DesiredJob[]): ManifestProblem[] {
-  const out: ManifestProblem[] = [];
-  for (const [what, keyOf] of [['jobId', (j: DesiredJob) => j.jobId], ['name', (j: DesiredJob) => j.key]] as const) {
-    const seen = new Map<string, DesiredJob>();
-    for (const j of jobs) {
-      const k = keyOf(j);
-      const first = seen.get(k);
-      if (!first) {
-        seen.set(k, j);
-        continue;
-      }
-      out.push({
-        file: j.origin.file,
-        line: j.origin.line,
-        field: what === 'jobId' ? 'spec.jobId' : 'metadata.name',
-        message: `${what} "${k}" is also claimed by ${first.origin.file}:${first.origin.line}`,
-      });
-    }
-  }
-  return out;
 }
