@@ -195,10 +195,10 @@ describe('StatusWriter status', () => {
     expect(s.api.sent('PATCH', STATUS_PATH)).toHaveLength(2);
   });
 
-  // BUG (status cache keyed by name, not object): the writer remembers the last status it wrote per
-  // namespace/name; an IoTJob deleted and created again under the same name (kubectl replace
-  // --force) before a reconcile saw it gone gets no status for up to refreshMs, because the new
-  // object's status is judged unchanged against the one written to the old object.
+  // Regression: the writer remembered the last status it wrote per namespace/name, so an IoTJob
+  // deleted and created again under the same name (kubectl replace --force) before a reconcile saw
+  // it gone got no status for up to refreshMs: the new object's status was judged unchanged against
+  // the one written to the old object.
   it('an IoTJob created again under the same name (a new uid) gets its status written at once (regression: the status cache was keyed by name)', async () => {
     const s = setup();
     await s.writer.report(report());
