@@ -83,6 +83,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   /** Referenced ConfigMaps (namespace/name): their data, or null when they do not exist. */
   private readonly configMaps = new Map<string, Record<string, string> | null>();
   private readonly fetching = new Set<string>();
+  /** ConfigMaps whose read failed (not a 404): why, until the retry timer clears it. */
+  private readonly unreadable = new Map<string, string>();
   private readonly iotJobs: Reflector<IoTJobObject>[];
   private readonly cmWatch: Reflector<ConfigMapObject>[];
   private readonly guard: DeletionHold;
@@ -239,7 +241,9 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
 
   private configMapEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', cm: ConfigMapObject): void {
     const ref = keyOf(cm);
-    if (!this.referencedConfigMaps().has(ref)) return;
+    // An unreferenced ConfigMap that changes is forgotten, so a later reference reads it afresh
+    // (regression: it was served stale).
+    if (!this.referencedConfigMaps().has(ref)) return void this.configMaps.delete(ref);
     this.configMaps.set(ref, type === 'DELETED' ? null : (cm.data ?? {}));
     this.refresh(this.referencing([ref]));
   }
@@ -263,9 +267,13 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
     return keys;
   }
 
-  /** A ConfigMap that became referenced after the last list: read it once, then the watch keeps it. */
+  /**
+   * A ConfigMap that became referenced after the last list: read it once, then the watch keeps it.
+   * A read that fails (not a 404) is tried again after CONFIGMAP_RETRY_MS, not at once (regression:
+   * it was sent again in a hot loop).
+   */
   private fetchConfigMap(ref: string): void {
-    if (this.fetching.has(ref)) return;
+    if (this.fetching.has(ref) || this.unreadable.has(ref)) return;
     this.fetching.add(ref);
     const [ns, name] = ref.split('/') as [string, string];
     this.o.rest
@@ -273,8 +281,13 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
       .then(
         (cm) => this.configMaps.set(ref, cm.data ?? {}),
         (err: unknown) => {
-          if (isNotFound(err)) this.configMaps.set(ref, null);
-          else this.o.logger.warn({ configMap: ref, err: (err as Error).message }, 'could not read a ConfigMap; the next list retries');
+          if (isNotFound(err)) return void this.configMaps.set(ref, null);
+          this.unreadable.set(ref, (err as Error).message);
+          this.o.clock.setTimer(() => {
+            this.unreadable.delete(ref);
+            this.refresh(this.referencing([ref]));
+          }, CONFIGMAP_RETRY_MS);
+          this.o.logger.warn({ configMap: ref, err: (err as Error).message }, `could not read a ConfigMap; trying again in ${CONFIGMAP_RETRY_MS / 1000} s`);
         },
       )
       .finally(() => {
@@ -341,7 +354,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
     const data = this.configMaps.get(id);
     if (data === undefined) {
       this.fetchConfigMap(id);
-      return { error: `ConfigMap ${id} is being read`, waiting: true };
+      const failure = this.unreadable.get(id);
+      return { error: failure ? `ConfigMap ${id} cannot be read (${failure}); trying again` : `ConfigMap ${id} is being read`, waiting: true };
     }
     if (data === null) return { error: `ConfigMap ${id} does not exist` };
     const text = data[ref.key];
@@ -349,6 +363,9 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
     return { text };
   }
 }
+
+/** How long a ConfigMap read that failed waits before it is tried again. */
+const CONFIGMAP_RETRY_MS = 5_000;
 
 /** What a held IoTJob's status, Event and reconcile say: why, and the two ways on. */
 function heldMessage(key: string, reason: string): string {
