@@ -43,11 +43,31 @@ let env: Record<string, string>;
 let user: { uid: number; gid: number };
 let entrypoint: string[];
 
-beforeAll(() => {
+/** The build host's network settings, which a RUN step also uses in a real build (Docker passes the proxy variables as build arguments). */
+const NETWORK_ENV = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+/** Runs a RUN step's shell command without blocking the event loop (a long npm ci would stall vitest's worker). */
+function run(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output });
+    });
+  });
+}
+
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'iotjobs-image-'));
   chmodSync(root, 0o755);
   workdir = root;
   env = { PATH: process.env.PATH!, HOME: join(root, 'home') };
+  const network = Object.fromEntries(NETWORK_ENV.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
   mkdirSync(env.HOME!, { recursive: true });
   for (const { op, args } of runtime) {
     if (op === 'WORKDIR') {
@@ -66,8 +86,8 @@ beforeAll(() => {
         cpSync(source, target, { recursive: true });
       }
     } else if (op === 'RUN') {
-      const r = spawnSync('sh', ['-c', args], { cwd: workdir, env: { ...env, npm_config_cache: join(process.env.HOME ?? root, '.npm') }, encoding: 'utf8', timeout: 240_000 });
-      if (r.status !== 0) throw new Error(`RUN ${args} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+      const r = await run(args, { cwd: workdir, env: { ...env, ...network, npm_config_cache: join(process.env.HOME ?? root, '.npm') }, timeoutMs: 240_000 });
+      if (r.status !== 0) throw new Error(`RUN ${args} failed (${r.status}):\n${r.output}`);
     } else if (op === 'USER') {
       const [uid, gid] = args.split(':').map(Number);
       user = { uid: uid!, gid: gid ?? uid! };
@@ -87,9 +107,26 @@ describe('the Dockerfile', () => {
   it('builds on a slim base in two stages and runs as a non-root numeric user', () => {
     const all = stages(dockerfile);
     expect([...all.keys()]).toEqual(['build', 'runtime']);
-    expect(runtime[0]!.args).toMatch(/^node:20-bookworm-slim AS runtime$/);
+    expect(all.get('build')![0]!.args).toMatch(/^node:24-bookworm-slim AS build$/);
+    expect(runtime[0]!.args).toMatch(/^node:24-bookworm-slim AS runtime$/);
     expect(user.uid).toBeGreaterThan(0);
     expect(runtime.some((i) => i.op === 'RUN' && i.args.includes('npm ci --omit=dev'))).toBe(true);
+    // Node 24 does not trigger the AWS SDK's NodeVersionSupportWarning, so the image does not hide it.
+    expect(runtime.some((i) => i.op === 'ENV' && i.args.includes('SUPPORT_WARNING_DISABLED'))).toBe(false);
+  });
+
+  it("uses a Node line that package.json's engines allow, the one CI runs these steps on", () => {
+    const imageMajor = Number(/^node:(\d+)-/.exec(runtime[0]!.args)![1]);
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(imageMajor).toBeGreaterThanOrEqual(Number(/^>=(\d+)/.exec(engines)![1]));
+    // .ci/run puts Node 24 first on PATH when the machine's is older, and says which major it chose
+    // in IOTJOBS_CI_NODE_MAJOR: there the steps above (the production npm ci, the ENTRYPOINT) ran on
+    // that Node, and on no older line than the image's.
+    const ciMajor = process.env.IOTJOBS_CI_NODE_MAJOR;
+    if (ciMajor) {
+      expect(Number(process.versions.node.split('.')[0])).toBe(Number(ciMajor));
+      expect(Number(ciMajor)).toBeGreaterThanOrEqual(imageMajor);
+    }
   });
 
   it('installs the production dependencies only', () => {
