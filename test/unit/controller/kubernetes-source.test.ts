@@ -148,11 +148,11 @@ describe('KubernetesSource: desired jobs', () => {
     expect(s.api.sent('GET', '/api/v1/namespaces/ns/configmaps/doc')).toHaveLength(1);
   });
 
-  // BUG (stale ConfigMap cache): the source keeps the data of a ConfigMap after no IoTJob
-  // references it any more, and ignores that ConfigMap's watch events meanwhile; an IoTJob that
-  // references it again gets the old data (or the data of a deleted ConfigMap) without a read, until
-  // the next ConfigMap relist (10 minutes by default), and its job is created or replaced with an
-  // outdated document.
+  // Regression (stale ConfigMap cache): the source kept the data of a ConfigMap after no IoTJob
+  // referenced it any more and ignored that ConfigMap's watch events meanwhile; an IoTJob that
+  // referenced it again got the old data (or the data of a deleted ConfigMap) without a read, until
+  // the next ConfigMap relist (10 minutes by default), so its job could be created or replaced with
+  // an outdated document.
   it('an IoTJob that references a ConfigMap again sees the edits made while nothing referenced it (regression: stale ConfigMap cache)', async () => {
     const ref = (name: string): Partial<IoTJobSpec> => ({ document: undefined, documentConfigMap: { name, key: 'job.json' } });
     const fw = iotJob('fw', ref('doc'));
@@ -168,11 +168,26 @@ describe('KubernetesSource: desired jobs', () => {
     expect(s.source.get('ns/fw')?.document).toBe('{"v":2}');
   });
 
-  // BUG (ConfigMap read retried in a hot loop): a ConfigMap read that fails with anything but 404
-  // (403 without RBAC, 500, a timeout) is sent again at once, without end or backoff: the read's
-  // `finally` refreshes the IoTJobs that reference it, which find the ConfigMap still unknown and
-  // start another read. The code's comment says the next list retries. (The fake answers 50 times,
-  // then never, so the loop ends inside the test.)
+  it('an IoTJob that references again a ConfigMap deleted while nothing referenced it finds it missing (regression: stale ConfigMap cache)', async () => {
+    const ref = (name: string): Partial<IoTJobSpec> => ({ document: undefined, documentConfigMap: { name, key: 'job.json' } });
+    const fw = iotJob('fw', ref('doc'));
+    const s = setup({ iotjobs: [fw], configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"v":1}' } }, { metadata: { name: 'doc2', namespace: 'ns' }, data: { 'job.json': '{}' } }] });
+    await s.start();
+    await s.emit('MODIFIED', { ...withMeta(fw, { resourceVersion: '12', generation: 2 }), spec: { ...fw.spec, ...ref('doc2') } });
+    await s.emit('DELETED', { metadata: { name: 'doc', namespace: 'ns', resourceVersion: '22' } }, CONFIGMAPS);
+    s.api.on('GET', '/api/v1/namespaces/ns/configmaps/doc', () => {
+      throw new KubeError(404, 'configmaps "doc" not found');
+    });
+    await s.emit('MODIFIED', { ...withMeta(fw, { resourceVersion: '13', generation: 3 }), spec: { ...fw.spec, ...ref('doc') } });
+    expect(s.source.get('ns/fw')).toBeUndefined();
+    expect(s.source.problemOf('ns/fw')).toEqual({ message: 'spec.documentConfigMap: ConfigMap ns/doc does not exist', waiting: false });
+  });
+
+  // Regression (ConfigMap read retried in a hot loop): a ConfigMap read that failed with anything
+  // but 404 (403 without RBAC, 500, a timeout) was sent again at once, without end or backoff: the
+  // read's `finally` refreshed the IoTJobs that reference it, which found the ConfigMap still unknown
+  // and started another read. (The fake answers 50 times, then never, so a loop would end inside
+  // the test.)
   it('a ConfigMap read that fails is not sent again at once (regression: ConfigMap read hot loop)', async () => {
     const s = setup();
     await s.start();
