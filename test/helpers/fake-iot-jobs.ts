@@ -59,7 +59,16 @@ export class FakeIotJobs implements IotJobs {
 
   async create(desired: DesiredJob, jobId: string): Promise<boolean> {
     this.call('CreateJob', desired, jobId);
-    this.jobs.set(jobId, { jobId, jobArn: `arn:aws:iot:us-east-1:123456789012:job/${jobId}`, status: 'IN_PROGRESS', targets: targetArns(desired.spec.targets, PARTITION), targetSelection: 'SNAPSHOT', document: desired.document, tags: desiredTags(desired, CONTROLLER), counts: zeroCounts() });
+    this.jobs.set(jobId, {
+      jobId,
+      jobArn: `arn:aws:iot:us-east-1:123456789012:job/${jobId}`,
+      status: 'IN_PROGRESS',
+      targets: targetArns(desired.spec.targets, PARTITION),
+      targetSelection: 'SNAPSHOT',
+      document: desired.document,
+      tags: desiredTags(desired, CONTROLLER),
+      counts: zeroCounts(),
+    });
     return true;
   }
 

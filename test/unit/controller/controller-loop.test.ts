@@ -70,7 +70,16 @@ function fakeReconciler(answer: (key: string) => Promise<ReconcileOutcome> = asy
 const OPTIONS: ControllerOptions = { workers: 1, resyncMs: 60_000, jitter: 0, discoveryPerResync: 100 };
 
 /** A controller over fakes; `listed` puts jobs in the fake AWS. */
-function setup(o: { clock?: FakeClock; source?: FakeSource; reconciler?: Reconciler; options?: Partial<ControllerOptions>; random?: () => number; backoff?: { baseMs: number; maxMs: number } } = {}) {
+function setup(
+  o: {
+    clock?: FakeClock;
+    source?: FakeSource;
+    reconciler?: Reconciler;
+    options?: Partial<ControllerOptions>;
+    random?: () => number;
+    backoff?: { baseMs: number; maxMs: number };
+  } = {},
+) {
   const clock = o.clock ?? new FakeClock();
   const jobs = new FakeIotJobs();
   const inventory = new Inventory(CONTROLLER);
@@ -80,7 +89,10 @@ function setup(o: { clock?: FakeClock; source?: FakeSource; reconciler?: Reconci
   const source = o.source ?? new FakeSource(['a', 'b']);
   const { logger, lines } = capturingLogger();
   const rec = o.reconciler ? { reconciler: o.reconciler, seen: [] } : fakeReconciler();
-  const controller = new Controller({ source, jobs, inventory, queue, reconciler: rec.reconciler, pruneGate, metrics, logger, clock, random: o.random }, { ...OPTIONS, ...o.options });
+  const controller = new Controller(
+    { source, jobs, inventory, queue, reconciler: rec.reconciler, pruneGate, metrics, logger, clock, random: o.random },
+    { ...OPTIONS, ...o.options },
+  );
   return { controller, clock, jobs, inventory, queue, metrics, pruneGate, source, lines, seen: rec.seen };
 }
 
@@ -136,7 +148,7 @@ describe('Controller.start', () => {
     expect(s.controller.ready()).toBe(true);
   });
 
-  it('a source change queues the changed keys ahead of the resync\'s, and only once started', async () => {
+  it("a source change queues the changed keys ahead of the resync's, and only once started", async () => {
     const source = new FakeSource(['a', 'b', 'c']);
     const s = setup({ source });
     const started = s.controller.start({ workers: false });
@@ -176,7 +188,7 @@ describe('Controller.resync', () => {
     expect(s.jobs.calls.filter((c) => c === 'DescribeJob')).toHaveLength(3);
   });
 
-  it('with a source that prunes, every owned job\'s manifest key is reconciled too (a removed manifest is pruned); another controller\'s job is not', async () => {
+  it("with a source that prunes, every owned job's manifest key is reconciled too (a removed manifest is pruned); another controller's job is not", async () => {
     const s = setup();
     s.jobs.jobs.set('old', anObserved('IN_PROGRESS', {}, 'old'));
     s.jobs.jobs.set('theirs', anObserved('IN_PROGRESS', { tags: ownershipTags('other-controller', 'theirs', 'Cancel') }, 'theirs'));
@@ -271,7 +283,11 @@ describe('Controller workers', () => {
   });
 
   it('resyncs on a jittered timer: resyncMs × (1 + jitter × (2·random − 1))', async () => {
-    for (const [random, due] of [[1, 66_000], [0, 54_000], [0.5, 60_000]] as const) {
+    for (const [random, due] of [
+      [1, 66_000],
+      [0, 54_000],
+      [0.5, 60_000],
+    ] as const) {
       const s = setup({ random: () => random, options: { jitter: 0.1 } });
       await s.controller.start();
       await s.clock.advance(due - 1);

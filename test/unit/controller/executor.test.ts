@@ -34,8 +34,10 @@ describe('execute', () => {
     expect(d.jobs.calls).toEqual([]);
   });
 
-  it('a wait throws a WaitError with the action\'s delay and reason', async () => {
-    const err = await execute({ kind: 'wait', afterMs: 5_000, reason: 'job fw is being deleted' }, 'fw', aDesired(), undefined, setup()).catch((e: unknown) => e);
+  it("a wait throws a WaitError with the action's delay and reason", async () => {
+    const err = await execute({ kind: 'wait', afterMs: 5_000, reason: 'job fw is being deleted' }, 'fw', aDesired(), undefined, setup()).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WaitError);
     expect(err).toMatchObject({ afterMs: 5_000, message: 'job fw is being deleted' });
   });
@@ -53,11 +55,13 @@ describe('execute', () => {
   it('refuses an action without the data it needs instead of sending half a request', async () => {
     const d = setup();
     await expect(execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, 'fw', undefined, undefined, d)).rejects.toThrow('internal error');
-    await expect(execute({ kind: 'update', jobId: 'fw', fields: ['description'], reason: 'drift' }, 'fw', aDesired(), undefined, d)).rejects.toThrow('internal error');
+    await expect(execute({ kind: 'update', jobId: 'fw', fields: ['description'], reason: 'drift' }, 'fw', aDesired(), undefined, d)).rejects.toThrow(
+      'internal error',
+    );
     expect(d.jobs.calls).toEqual([]);
   });
 
-  it('update: UpdateJob with the fields, one drift count per field, and the job\'s cache invalidated', async () => {
+  it("update: UpdateJob with the fields, one drift count per field, and the job's cache invalidated", async () => {
     const d = setup();
     const desired = aDesired({ description: 'new' });
     const observed = anObserved();
@@ -73,17 +77,24 @@ describe('execute', () => {
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags: ownershipTags(CONTROLLER, 'old', 'Cancel') }));
     const action: Action = { kind: 'update', jobId: 'fw', fields: ['tags'], reason: 'rename', claim: { managedBy: CONTROLLER, sourceKey: 'old' } };
     expect(await execute(action, 'new', aDesired({}, 'new'), anObserved(), d)).toBe('configured');
-    expect(d.jobs.requests.map((r) => [r.op, r.args[0]])).toEqual([['DescribeJob', 'fw'], ['UpdateJob', expect.anything()]]);
+    expect(d.jobs.requests.map((r) => [r.op, r.args[0]])).toEqual([
+      ['DescribeJob', 'fw'],
+      ['UpdateJob', expect.anything()],
+    ]);
     expect(d.jobs.argsOf('DescribeJob')[0]![1]).toEqual({ fresh: true });
   });
 
-  it('update with a claim waits and plans again when the job\'s ownership tags changed since the plan, and when it vanished', async () => {
+  it("update with a claim waits and plans again when the job's ownership tags changed since the plan, and when it vanished", async () => {
     const d = setup();
     const action: Action = { kind: 'update', jobId: 'fw', fields: ['tags'], reason: 'adopt', claim: { managedBy: undefined, sourceKey: undefined } };
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags: { [MANAGED_BY]: 'someone-else' } }));
-    await expect(execute(action, 'fw', aDesired({ adopt: true }), anObserved(), d)).rejects.toThrow(expect.objectContaining({ name: 'WaitError', message: expect.stringContaining('ownership tags changed') }));
+    await expect(execute(action, 'fw', aDesired({ adopt: true }), anObserved(), d)).rejects.toThrow(
+      expect.objectContaining({ name: 'WaitError', message: expect.stringContaining('ownership tags changed') }),
+    );
     d.jobs.jobs.delete('fw');
-    await expect(execute(action, 'fw', aDesired({ adopt: true }), anObserved(), d)).rejects.toThrow(expect.objectContaining({ name: 'WaitError', message: expect.stringContaining('disappeared') }));
+    await expect(execute(action, 'fw', aDesired({ adopt: true }), anObserved(), d)).rejects.toThrow(
+      expect.objectContaining({ name: 'WaitError', message: expect.stringContaining('disappeared') }),
+    );
     expect(d.jobs.calls).toEqual(['DescribeJob', 'DescribeJob']);
     expect(d.inventory.ownerOf('fw')).toEqual({ jobId: 'fw', managedBy: 'someone-else', sourceKey: undefined });
   });
@@ -102,14 +113,30 @@ describe('execute', () => {
 
   it('replace of a finished job creates the new one without touching the old', async () => {
     const d = setup();
-    expect(await execute({ kind: 'replace', oldJobId: 'fw', jobId: 'fw-r2', cancelOld: false, reason: 'document changed' }, 'fw', aDesired(), anObserved('COMPLETED'), d)).toBe('replaced');
+    expect(
+      await execute(
+        { kind: 'replace', oldJobId: 'fw', jobId: 'fw-r2', cancelOld: false, reason: 'document changed' },
+        'fw',
+        aDesired(),
+        anObserved('COMPLETED'),
+        d,
+      ),
+    ).toBe('replaced');
     expect(d.jobs.calls).toEqual(['CreateJob']);
   });
 
-  it('cancel: CancelJob with the manifest\'s force, reason code and comment after a fresh read', async () => {
+  it("cancel: CancelJob with the manifest's force, reason code and comment after a fresh read", async () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS'));
-    expect(await execute({ kind: 'cancel', jobId: 'fw', force: true, reasonCode: 'BAD_FW', comment: 'rolled back', reason: 'state: Canceled' }, 'fw', aDesired(), anObserved(), d)).toBe('canceled');
+    expect(
+      await execute(
+        { kind: 'cancel', jobId: 'fw', force: true, reasonCode: 'BAD_FW', comment: 'rolled back', reason: 'state: Canceled' },
+        'fw',
+        aDesired(),
+        anObserved(),
+        d,
+      ),
+    ).toBe('canceled');
     expect(d.jobs.requests.map((r) => [r.op, ...r.args])).toEqual([
       ['DescribeJob', 'fw', { fresh: true }],
       ['CancelJob', 'fw', { force: true, reasonCode: 'BAD_FW', comment: 'rolled back' }],
@@ -117,13 +144,16 @@ describe('execute', () => {
   });
 
   it.each<[string, Record<string, string>]>([
-    ['another controller\'s job', ownershipTags('other-controller', 'fw', 'Cancel')],
+    ["another controller's job", ownershipTags('other-controller', 'fw', 'Cancel')],
     ['our job for another manifest', ownershipTags(CONTROLLER, 'other', 'Cancel')],
     ['an untagged job', {}],
   ])('refuses to cancel or delete %s: a TerminalError, and no mutating call', async (_name, tags) => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags }));
-    for (const action of [{ kind: 'cancel', jobId: 'fw', force: false, reason: 'removed' }, { kind: 'delete', jobId: 'fw', reason: 'removed' }] as Action[]) {
+    for (const action of [
+      { kind: 'cancel', jobId: 'fw', force: false, reason: 'removed' },
+      { kind: 'delete', jobId: 'fw', reason: 'removed' },
+    ] as Action[]) {
       await expect(execute(action, 'fw', undefined, anObserved(), d)).rejects.toThrow(TerminalError);
     }
     expect(d.jobs.calls).toEqual(['DescribeJob', 'DescribeJob']);
@@ -153,8 +183,18 @@ describe('execute', () => {
   it('cancel-execution and delete-execution: the thing, execution number and force as planned, after a fresh read', async () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS'));
-    expect(await execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: true, reason: 'override' }, 'fw', aDesired(), anObserved(), d)).toBe('execution-canceled');
-    expect(await execute({ kind: 'delete-execution', jobId: 'fw', thingName: 'dev-2', executionNumber: 3, force: false, reason: 'override' }, 'fw', aDesired(), anObserved(), d)).toBe('execution-deleted');
+    expect(
+      await execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: true, reason: 'override' }, 'fw', aDesired(), anObserved(), d),
+    ).toBe('execution-canceled');
+    expect(
+      await execute(
+        { kind: 'delete-execution', jobId: 'fw', thingName: 'dev-2', executionNumber: 3, force: false, reason: 'override' },
+        'fw',
+        aDesired(),
+        anObserved(),
+        d,
+      ),
+    ).toBe('execution-deleted');
     expect(d.jobs.requests.map((r) => [r.op, ...r.args])).toEqual([
       ['DescribeJob', 'fw', { fresh: true }],
       ['CancelJobExecution', 'fw', 'dev-1', true],
@@ -163,10 +203,12 @@ describe('execute', () => {
     ]);
   });
 
-  it('an execution override on a job that is not this manifest\'s is refused', async () => {
+  it("an execution override on a job that is not this manifest's is refused", async () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags: { ...ownershipTags(CONTROLLER, 'fw', 'Cancel'), [SOURCE_KEY]: 'elsewhere' } }));
-    await expect(execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: false, reason: 'override' }, 'fw', aDesired(), anObserved(), d)).rejects.toThrow(TerminalError);
+    await expect(
+      execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: false, reason: 'override' }, 'fw', aDesired(), anObserved(), d),
+    ).rejects.toThrow(TerminalError);
     expect(d.jobs.calls).toEqual(['DescribeJob']);
   });
 });

@@ -30,7 +30,16 @@ function iotJob(name: string, spec: Partial<IoTJobSpec> = {}, meta: Partial<IoTJ
   return {
     apiVersion: 'iot.gitops.dev/v1alpha1',
     kind: 'IoTJob',
-    metadata: { name, namespace: 'ns', uid: `uid-${name}`, resourceVersion: '1', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z', finalizers: [FINALIZER], ...meta },
+    metadata: {
+      name,
+      namespace: 'ns',
+      uid: `uid-${name}`,
+      resourceVersion: '1',
+      generation: 1,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      finalizers: [FINALIZER],
+      ...meta,
+    },
     spec: { targets: ['thingGroup:fleet'], document: { op: 'ota' }, ...spec },
     status,
   };
@@ -62,7 +71,15 @@ function setup(o: { iotjobs?: IoTJobObject[]; configMaps?: ConfigMap[]; namespac
   }
   for (const cm of state.configMaps) api.on('GET', `/api/v1/namespaces/${cm.metadata.namespace}/configmaps/${cm.metadata.name}`, () => cm);
   const clock = new FakeClock();
-  const source = new KubernetesSource({ rest: api.rest, namespaces: o.namespaces, clock, logger: quietLogger(), metrics: new Metrics({ defaultMetrics: false }), relistMs: o.relistMs, deletionGuard: { maxShare: 0.5, maxDeletions: 5, windowMs: 600_000, quietMs: QUIET_MS } });
+  const source = new KubernetesSource({
+    rest: api.rest,
+    namespaces: o.namespaces,
+    clock,
+    logger: quietLogger(),
+    metrics: new Metrics({ defaultMetrics: false }),
+    relistMs: o.relistMs,
+    deletionGuard: { maxShare: 0.5, maxDeletions: 5, windowMs: 600_000, quietMs: QUIET_MS },
+  });
   running.push(source);
   const changes: string[][] = [];
   const start = async (): Promise<void> => {
@@ -78,7 +95,7 @@ function setup(o: { iotjobs?: IoTJobObject[]; configMaps?: ConfigMap[]; namespac
 }
 
 describe('KubernetesSource: desired jobs', () => {
-  it('makes a desired job of each IoTJob: key namespace/name, jobId from spec.jobId or the name, the document, generation and the status\'s jobId', async () => {
+  it("makes a desired job of each IoTJob: key namespace/name, jobId from spec.jobId or the name, the document, generation and the status's jobId", async () => {
     const s = setup({ iotjobs: [iotJob('fw', {}, { generation: 3 }, { jobId: 'fw-r2' }), iotJob('cam', { jobId: 'camera-2026' }, { namespace: 'other' })] });
     expect(s.source.synced()).toBe(false);
     await s.start();
@@ -86,7 +103,14 @@ describe('KubernetesSource: desired jobs', () => {
     expect(s.source.kind).toBe('kubernetes');
     expect(s.source.prunesAbsent).toBe(false);
     expect(s.source.keys().sort()).toEqual(['ns/fw', 'other/cam']);
-    expect(s.source.get('ns/fw')).toMatchObject({ key: 'ns/fw', jobId: 'fw', document: '{"op":"ota"}', generation: 3, recordedJobId: 'fw-r2', spec: { targets: ['thingGroup:fleet'] } });
+    expect(s.source.get('ns/fw')).toMatchObject({
+      key: 'ns/fw',
+      jobId: 'fw',
+      document: '{"op":"ota"}',
+      generation: 3,
+      recordedJobId: 'fw-r2',
+      spec: { targets: ['thingGroup:fleet'] },
+    });
     expect(s.source.get('other/cam')?.jobId).toBe('camera-2026');
     expect(s.source.problemOf('ns/fw')).toBeUndefined();
     expect(s.source.object('ns/fw')?.metadata.uid).toBe('uid-fw');
@@ -119,7 +143,10 @@ describe('KubernetesSource: desired jobs', () => {
   });
 
   it('resolves a document from the ConfigMap it names', async () => {
-    const s = setup({ iotjobs: [iotJob('fw', { document: undefined, documentConfigMap: { name: 'doc', key: 'job.json' } })], configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"op":"flash"}' } }] });
+    const s = setup({
+      iotjobs: [iotJob('fw', { document: undefined, documentConfigMap: { name: 'doc', key: 'job.json' } })],
+      configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"op":"flash"}' } }],
+    });
     await s.start();
     expect(s.source.get('ns/fw')?.document).toBe('{"op":"flash"}');
   });
@@ -157,7 +184,13 @@ describe('KubernetesSource: desired jobs', () => {
     const ref = (name: string): Partial<IoTJobSpec> => ({ document: undefined, documentConfigMap: { name, key: 'job.json' } });
     const fw = iotJob('fw', ref('doc'));
     const v2 = { metadata: { name: 'doc', namespace: 'ns', resourceVersion: '22' }, data: { 'job.json': '{"v":2}' } };
-    const s = setup({ iotjobs: [fw], configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"v":1}' } }, { metadata: { name: 'doc2', namespace: 'ns' }, data: { 'job.json': '{"other":true}' } }] });
+    const s = setup({
+      iotjobs: [fw],
+      configMaps: [
+        { metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"v":1}' } },
+        { metadata: { name: 'doc2', namespace: 'ns' }, data: { 'job.json': '{"other":true}' } },
+      ],
+    });
     await s.start();
     expect(s.source.get('ns/fw')?.document).toBe('{"v":1}');
     await s.emit('MODIFIED', { ...withMeta(fw, { resourceVersion: '12', generation: 2 }), spec: { ...fw.spec, ...ref('doc2') } });
@@ -171,7 +204,13 @@ describe('KubernetesSource: desired jobs', () => {
   it('an IoTJob that references again a ConfigMap deleted while nothing referenced it finds it missing (regression: stale ConfigMap cache)', async () => {
     const ref = (name: string): Partial<IoTJobSpec> => ({ document: undefined, documentConfigMap: { name, key: 'job.json' } });
     const fw = iotJob('fw', ref('doc'));
-    const s = setup({ iotjobs: [fw], configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"v":1}' } }, { metadata: { name: 'doc2', namespace: 'ns' }, data: { 'job.json': '{}' } }] });
+    const s = setup({
+      iotjobs: [fw],
+      configMaps: [
+        { metadata: { name: 'doc', namespace: 'ns' }, data: { 'job.json': '{"v":1}' } },
+        { metadata: { name: 'doc2', namespace: 'ns' }, data: { 'job.json': '{}' } },
+      ],
+    });
     await s.start();
     await s.emit('MODIFIED', { ...withMeta(fw, { resourceVersion: '12', generation: 2 }), spec: { ...fw.spec, ...ref('doc2') } });
     await s.emit('DELETED', { metadata: { name: 'doc', namespace: 'ns', resourceVersion: '22' } }, CONFIGMAPS);
@@ -198,20 +237,26 @@ describe('KubernetesSource: desired jobs', () => {
     });
     await s.emit('ADDED', iotJob('fw', { document: undefined, documentConfigMap: { name: 'doc', key: 'job.json' } }, { resourceVersion: '11' }));
     expect(reads).toBe(1);
-    expect(s.source.problemOf('ns/fw')).toMatchObject({ waiting: true, message: expect.stringContaining('cannot be read (configmaps "doc" is forbidden); trying again') });
+    expect(s.source.problemOf('ns/fw')).toMatchObject({
+      waiting: true,
+      message: expect.stringContaining('cannot be read (configmaps "doc" is forbidden); trying again'),
+    });
     await s.clock.advance(5_000);
     expect(reads).toBe(2);
   });
 
   it('a ConfigMap without the key names the key', async () => {
-    const s = setup({ iotjobs: [iotJob('fw', { document: undefined, documentConfigMap: { name: 'doc', key: 'job.json' } })], configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { other: '{}' } }] });
+    const s = setup({
+      iotjobs: [iotJob('fw', { document: undefined, documentConfigMap: { name: 'doc', key: 'job.json' } })],
+      configMaps: [{ metadata: { name: 'doc', namespace: 'ns' }, data: { other: '{}' } }],
+    });
     await s.start();
     expect(s.source.problemOf('ns/fw')).toEqual({ message: 'spec.documentConfigMap: ConfigMap ns/doc has no key "job.json"', waiting: false });
   });
 });
 
 describe('KubernetesSource: watch events', () => {
-  it('a status-only change (the controller\'s own status write) reports no change but keeps the newer object', async () => {
+  it("a status-only change (the controller's own status write) reports no change but keeps the newer object", async () => {
     const fw = iotJob('fw');
     const s = setup({ iotjobs: [fw] });
     await s.start();
@@ -262,10 +307,20 @@ describe('KubernetesSource: watch events', () => {
     expect(s.changes).toEqual([]);
   });
 
-  it('with namespaces, each is listed on its own path, and a relist of one keeps the others\' objects', async () => {
+  it("with namespaces, each is listed on its own path, and a relist of one keeps the others' objects", async () => {
     const s = setup({ iotjobs: [iotJob('fw', {}, { namespace: 'a' }), iotJob('cam', {}, { namespace: 'b' })], namespaces: ['a', 'b'], relistMs: 1_000 });
     await s.start();
-    expect(s.api.sent('GET').map((r) => r.path).sort()).toEqual(['/api/v1/namespaces/a/configmaps', '/api/v1/namespaces/b/configmaps', '/apis/iot.gitops.dev/v1alpha1/namespaces/a/iotjobs', '/apis/iot.gitops.dev/v1alpha1/namespaces/b/iotjobs']);
+    expect(
+      s.api
+        .sent('GET')
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([
+      '/api/v1/namespaces/a/configmaps',
+      '/api/v1/namespaces/b/configmaps',
+      '/apis/iot.gitops.dev/v1alpha1/namespaces/a/iotjobs',
+      '/apis/iot.gitops.dev/v1alpha1/namespaces/b/iotjobs',
+    ]);
     expect(s.source.keys().sort()).toEqual(['a/fw', 'b/cam']);
     s.state.iotjobs = s.state.iotjobs.filter((o) => o.metadata.name !== 'fw');
     await s.clock.advance(1_000);
@@ -319,7 +374,9 @@ describe('KubernetesSource: leaving IoTJobs and the deletion guard', () => {
     const reason = s.source.heldDeletion('ns/k1');
     expect(reason).toContain('3 of 4 managed IoTJobs are being deleted together');
     expect(s.source.leaving('ns/k1')).toBeUndefined();
-    expect(s.source.problemOf('ns/k1')?.message).toBe(`deletion held by the deletion guard: ${reason}. Its deletionPolicy is not applied and the finalizer stays until it is approved: kubectl annotate iotjob k1 -n ns ${APPROVE_ANNOTATION}=true (or remove the finalizer ${FINALIZER} to leave its job running)`);
+    expect(s.source.problemOf('ns/k1')?.message).toBe(
+      `deletion held by the deletion guard: ${reason}. Its deletionPolicy is not applied and the finalizer stays until it is approved: kubectl annotate iotjob k1 -n ns ${APPROVE_ANNOTATION}=true (or remove the finalizer ${FINALIZER} to leave its job running)`,
+    );
     s.changes.length = 0;
     await s.emit('MODIFIED', withMeta(deleting(s.objects[1]!, '60'), { annotations: { [APPROVE_ANNOTATION]: 'true' } }));
     expect(s.changes).toEqual([['ns/k1']]);
@@ -337,7 +394,9 @@ describe('KubernetesSource: leaving IoTJobs and the deletion guard', () => {
   });
 
   it('a leaving IoTJob needs no document: a ConfigMap deleted with it does not hold its deletion up', async () => {
-    const s = setup({ iotjobs: [deleting(iotJob('fw', { document: undefined, documentConfigMap: { name: 'gone', key: 'job.json' }, deletionPolicy: 'Orphan' }))] });
+    const s = setup({
+      iotjobs: [deleting(iotJob('fw', { document: undefined, documentConfigMap: { name: 'gone', key: 'job.json' }, deletionPolicy: 'Orphan' }))],
+    });
     await s.start();
     expect(s.source.leaving('ns/fw')).toMatchObject({ key: 'ns/fw', jobId: 'fw' });
     expect(s.source.problemOf('ns/fw')).toBeUndefined();

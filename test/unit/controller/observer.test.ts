@@ -58,7 +58,8 @@ function setup(manifests: DesiredJob[], o: { directory?: boolean; failedThings?:
 }
 
 /** Our job `jobId` for manifest `key`. */
-const ours = (jobId: string, key: string, status: ObservedJob['status'] = 'IN_PROGRESS', over: Partial<ObservedJob> = {}): ObservedJob => anObserved(status, { tags: ownershipTags(CONTROLLER, key, 'Cancel'), ...over }, jobId);
+const ours = (jobId: string, key: string, status: ObservedJob['status'] = 'IN_PROGRESS', over: Partial<ObservedJob> = {}): ObservedJob =>
+  anObserved(status, { tags: ownershipTags(CONTROLLER, key, 'Cancel'), ...over }, jobId);
 
 describe('Observer.desired', () => {
   it('concludes nothing before the first ListJobs: a WaitError, and nothing read', async () => {
@@ -106,7 +107,7 @@ describe('Observer.desired', () => {
     expect((await s.observer.desired(renamed)).identity).toEqual({ kind: 'other', jobId: 'fw' });
   });
 
-  it('reads the executions the manifest\'s overrides name, except on a job being deleted', async () => {
+  it("reads the executions the manifest's overrides name, except on a job being deleted", async () => {
     const desired = aDesired({ executions: [{ thingName: 'dev-1', action: 'Cancel' }] });
     const s = setup([desired]);
     s.jobs.executions.set('fw/dev-1', { thingName: 'dev-1', status: 'IN_PROGRESS', executionNumber: 2 });
@@ -119,7 +120,7 @@ describe('Observer.desired', () => {
 });
 
 describe('Observer.leaving', () => {
-  it('finds only the manifest\'s own job: another manifest\'s job with its jobId is reported, not returned', async () => {
+  it("finds only the manifest's own job: another manifest's job with its jobId is reported, not returned", async () => {
     const leaving = aDesired({ jobId: 'fw' }, 'ns/a');
     const s = setup([], { directory: false });
     s.aws(ours('fw', 'ns/b'));
@@ -200,7 +201,10 @@ describe('Observer gone detection (the ledger)', () => {
     s.jobs.failedExecutions.set('fw', [{ thingName: 'dev-9', status: 'FAILED', executionNumber: 1 }]);
     s.aws(failing());
     expect((await s.observer.desired(aDesired())).observed?.failedThings).toEqual([{ thingName: 'dev-9', status: 'FAILED', executionNumber: 1 }]);
-    expect(s.jobs.argsOf('ListJobExecutionsForJob')).toEqual([['fw', 10], ['fw', 10]]);
+    expect(s.jobs.argsOf('ListJobExecutionsForJob')).toEqual([
+      ['fw', 10],
+      ['fw', 10],
+    ]);
   });
 });
 
@@ -216,7 +220,7 @@ describe('Observer.removed', () => {
 });
 
 describe('Observer declared index (claimant, taken)', () => {
-  it('claimant: a declared manifest whose jobId family holds a removed manifest\'s job takes it over, unless it has its own job there', () => {
+  it("claimant: a declared manifest whose jobId family holds a removed manifest's job takes it over, unless it has its own job there", () => {
     const s = setup([aDesired({ jobId: 'fw' }, 'new')]);
     s.aws(ours('fw', 'old'));
     expect(s.observer.claimant('old', 'fw')).toBe('new');
@@ -242,7 +246,7 @@ describe('Observer declared index (claimant, taken)', () => {
     expect(s.observer.claimant('ns/old', 'fw')).toBeUndefined();
   });
 
-  it('taken: a job id in AWS or declared by a manifest; the index follows the source\'s revision', () => {
+  it("taken: a job id in AWS or declared by a manifest; the index follows the source's revision", () => {
     const s = setup([aDesired({ jobId: 'fw' }, 'a')]);
     s.aws(ours('in-aws', 'x'));
     expect([s.observer.taken('in-aws'), s.observer.taken('fw'), s.observer.taken('gw')]).toEqual([true, true, false]);

@@ -26,7 +26,13 @@ const EVENTS_PATH = '/api/v1/namespaces/ns/events';
 const REFRESH_MS = 300_000;
 
 function anObject(over: Partial<IoTJobObject['metadata']> = {}, status?: IoTJobObject['status']): IoTJobObject {
-  return { apiVersion: 'iot.gitops.dev/v1alpha1', kind: 'IoTJob', metadata: { name: 'fw', namespace: 'ns', uid: 'uid-1', resourceVersion: '5', generation: 2, finalizers: [FINALIZER], ...over }, spec: { targets: ['thingGroup:fleet'], document: { op: 'ota' } }, status };
+  return {
+    apiVersion: 'iot.gitops.dev/v1alpha1',
+    kind: 'IoTJob',
+    metadata: { name: 'fw', namespace: 'ns', uid: 'uid-1', resourceVersion: '5', generation: 2, finalizers: [FINALIZER], ...over },
+    spec: { targets: ['thingGroup:fleet'], document: { op: 'ota' } },
+    status,
+  };
 }
 
 /** The IoTJobs as a source would show them; accept() keeps what the writer hands back. */
@@ -65,13 +71,30 @@ function setup() {
   const view = new FakeView();
   const clock = new FakeClock(Date.parse('2026-11-29T10:00:00.000Z'));
   const { logger, lines } = capturingLogger();
-  const writer = new StatusWriter({ rest: api.rest, view, writer: new IoTJobWriter(api.rest), events: new EventRecorder(api.rest, clock, logger, 'pod-1'), clock, logger, refreshMs: REFRESH_MS });
+  const writer = new StatusWriter({
+    rest: api.rest,
+    view,
+    writer: new IoTJobWriter(api.rest),
+    events: new EventRecorder(api.rest, clock, logger, 'pod-1'),
+    clock,
+    logger,
+    refreshMs: REFRESH_MS,
+  });
   return { api, view, clock, lines, writer };
 }
 
 function report(over: Partial<ReconcileReport> = {}): ReconcileReport {
   const outcome = over.outcome ?? 'unchanged';
-  return { key: KEY, desired: aDesired({}, KEY), observed: anObserved('IN_PROGRESS'), action: { kind: 'noop', jobId: 'fw', reason: 'in sync' }, outcome, result: resultOf(outcome), revision: '2', ...over };
+  return {
+    key: KEY,
+    desired: aDesired({}, KEY),
+    observed: anObserved('IN_PROGRESS'),
+    action: { kind: 'noop', jobId: 'fw', reason: 'in sync' },
+    outcome,
+    result: resultOf(outcome),
+    revision: '2',
+    ...over,
+  };
 }
 
 /** The events written, as [type, reason, message]. */
@@ -82,7 +105,8 @@ function eventsOf(api: FakeKubeRest): [string, string, string][] {
   });
 }
 
-const statusBodies = (api: FakeKubeRest): Record<string, unknown>[] => api.sent('PATCH', STATUS_PATH).map((r: KubeRequest) => (r.body as { status: Record<string, unknown> }).status);
+const statusBodies = (api: FakeKubeRest): Record<string, unknown>[] =>
+  api.sent('PATCH', STATUS_PATH).map((r: KubeRequest) => (r.body as { status: Record<string, unknown> }).status);
 
 describe('StatusWriter events', () => {
   it.each<[Outcome, string]>([
@@ -93,7 +117,7 @@ describe('StatusWriter events', () => {
     ['deleted', 'Deleted'],
     ['execution-canceled', 'ExecutionCanceled'],
     ['execution-deleted', 'ExecutionDeleted'],
-  ])('a change in AWS (%s) is one Normal %s event with the action\'s reason', async (outcome, reason) => {
+  ])("a change in AWS (%s) is one Normal %s event with the action's reason", async (outcome, reason) => {
     const s = setup();
     await s.writer.report(report({ outcome, action: { kind: 'create', jobId: 'fw', reason: 'no job fw exists' } }));
     await settle();
@@ -143,7 +167,11 @@ describe('StatusWriter status', () => {
         awsStatus: 'IN_PROGRESS',
         lastSyncTime: '2026-11-29T10:00:00.000Z',
         lastAction: 'noop (unchanged): in sync',
-        conditions: [expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Synced' }), expect.objectContaining({ type: 'Reconciling', status: 'False' }), expect.objectContaining({ type: 'Stalled', status: 'False' })],
+        conditions: [
+          expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Synced' }),
+          expect.objectContaining({ type: 'Reconciling', status: 'False' }),
+          expect.objectContaining({ type: 'Stalled', status: 'False' }),
+        ],
       },
     });
   });
@@ -174,7 +202,13 @@ describe('StatusWriter status', () => {
 
   it('starts from the status on the object: a field it holds that the new status lacks is cleared, what was not observed is kept', async () => {
     const s = setup();
-    const previous = { jobId: 'fw', jobArn: 'arn:aws:iot:us-east-1:123456789012:job/fw', awsStatus: 'IN_PROGRESS', lastError: 'old error', failedThings: [{ thingName: 'd1', status: 'FAILED' }] };
+    const previous = {
+      jobId: 'fw',
+      jobArn: 'arn:aws:iot:us-east-1:123456789012:job/fw',
+      awsStatus: 'IN_PROGRESS',
+      lastError: 'old error',
+      failedThings: [{ thingName: 'd1', status: 'FAILED' }],
+    };
     s.view.objects.set(KEY, anObject({}, previous));
     await s.writer.report(report({ observed: anObserved('IN_PROGRESS', {}, 'fw-r2') }));
     expect(statusBodies(s.api)[0]).toMatchObject({ jobId: 'fw-r2', lastError: null, failedThings: null });
@@ -271,7 +305,14 @@ describe('StatusWriter deletions', () => {
     await s.writer.report(held);
     await settle();
     const annotationPatches = s.api.sent('PATCH', OBJECT_PATH);
-    expect(annotationPatches).toEqual([{ method: 'PATCH', path: OBJECT_PATH, contentType: MERGE_PATCH, body: { metadata: { annotations: { [HELD_ANNOTATION]: '3 of 4 managed IoTJobs are being deleted together' } } } }]);
+    expect(annotationPatches).toEqual([
+      {
+        method: 'PATCH',
+        path: OBJECT_PATH,
+        contentType: MERGE_PATCH,
+        body: { metadata: { annotations: { [HELD_ANNOTATION]: '3 of 4 managed IoTJobs are being deleted together' } } },
+      },
+    ]);
     expect(s.view.accepted.map((o) => o.metadata.annotations?.[HELD_ANNOTATION])).toEqual(['3 of 4 managed IoTJobs are being deleted together']);
     expect(eventsOf(s.api)).toEqual([['Warning', 'DeletionHeld', 'deletion held by the deletion guard: 3 of 4 …']]);
     expect(s.api.sent('PATCH', STATUS_PATH)).toHaveLength(1);
@@ -279,7 +320,12 @@ describe('StatusWriter deletions', () => {
 
   it('a hold already on the object (a restarted controller) is neither written nor announced again', async () => {
     const s = setup();
-    s.view.objects.set(KEY, anObject({ deletionTimestamp: '2026-11-29T09:59:00Z', annotations: { [HELD_ANNOTATION]: 'held before the restart' } } as Partial<IoTJobObject['metadata']>));
+    s.view.objects.set(
+      KEY,
+      anObject({ deletionTimestamp: '2026-11-29T09:59:00Z', annotations: { [HELD_ANNOTATION]: 'held before the restart' } } as Partial<
+        IoTJobObject['metadata']
+      >),
+    );
     s.view.held.set(KEY, 'held before the restart');
     await s.writer.report(report({ ...leaving, outcome: 'stalled', action: { kind: 'noop', stalled: true, reason: 'held' } }));
     await settle();
@@ -299,7 +345,10 @@ describe('StatusWriter deletions', () => {
     await settle();
     expect(eventsOf(s.api)).toEqual([]);
     expect(s.lines.some((l) => l.level === 'warn' && String(l.msg).includes('could not write the deletion hold'))).toBe(true);
-    s.api.on('PATCH', OBJECT_PATH, (req) => ({ ...anObject(), metadata: { ...anObject().metadata, annotations: (req.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations } }));
+    s.api.on('PATCH', OBJECT_PATH, (req) => ({
+      ...anObject(),
+      metadata: { ...anObject().metadata, annotations: (req.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations },
+    }));
     await s.writer.report(held);
     await settle();
     expect(s.api.sent('PATCH', OBJECT_PATH)).toHaveLength(2);
