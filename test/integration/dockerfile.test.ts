@@ -131,7 +131,8 @@ describe('the Dockerfile', () => {
 
   it('installs the production dependencies only', () => {
     const modules = join(workdir, 'node_modules');
-    for (const dep of ['@aws-sdk/client-iot', '@kubernetes/client-node', 'pino', 'prom-client', 'ajv', 'yaml', 'chokidar']) expect(existsSync(join(modules, dep)), dep).toBe(true);
+    for (const dep of ['@aws-sdk/client-iot', '@kubernetes/client-node', 'pino', 'prom-client', 'ajv', 'yaml', 'chokidar'])
+      expect(existsSync(join(modules, dep)), dep).toBe(true);
     for (const dev of ['typescript', 'vitest', 'vite-node', 'playwright-core']) expect(existsSync(join(modules, dev)), dev).toBe(false);
   });
 
@@ -148,12 +149,25 @@ describe('the Dockerfile', () => {
     const examples = join(root, 'examples');
     cpSync(join(ROOT, 'examples'), examples, { recursive: true });
     spawnSync('chmod', ['-R', 'a+rX', examples]);
-    const child = spawn(cmd === 'node' ? process.execPath : cmd!, [...args, 'run', '--dir', examples, '--local', '--local-fleet', '5', '--metrics-addr', '127.0.0.1:0'], { cwd: workdir, env, uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      cmd === 'node' ? process.execPath : cmd!,
+      [...args, 'run', '--dir', examples, '--local', '--local-fleet', '5', '--metrics-addr', '127.0.0.1:0'],
+      { cwd: workdir, env, uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await waitFor('a create action', () => (child.exitCode !== null ? (() => { throw new Error(`exited ${child.exitCode}:\n${out}`); })() : out.includes('"action":"create"') || undefined), 30_000);
+      await waitFor(
+        'a create action',
+        () =>
+          child.exitCode !== null
+            ? (() => {
+                throw new Error(`exited ${child.exitCode}:\n${out}`);
+              })()
+            : out.includes('"action":"create"') || undefined,
+        30_000,
+      );
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
