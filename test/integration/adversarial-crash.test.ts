@@ -18,7 +18,7 @@ const SEED = Number(process.env.CRASH_SEED ?? 9);
 const MANIFESTS = 200;
 /** Kills at random moments (half per commit); one more per commit once it has converged. */
 const KILLS = 10;
-const ENV = { AWS_ACCESS_KEY_ID: 'AKIDCRASHTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const ENV = { AWS_ACCESS_KEY_ID: 'AKIDCRASHTEST', AWS_SECRET_ACCESS_KEY: 'x' };
 
 let emu: Emulator | undefined;
 let root: string | undefined;

@@ -15,7 +15,7 @@ import { built, startProgram } from '../helpers/processes.js';
 import { manifest, Stack, swapLink } from '../helpers/stack.js';
 
 const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'UntagResource', 'CancelJobExecution', 'DeleteJobExecution'];
-const ENV = { AWS_ACCESS_KEY_ID: 'AKIDBADINPUT', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const ENV = { AWS_ACCESS_KEY_ID: 'AKIDBADINPUT', AWS_SECRET_ACCESS_KEY: 'x' };
 
 /** A commit's files: text or bytes, or `{ link }` for a symlink. */
 type Tree = Record<string, string | Buffer | { link: string }>;

@@ -17,7 +17,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const ENV = { AWS_ACCESS_KEY_ID: 'AKIDCLITEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const ENV = { AWS_ACCESS_KEY_ID: 'AKIDCLITEST', AWS_SECRET_ACCESS_KEY: 'x' };
 
 function controller(args: string[]): Program {
   const p = startProgram(built('controller/main.js'), args, ENV);
