@@ -84,12 +84,14 @@ function num(values: Values, flag: keyof typeof OPTIONS, min = 0, max = Number.M
   return n;
 }
 
-/** Builds the emulator options from parsed flags. */
-export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
-  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) return 'help';
-  const port = num(values, 'port', 0, 65535);
-  if (port === undefined) throw new Error('--port is required (0 picks a free port)');
+/** Reads a flag given in simulated seconds, as milliseconds; undefined when absent. */
+function ms(values: Values, flag: keyof typeof OPTIONS): number | undefined {
+  const seconds = num(values, flag);
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
+/** The fault settings the flags give; absent flags are left out. */
+function faultsFromArgs(values: Values): FaultConfig {
   const faults: FaultConfig = {
     throttleTps: num(values, 'throttle-tps'),
     unavailableRate: num(values, 'unavailable-rate', 0, 1),
@@ -101,10 +103,35 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
     seed: num(values, 'fault-seed'),
   };
   for (const k of Object.keys(faults) as (keyof FaultConfig)[]) if (faults[k] === undefined) delete faults[k];
-  const size = num(values, 'fleet', 0, 1_000_000) ?? 0;
-  const work = num(values, 'fleet-work-seconds');
-  const poll = num(values, 'fleet-poll-seconds');
-  const deletion = num(values, 'deletion-seconds');
+  return faults;
+}
+
+/** The simulated fleet's options from the flags, given its size and times already read. */
+function fleetFromArgs(values: Values, read: { size: number; workMs?: number; pollIntervalMs?: number }): NonNullable<EmulatorOptions['fleet']> {
+  return {
+    size: read.size,
+    groupName: values['fleet-group'],
+    seed: num(values, 'fleet-seed'),
+    workMs: read.workMs,
+    failureRate: num(values, 'fleet-failure-rate', 0, 1),
+    rejectRate: num(values, 'fleet-reject-rate', 0, 1),
+    pollIntervalMs: read.pollIntervalMs,
+    onError: (thing, err) => process.stderr.write(`device ${thing}: ${(err as Error).name}: ${(err as Error).message}\n`),
+  };
+}
+
+/**
+ * Builds the emulator options from parsed flags. Flags are read (and a bad one reported) in a
+ * fixed order: port, faults, fleet size and times, deletion, time scale, then the fleet's other flags when there is a fleet.
+ */
+export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) return 'help';
+  const port = num(values, 'port', 0, 65535);
+  if (port === undefined) throw new Error('--port is required (0 picks a free port)');
+  const faults = faultsFromArgs(values);
+  const fleet = { size: num(values, 'fleet', 0, 1_000_000) ?? 0, workMs: ms(values, 'fleet-work-seconds'), pollIntervalMs: ms(values, 'fleet-poll-seconds') };
+  const deletionBaseMs = ms(values, 'deletion-seconds');
   return {
     host: values.host ?? '127.0.0.1',
     port,
@@ -112,19 +139,8 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
     region: values.region,
     timeScale: num(values, 'time-scale', Number.MIN_VALUE, 1_000_000),
     stateFile: values['state-file'],
-    deletionBaseMs: deletion === undefined ? undefined : deletion * 1000,
+    deletionBaseMs,
     faults,
-    fleet: size > 0
-      ? {
-          size,
-          groupName: values['fleet-group'],
-          seed: num(values, 'fleet-seed'),
-          workMs: work === undefined ? undefined : work * 1000,
-          failureRate: num(values, 'fleet-failure-rate', 0, 1),
-          rejectRate: num(values, 'fleet-reject-rate', 0, 1),
-          pollIntervalMs: poll === undefined ? undefined : poll * 1000,
-          onError: (thing, err) => process.stderr.write(`device ${thing}: ${(err as Error).name}: ${(err as Error).message}\n`),
-        }
-      : undefined,
+    fleet: fleet.size > 0 ? fleetFromArgs(values, fleet) : undefined,
   };
 }

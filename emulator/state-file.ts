@@ -14,7 +14,7 @@ export function loadStateFile(service: IotJobsService, path: string): boolean {
   try {
     snap = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
   } catch (err) {
-    throw new Error(`state file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`state file ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   restore(service.state, snap);
   return true;

@@ -9,7 +9,20 @@ import { cancelExecution, checkCompletion, deleteExecution, findExecution } from
 import { paginate } from './paging.js';
 import type { ServiceState } from './state.js';
 import { EXECUTION_STATUSES, isTerminal, type Execution } from './types.js';
-import { checkJobId, checkMaxResults, checkNumber, checkStatusDetails, checkString, checkTags, checkThingName, optBoolean, optEnum, optNumber } from './validate.js';
+import {
+  checkJobId,
+  checkMaxResults,
+  checkNumber,
+  checkStatusDetails,
+  checkString,
+  checkTags,
+  checkThingName,
+  optBoolean,
+  optEnum,
+  optNumber,
+  ARN_RULE,
+  WHOLE_NUMBER,
+} from './validate.js';
 import { compact, executionSummary, executionView } from './views.js';
 
 type Input = Record<string, unknown>;
@@ -48,7 +61,7 @@ export function listJobExecutionsForThing(state: ServiceState, input: Input): In
 export function describeJobExecution(state: ServiceState, input: Input): Input {
   const jobId = checkJobId(input.jobId);
   const thingName = checkThingName('thingName', input.thingName);
-  const exec = findExecution(state, jobId, thingName, optNumber('executionNumber', input.executionNumber, 0, Number.MAX_SAFE_INTEGER));
+  const exec = findExecution(state, jobId, thingName, optNumber('executionNumber', input.executionNumber, WHOLE_NUMBER));
   return { execution: executionView(exec, arnOf(state.partition, 'thing', thingName), state.clock.now()) };
 }
 
@@ -57,7 +70,7 @@ export function cancelJobExecution(state: ServiceState, input: Input): Input {
   const job = state.job(checkJobId(input.jobId));
   const thingName = checkThingName('thingName', input.thingName);
   const force = optBoolean('force', input.force) ?? false;
-  const expected = optNumber('expectedVersion', input.expectedVersion, 0, Number.MAX_SAFE_INTEGER);
+  const expected = optNumber('expectedVersion', input.expectedVersion, WHOLE_NUMBER);
   const details = checkStatusDetails(input.statusDetails);
   const exec = findExecution(state, job.jobId, thingName);
   if (expected !== undefined && expected !== exec.versionNumber) {
@@ -77,7 +90,7 @@ export function cancelJobExecution(state: ServiceState, input: Input): Input {
 export function deleteJobExecution(state: ServiceState, input: Input): Input {
   const job = state.job(checkJobId(input.jobId));
   const thingName = checkThingName('thingName', input.thingName);
-  const number = checkNumber('executionNumber', input.executionNumber, 0, Number.MAX_SAFE_INTEGER);
+  const number = checkNumber('executionNumber', input.executionNumber, WHOLE_NUMBER);
   const force = optBoolean('force', input.force) ?? false;
   const exec = findExecution(state, job.jobId, thingName, number);
   if (exec.status === 'IN_PROGRESS' && !force) {
@@ -90,7 +103,7 @@ export function deleteJobExecution(state: ServiceState, input: Input): Input {
 
 /** The tag map of the resource an ARN names: a job, thing group or thing of this account. */
 function tagsOf(state: ServiceState, resourceArn: unknown): Record<string, string> {
-  const arn = checkString('resourceArn', resourceArn, 1, 2048);
+  const arn = checkString('resourceArn', resourceArn, ARN_RULE);
   const p = parseArn(arn);
   if (!p) throw invalidRequest(`resourceArn is not a valid ARN: ${arn}`);
   if (p.account !== state.partition.account || p.region !== state.partition.region) throw notFound('Resource', arn);
@@ -112,7 +125,7 @@ export function tagResource(state: ServiceState, input: Input): Input {
 export function untagResource(state: ServiceState, input: Input): Input {
   const tags = tagsOf(state, input.resourceArn);
   if (!Array.isArray(input.tagKeys)) throw invalidRequest('tagKeys must be a list');
-  for (const k of input.tagKeys) delete tags[checkString('tagKeys[]', k, 1, 128)];
+  for (const k of input.tagKeys) delete tags[checkString('tagKeys[]', k, { min: 1, max: 128 })];
   return {};
 }
 

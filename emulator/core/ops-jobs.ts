@@ -10,6 +10,7 @@ import { paginate } from './paging.js';
 import type { ServiceState } from './state.js';
 import { emptyAttempts, emptyCounts, isTerminal, JOB_STATUSES, type Job } from './types.js';
 import {
+  ARN_RULE,
   checkDocument,
   checkJobConfig,
   checkJobId,
@@ -34,16 +35,19 @@ type Input = Record<string, unknown>;
 function checkTargets(state: ServiceState, value: unknown, existing = 0): string[] {
   if (!Array.isArray(value) || value.length < 1) throw invalidRequest('targets must list at least one thing or thing group ARN');
   if (value.length + existing > MAX_TARGETS) throw invalidRequest(`a job may have at most ${MAX_TARGETS} targets`);
-  const { account, region } = state.partition;
-  return value.map((t, i) => {
-    const arn = checkString(`targets[${i}]`, t, 1, 2048);
-    const p = parseArn(arn);
-    if (!p || (p.type !== 'thing' && p.type !== 'thinggroup')) throw invalidRequest(`targets[${i}] is not a thing or thing group ARN: ${arn}`);
-    if (p.account !== account || p.region !== region) throw notFound(p.type === 'thing' ? 'Thing' : 'Thing group', arn);
-    if (p.type === 'thing' && !state.registry.things.has(p.name)) throw notFound('Thing', p.name);
-    if (p.type === 'thinggroup' && !state.registry.groups.has(p.name)) throw notFound('Thing group', p.name);
-    return arn;
-  });
+  return value.map((t, i) => checkTarget(state, `targets[${i}]`, t));
+}
+
+/** Checks that one target ARN names an existing thing or group of this account and region; returns it. */
+function checkTarget(state: ServiceState, field: string, value: unknown): string {
+  const arn = checkString(field, value, ARN_RULE);
+  const p = parseArn(arn);
+  if (!p || (p.type !== 'thing' && p.type !== 'thinggroup')) throw invalidRequest(`${field} is not a thing or thing group ARN: ${arn}`);
+  const kind = p.type === 'thing' ? 'Thing' : 'Thing group';
+  if (p.account !== state.partition.account || p.region !== state.partition.region) throw notFound(kind, arn);
+  const known = p.type === 'thing' ? state.registry.things : state.registry.groups;
+  if (!known.has(p.name)) throw notFound(kind, p.name);
+  return arn;
 }
 
 /** Reads the document: inline, or the S3 object a documentSource names, as it is at creation. */
@@ -52,7 +56,7 @@ function readDocument(state: ServiceState, input: Input): { document: string; do
   const hasSource = input.documentSource !== undefined && input.documentSource !== null;
   if (hasDoc === hasSource) throw invalidRequest('exactly one of document and documentSource is required');
   if (hasDoc) return { document: checkDocument(input.document) };
-  const source = checkString('documentSource', input.documentSource, 1, 1350);
+  const source = checkString('documentSource', input.documentSource, { min: 1, max: 1350 });
   const object = state.s3Objects.get(source);
   if (object === undefined) {
     throw invalidRequest(`documentSource ${source} cannot be read: the emulator has no such S3 object (seed it with PUT /_emulator/s3-objects)`);
@@ -138,12 +142,19 @@ export function cancelJobOp(state: ServiceState, input: Input): Input {
   const reasonCode = checkReasonCode(input.reasonCode);
   const comment = checkText('comment', input.comment);
   const upgrade = job.status === 'CANCELED' && force && !job.forceCanceled;
+  checkCancelable(job, upgrade);
+  // A forced cancel of a canceled job keeps the first cancel's reason and comment unless it gives new ones.
+  const kept: Pick<Job, 'reasonCode' | 'comment'> = upgrade ? job : {};
+  const at = state.clock.now();
+  cancelJob(state, job, { force, reasonCode: reasonCode ?? kept.reasonCode, comment: comment ?? kept.comment }, at);
+  return compact({ jobArn: job.jobArn, jobId: job.jobId, description: job.description });
+}
+
+/** Fails unless the job is SCHEDULED or IN_PROGRESS, or this cancel is the forced upgrade of an unforced one. */
+function checkCancelable(job: Job, upgrade: boolean): void {
   if (job.status !== 'IN_PROGRESS' && job.status !== 'SCHEDULED' && !upgrade) {
     throw invalidRequest(`Job ${job.jobId} is ${job.status}${job.status === 'CANCELED' ? ' already' : ''} and cannot be canceled`);
   }
-  const at = state.clock.now();
-  cancelJob(state, job, { force, reasonCode: reasonCode ?? (upgrade ? job.reasonCode : undefined), comment: comment ?? (upgrade ? job.comment : undefined) }, at);
-  return compact({ jobArn: job.jobArn, jobId: job.jobId, description: job.description });
 }
 
 /** DeleteJob: terminal jobs always, IN_PROGRESS or SCHEDULED ones only with force; at most N deletions at once. */
@@ -177,8 +188,8 @@ export function getJobDocument(state: ServiceState, input: Input): Input {
 export function listJobs(state: ServiceState, input: Input): Input {
   const status = optEnum('status', input.status, JOB_STATUSES);
   const selection = optEnum('targetSelection', input.targetSelection, ['SNAPSHOT', 'CONTINUOUS'] as const);
-  const groupName = optString('thingGroupName', input.thingGroupName, 1, 128, /^[a-zA-Z0-9:_-]+$/);
-  const groupId = optString('thingGroupId', input.thingGroupId, 1, 128, /^[a-zA-Z0-9-]+$/);
+  const groupName = optString('thingGroupName', input.thingGroupName, { min: 1, max: 128, pattern: /^[a-zA-Z0-9:_-]+$/ });
+  const groupId = optString('thingGroupId', input.thingGroupId, { min: 1, max: 128, pattern: /^[a-zA-Z0-9-]+$/ });
   const group = groupName !== undefined ? state.registry.groups.get(groupName) : undefined;
   const groupArn = group?.thingGroupArn ?? (groupName !== undefined ? arnOf(state.partition, 'thinggroup', groupName) : undefined);
   const byId = groupId !== undefined ? [...state.registry.groups.values()].find((g) => g.thingGroupId === groupId) : undefined;
@@ -228,14 +239,23 @@ export function followMembership(state: ServiceState, change: { thingName: strin
   const groupArns = new Set(state.registry.ancestry(change.groupName).map((g) => arnOf(state.partition, 'thinggroup', g)));
   for (const jobId of state.continuousJobs) {
     const job = state.jobs.get(jobId);
-    if (!job || job.status !== 'IN_PROGRESS' || !job.targets.some((t) => groupArns.has(t))) continue;
-    const latest = state.latest(jobId, change.thingName);
-    if (change.joined) {
-      if (!latest || latest.status === 'REMOVED') queueExecution(state, job, change.thingName, at);
-    } else if (latest && !isTerminal(latest.status) && !isTargeted(state, job, change.thingName)) {
-      transition(job, latest, 'REMOVED', at);
-      checkCompletion(job, at);
-    }
+    if (job && followsGroups(job, groupArns)) applyMembership(state, job, change, at);
+  }
+}
+
+/** Whether `job` is IN_PROGRESS and targets one of the group ARNs. */
+function followsGroups(job: Job, groupArns: Set<string>): boolean {
+  return job.status === 'IN_PROGRESS' && job.targets.some((t) => groupArns.has(t));
+}
+
+/** A joiner without a live execution gets one; a leaver no longer targeted otherwise has its pending execution REMOVED. */
+function applyMembership(state: ServiceState, job: Job, change: { thingName: string; joined: boolean }, at: number): void {
+  const latest = state.latest(job.jobId, change.thingName);
+  if (change.joined) {
+    if (!latest || latest.status === 'REMOVED') queueExecution(state, job, change.thingName, at);
+  } else if (latest && !isTerminal(latest.status) && !isTargeted(state, job, change.thingName)) {
+    transition(job, latest, 'REMOVED', at);
+    checkCompletion(job, at);
   }
 }
 

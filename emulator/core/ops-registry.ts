@@ -6,7 +6,7 @@
 import { paginate } from './paging.js';
 import type { ServiceState } from './state.js';
 import type { ThingGroup } from './types.js';
-import { checkMaxResults, checkString, checkTags, checkThingName, optBoolean, optString, THING_NAME } from './validate.js';
+import { checkMaxResults, checkString, checkTags, checkThingName, optBoolean, optString, THING_NAME_RULE } from './validate.js';
 import { compact, groupView, thingView } from './views.js';
 
 type Input = Record<string, unknown>;
@@ -19,7 +19,7 @@ function attributesOf(payload: unknown): Record<string, string> {
 /** CreateThing. */
 export function createThing(state: ServiceState, input: Input): Input {
   const name = checkThingName('thingName', input.thingName);
-  const typeName = optString('thingTypeName', input.thingTypeName, 1, 128, THING_NAME);
+  const typeName = optString('thingTypeName', input.thingTypeName, THING_NAME_RULE);
   const t = state.registry.createThing(name, attributesOf(input.attributePayload), typeName);
   return { thingName: t.thingName, thingArn: t.thingArn, thingId: t.thingId };
 }
@@ -31,9 +31,9 @@ export function describeThing(state: ServiceState, input: Input): Input {
 
 /** ListThings, with the attributeName/attributeValue and thingTypeName filters. */
 export function listThings(state: ServiceState, input: Input): Input {
-  const attrName = optString('attributeName', input.attributeName, 1, 128);
-  const attrValue = optString('attributeValue', input.attributeValue, 0, 800);
-  const typeName = optString('thingTypeName', input.thingTypeName, 1, 128);
+  const attrName = optString('attributeName', input.attributeName, { min: 1, max: 128 });
+  const attrValue = optString('attributeValue', input.attributeValue, { min: 0, max: 800 });
+  const typeName = optString('thingTypeName', input.thingTypeName, { min: 1, max: 128 });
   const items = [...state.registry.things.values()].filter(
     (t) =>
       (attrName === undefined || (attrName in t.attributes && (attrValue === undefined || t.attributes[attrName] === attrValue))) &&
@@ -41,17 +41,19 @@ export function listThings(state: ServiceState, input: Input): Input {
   );
   const page = paginate(items, (t) => t.thingName, checkMaxResults(input.maxResults), input.nextToken as string | undefined);
   return compact({
-    things: page.items.map((t) => compact({ thingName: t.thingName, thingTypeName: t.thingTypeName, thingArn: t.thingArn, attributes: t.attributes, version: t.version })),
+    things: page.items.map((t) =>
+      compact({ thingName: t.thingName, thingTypeName: t.thingTypeName, thingArn: t.thingArn, attributes: t.attributes, version: t.version }),
+    ),
     nextToken: page.nextToken,
   });
 }
 
 /** CreateThingGroup, optionally under a parent group. */
 export function createThingGroup(state: ServiceState, input: Input): Input {
-  const name = checkString('thingGroupName', input.thingGroupName, 1, 128, THING_NAME);
+  const name = checkString('thingGroupName', input.thingGroupName, THING_NAME_RULE);
   const props = (input.thingGroupProperties ?? {}) as { thingGroupDescription?: string; attributePayload?: unknown };
   const g = state.registry.createGroup(name, state.clock.now(), {
-    parentGroupName: optString('parentGroupName', input.parentGroupName, 1, 128, THING_NAME),
+    parentGroupName: optString('parentGroupName', input.parentGroupName, THING_NAME_RULE),
     description: props.thingGroupDescription,
     attributes: attributesOf(props.attributePayload),
     tags: checkTags(input.tags),
@@ -61,8 +63,12 @@ export function createThingGroup(state: ServiceState, input: Input): Input {
 
 /** DescribeThingGroup. */
 export function describeThingGroup(state: ServiceState, input: Input): Input {
-  const g = state.registry.group(checkString('thingGroupName', input.thingGroupName, 1, 128, THING_NAME));
-  const ancestry = state.registry.ancestry(g.thingGroupName).slice(1).reverse().map((n) => state.registry.group(n));
+  const g = state.registry.group(checkString('thingGroupName', input.thingGroupName, THING_NAME_RULE));
+  const ancestry = state.registry
+    .ancestry(g.thingGroupName)
+    .slice(1)
+    .reverse()
+    .map((n) => state.registry.group(n));
   return groupView(g, ancestry as ThingGroup[]);
 }
 
@@ -84,8 +90,13 @@ export function removeThingFromThingGroup(state: ServiceState, input: Input): In
 
 /** ListThingsInThingGroup, optionally recursive. */
 export function listThingsInThingGroup(state: ServiceState, input: Input): Input {
-  const g = state.registry.group(checkString('thingGroupName', input.thingGroupName, 1, 128, THING_NAME));
+  const g = state.registry.group(checkString('thingGroupName', input.thingGroupName, THING_NAME_RULE));
   const recursive = optBoolean('recursive', input.recursive) ?? false;
-  const page = paginate(state.registry.membersOf(g.thingGroupName, recursive), (n) => n, checkMaxResults(input.maxResults), input.nextToken as string | undefined);
+  const page = paginate(
+    state.registry.membersOf(g.thingGroupName, recursive),
+    (n) => n,
+    checkMaxResults(input.maxResults),
+    input.nextToken as string | undefined,
+  );
   return compact({ things: page.items, nextToken: page.nextToken });
 }

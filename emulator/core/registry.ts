@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { arnOf, parseArn, type Partition } from './arn.js';
 import { invalidRequest, notFound, ServiceError } from './errors.js';
 import type { Thing, ThingGroup } from './types.js';
-import { checkString, THING_NAME } from './validate.js';
+import { checkString, THING_NAME_RULE } from './validate.js';
 
 /** Told when a thing joins or leaves a group, after the change. */
 export interface MembershipListener {
@@ -25,7 +25,7 @@ export class Registry {
 
   /** Creates a thing; creating one again with the same attributes is a no-op, as in the service. */
   createThing(name: string, attributes: Record<string, string> = {}, thingTypeName?: string): Thing {
-    checkString('thingName', name, 1, 128, THING_NAME);
+    checkString('thingName', name, THING_NAME_RULE);
     const existing = this.things.get(name);
     if (existing) {
       if (JSON.stringify(existing.attributes) === JSON.stringify(attributes) && existing.thingTypeName === thingTypeName) return existing;
@@ -55,8 +55,12 @@ export class Registry {
   }
 
   /** Creates a thing group, optionally under a parent; idempotent for an identical request. */
-  createGroup(name: string, now: number, opts: { parentGroupName?: string; description?: string; attributes?: Record<string, string>; tags?: Record<string, string> } = {}): ThingGroup {
-    checkString('thingGroupName', name, 1, 128, THING_NAME);
+  createGroup(
+    name: string,
+    now: number,
+    opts: { parentGroupName?: string; description?: string; attributes?: Record<string, string>; tags?: Record<string, string> } = {},
+  ): ThingGroup {
+    checkString('thingGroupName', name, THING_NAME_RULE);
     const existing = this.groups.get(name);
     if (existing) {
       if (existing.parentGroupName === opts.parentGroupName) return existing;

@@ -17,8 +17,32 @@ export const MAX_DOCUMENT_BYTES = 32_768;
 /** The most targets one job may have. */
 export const MAX_TARGETS = 100;
 
-/** Fails unless `value` is a string of length min..max (and matches `pattern`, when given). */
-export function checkString(field: string, value: unknown, min: number, max: number, pattern?: RegExp): string {
+/** A string field's constraints: its length, min..max, and a pattern it must match, when given. */
+export interface StringRule {
+  min: number;
+  max: number;
+  pattern?: RegExp;
+}
+
+/** A number field's constraints: its range, min..max, and whether it must be an integer (default true). */
+export interface NumberRule {
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
+/** A thing or thing group name: 1..128 of `[a-zA-Z0-9:_-]`. */
+export const THING_NAME_RULE: StringRule = { min: 1, max: 128, pattern: THING_NAME };
+/** An ARN of at most 2048 characters. */
+export const ARN_RULE: StringRule = { min: 1, max: 2048 };
+/** An integer from 0 (execution numbers, versions). */
+export const WHOLE_NUMBER: NumberRule = { min: 0, max: Number.MAX_SAFE_INTEGER };
+/** An integer from 1 (thresholds counted in things). */
+export const POSITIVE_INTEGER: NumberRule = { min: 1, max: Number.MAX_SAFE_INTEGER };
+
+/** Fails unless `value` is a string that keeps `rule`. */
+export function checkString(field: string, value: unknown, rule: StringRule): string {
+  const { min, max, pattern } = rule;
   if (typeof value !== 'string') throw invalidRequest(`${field} must be a string`);
   if (value.length < min || value.length > max) throw invalidRequest(`${field} must be ${min} to ${max} characters long`);
   if (pattern && !pattern.test(value)) throw invalidRequest(`${field} does not match the pattern ${pattern.source}`);
@@ -26,12 +50,13 @@ export function checkString(field: string, value: unknown, min: number, max: num
 }
 
 /** Like checkString, but undefined passes. */
-export function optString(field: string, value: unknown, min: number, max: number, pattern?: RegExp): string | undefined {
-  return value === undefined || value === null ? undefined : checkString(field, value, min, max, pattern);
+export function optString(field: string, value: unknown, rule: StringRule): string | undefined {
+  return value === undefined || value === null ? undefined : checkString(field, value, rule);
 }
 
-/** Fails unless `value` is a number in min..max (an integer when `integer`). */
-export function checkNumber(field: string, value: unknown, min: number, max: number, integer = true): number {
+/** Fails unless `value` is a number that keeps `rule`. */
+export function checkNumber(field: string, value: unknown, rule: NumberRule): number {
+  const { min, max, integer = true } = rule;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidRequest(`${field} must be a number`);
   if (integer && !Number.isInteger(value)) throw invalidRequest(`${field} must be an integer`);
   if (value < min || value > max) throw invalidRequest(`${field} must be between ${min} and ${max}`);
@@ -39,8 +64,8 @@ export function checkNumber(field: string, value: unknown, min: number, max: num
 }
 
 /** Like checkNumber, but undefined passes. */
-export function optNumber(field: string, value: unknown, min: number, max: number, integer = true): number | undefined {
-  return value === undefined || value === null ? undefined : checkNumber(field, value, min, max, integer);
+export function optNumber(field: string, value: unknown, rule: NumberRule): number | undefined {
+  return value === undefined || value === null ? undefined : checkNumber(field, value, rule);
 }
 
 /** Fails unless `value` is a boolean or absent. */
@@ -70,17 +95,17 @@ function oneOf<T extends string>(field: string, value: unknown, allowed: readonl
 
 /** Validates a jobId path parameter. */
 export function checkJobId(value: unknown): string {
-  return checkString('jobId', value, 1, 64, JOB_ID);
+  return checkString('jobId', value, { min: 1, max: 64, pattern: JOB_ID });
 }
 
 /** Validates a thingName. */
 export function checkThingName(field: string, value: unknown): string {
-  return checkString(field, value, 1, 128, THING_NAME);
+  return checkString(field, value, THING_NAME_RULE);
 }
 
 /** Validates an inline job document: a JSON text of at most 32 KB. */
 export function checkDocument(value: unknown): string {
-  const doc = checkString('document', value, 1, MAX_DOCUMENT_BYTES);
+  const doc = checkString('document', value, { min: 1, max: MAX_DOCUMENT_BYTES });
   if (Buffer.byteLength(doc, 'utf8') > MAX_DOCUMENT_BYTES) throw invalidRequest(`document must be at most ${MAX_DOCUMENT_BYTES} bytes`);
   try {
     JSON.parse(doc);
@@ -92,14 +117,14 @@ export function checkDocument(value: unknown): string {
 
 /** Validates a description or comment: at most 2028 characters and no control characters. */
 export function checkText(field: string, value: unknown, max = 2028): string | undefined {
-  const text = optString(field, value, 0, max);
+  const text = optString(field, value, { min: 0, max });
   if (text !== undefined && CONTROL_CHARS.test(text)) throw invalidRequest(`${field} must not contain control characters`);
   return text;
 }
 
 /** Validates a CancelJob reasonCode: upper-case letters, digits and underscores, at most 128. */
 export function checkReasonCode(value: unknown): string | undefined {
-  return optString('reasonCode', value, 1, 128, REASON_CODE);
+  return optString('reasonCode', value, { min: 1, max: 128, pattern: REASON_CODE });
 }
 
 /** Validates statusDetails: at most 10 pairs, keys 1..128 `[a-zA-Z0-9:_-]`, values 1..1024. */
@@ -109,8 +134,8 @@ export function checkStatusDetails(value: unknown): Record<string, string> | und
   const entries = Object.entries(map);
   if (entries.length > 10) throw invalidRequest('statusDetails may hold at most 10 pairs');
   for (const [k, v] of entries) {
-    checkString(`statusDetails key ${k}`, k, 1, 128, THING_NAME);
-    checkString(`statusDetails.${k}`, v, 1, 1024);
+    checkString(`statusDetails key ${k}`, k, THING_NAME_RULE);
+    checkString(`statusDetails.${k}`, v, { min: 1, max: 1024 });
   }
   return map as Record<string, string>;
 }
@@ -121,8 +146,8 @@ export function checkTags(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [i, t] of checkArray('tags', value, 0, 50).entries()) {
     const tag = checkObject(`tags[${i}]`, t);
-    const key = checkString(`tags[${i}].Key`, tag.Key, 1, 128, TAG_KEY);
-    out[key] = optString(`tags[${i}].Value`, tag.Value, 0, 256) ?? '';
+    const key = checkString(`tags[${i}].Key`, tag.Key, { min: 1, max: 128, pattern: TAG_KEY });
+    out[key] = optString(`tags[${i}].Value`, tag.Value, { min: 0, max: 256 }) ?? '';
   }
   return out;
 }
@@ -130,15 +155,15 @@ export function checkTags(value: unknown): Record<string, string> {
 function checkRollout(value: unknown): RolloutConfig | undefined {
   if (value === undefined || value === null) return undefined;
   const o = checkObject('jobExecutionsRolloutConfig', value);
-  optNumber('jobExecutionsRolloutConfig.maximumPerMinute', o.maximumPerMinute, 1, 1000);
+  optNumber('jobExecutionsRolloutConfig.maximumPerMinute', o.maximumPerMinute, { min: 1, max: 1000 });
   if (o.exponentialRate !== undefined && o.exponentialRate !== null) {
     const e = checkObject('exponentialRate', o.exponentialRate);
-    checkNumber('exponentialRate.baseRatePerMinute', e.baseRatePerMinute, 1, 1000);
-    const f = checkNumber('exponentialRate.incrementFactor', e.incrementFactor, 1.1, 5, false);
+    checkNumber('exponentialRate.baseRatePerMinute', e.baseRatePerMinute, { min: 1, max: 1000 });
+    const f = checkNumber('exponentialRate.incrementFactor', e.incrementFactor, { min: 1.1, max: 5, integer: false });
     if (Math.abs(f * 10 - Math.round(f * 10)) > 1e-9) throw invalidRequest('exponentialRate.incrementFactor allows one decimal place');
     const c = checkObject('exponentialRate.rateIncreaseCriteria', e.rateIncreaseCriteria);
-    const n = optNumber('rateIncreaseCriteria.numberOfNotifiedThings', c.numberOfNotifiedThings, 1, Number.MAX_SAFE_INTEGER);
-    const s = optNumber('rateIncreaseCriteria.numberOfSucceededThings', c.numberOfSucceededThings, 1, Number.MAX_SAFE_INTEGER);
+    const n = optNumber('rateIncreaseCriteria.numberOfNotifiedThings', c.numberOfNotifiedThings, POSITIVE_INTEGER);
+    const s = optNumber('rateIncreaseCriteria.numberOfSucceededThings', c.numberOfSucceededThings, POSITIVE_INTEGER);
     if (n === undefined && s === undefined) throw invalidRequest('rateIncreaseCriteria needs numberOfNotifiedThings or numberOfSucceededThings');
   }
   return o as RolloutConfig;
@@ -151,9 +176,9 @@ function checkAbort(value: unknown): JobConfig['abortConfig'] {
     const k = checkObject(`abortConfig.criteriaList[${i}]`, c);
     oneOf(`criteriaList[${i}].failureType`, k.failureType, ['FAILED', 'REJECTED', 'TIMED_OUT', 'ALL'] as const);
     oneOf(`criteriaList[${i}].action`, k.action, ['CANCEL'] as const);
-    const t = checkNumber(`criteriaList[${i}].thresholdPercentage`, k.thresholdPercentage, 0, 100, false);
+    const t = checkNumber(`criteriaList[${i}].thresholdPercentage`, k.thresholdPercentage, { min: 0, max: 100, integer: false });
     if (Math.abs(t * 100 - Math.round(t * 100)) > 1e-9) throw invalidRequest(`criteriaList[${i}].thresholdPercentage allows two decimal places`);
-    checkNumber(`criteriaList[${i}].minNumberOfExecutedThings`, k.minNumberOfExecutedThings, 1, Number.MAX_SAFE_INTEGER);
+    checkNumber(`criteriaList[${i}].minNumberOfExecutedThings`, k.minNumberOfExecutedThings, POSITIVE_INTEGER);
   }
   return o as { criteriaList: AbortCriteria[] };
 }
@@ -161,7 +186,7 @@ function checkAbort(value: unknown): JobConfig['abortConfig'] {
 function checkTimeout(value: unknown): JobConfig['timeoutConfig'] {
   if (value === undefined || value === null) return undefined;
   const o = checkObject('timeoutConfig', value);
-  optNumber('timeoutConfig.inProgressTimeoutInMinutes', o.inProgressTimeoutInMinutes, 1, 10080);
+  optNumber('timeoutConfig.inProgressTimeoutInMinutes', o.inProgressTimeoutInMinutes, { min: 1, max: 10080 });
   return o as JobConfig['timeoutConfig'];
 }
 
@@ -172,7 +197,7 @@ function checkRetry(value: unknown): JobConfig['jobExecutionsRetryConfig'] {
   for (const [i, c] of checkArray('jobExecutionsRetryConfig.criteriaList', o.criteriaList, 1, 2).entries()) {
     const k = checkObject(`jobExecutionsRetryConfig.criteriaList[${i}]`, c);
     oneOf(`criteriaList[${i}].failureType`, k.failureType, ['FAILED', 'TIMED_OUT', 'ALL'] as const);
-    total += checkNumber(`criteriaList[${i}].numberOfRetries`, k.numberOfRetries, 0, 10);
+    total += checkNumber(`criteriaList[${i}].numberOfRetries`, k.numberOfRetries, { min: 0, max: 10 });
   }
   if (total > 10) throw invalidRequest('jobExecutionsRetryConfig allows at most 10 retries in all');
   return o as { criteriaList: RetryCriteria[] };
@@ -181,8 +206,8 @@ function checkRetry(value: unknown): JobConfig['jobExecutionsRetryConfig'] {
 function checkPresigned(value: unknown): JobConfig['presignedUrlConfig'] {
   if (value === undefined || value === null) return undefined;
   const o = checkObject('presignedUrlConfig', value);
-  optString('presignedUrlConfig.roleArn', o.roleArn, 20, 2048);
-  optNumber('presignedUrlConfig.expiresInSec', o.expiresInSec, 60, 3600);
+  optString('presignedUrlConfig.roleArn', o.roleArn, { min: 20, max: 2048 });
+  optNumber('presignedUrlConfig.expiresInSec', o.expiresInSec, { min: 60, max: 3600 });
   return o as JobConfig['presignedUrlConfig'];
 }
 
@@ -199,28 +224,47 @@ export function parseScheduleTime(field: string, value: string): number {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-function checkScheduling(value: unknown, now: number): SchedulingConfig | undefined {
-  if (value === undefined || value === null) return undefined;
-  const o = checkObject('schedulingConfig', value) as SchedulingConfig & Record<string, unknown>;
-  const start = o.startTime === undefined ? undefined : parseScheduleTime('schedulingConfig.startTime', checkString('schedulingConfig.startTime', o.startTime, 1, 64));
-  const end = o.endTime === undefined ? undefined : parseScheduleTime('schedulingConfig.endTime', checkString('schedulingConfig.endTime', o.endTime, 1, 64));
+/** A schedulingConfig time as epoch milliseconds; undefined when absent. */
+function optScheduleTime(field: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : parseScheduleTime(field, checkString(field, value, { min: 1, max: 64 }));
+}
+
+/** Fails unless startTime, when given, is 30 minutes to one year ahead. */
+function checkStartTime(start: number | undefined, now: number): void {
   if (start !== undefined && (start < now + 30 * MINUTE || start > now + 365 * DAY)) {
     throw invalidRequest('schedulingConfig.startTime must be at least 30 minutes and at most one year in the future');
   }
-  if (end !== undefined) {
-    if (end < now + 30 * MINUTE || end > now + 730 * DAY) throw invalidRequest('schedulingConfig.endTime must be at least 30 minutes and at most two years in the future');
-    if (start !== undefined && (end < start + 30 * MINUTE || end > start + 730 * DAY)) {
-      throw invalidRequest('schedulingConfig.endTime must be 30 minutes to two years after startTime');
-    }
+}
+
+/** Fails unless endTime, when given, is 30 minutes to two years ahead and, with a startTime, 30 minutes to two years after it. */
+function checkEndTime(end: number | undefined, start: number | undefined, now: number): void {
+  if (end === undefined) return;
+  if (end < now + 30 * MINUTE || end > now + 730 * DAY)
+    throw invalidRequest('schedulingConfig.endTime must be at least 30 minutes and at most two years in the future');
+  if (start !== undefined && (end < start + 30 * MINUTE || end > start + 730 * DAY)) {
+    throw invalidRequest('schedulingConfig.endTime must be 30 minutes to two years after startTime');
   }
+}
+
+/** Validates the maintenance windows, when given: at most 50, each a start and 1..1430 minutes. */
+function checkMaintenanceWindows(value: unknown): void {
+  if (value === undefined) return;
+  for (const [i, w] of checkArray('schedulingConfig.maintenanceWindows', value, 0, 50).entries()) {
+    const k = checkObject(`maintenanceWindows[${i}]`, w);
+    checkString(`maintenanceWindows[${i}].startTime`, k.startTime, { min: 1, max: 256 });
+    checkNumber(`maintenanceWindows[${i}].durationInMinutes`, k.durationInMinutes, { min: 1, max: 1430 });
+  }
+}
+
+function checkScheduling(value: unknown, now: number): SchedulingConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const o = checkObject('schedulingConfig', value) as SchedulingConfig & Record<string, unknown>;
+  const start = optScheduleTime('schedulingConfig.startTime', o.startTime);
+  const end = optScheduleTime('schedulingConfig.endTime', o.endTime);
+  checkStartTime(start, now);
+  checkEndTime(end, start, now);
   if (o.endBehavior !== undefined) oneOf('schedulingConfig.endBehavior', o.endBehavior, ['STOP_ROLLOUT', 'CANCEL', 'FORCE_CANCEL'] as const);
-  if (o.maintenanceWindows !== undefined) {
-    for (const [i, w] of checkArray('schedulingConfig.maintenanceWindows', o.maintenanceWindows, 0, 50).entries()) {
-      const k = checkObject(`maintenanceWindows[${i}]`, w);
-      checkString(`maintenanceWindows[${i}].startTime`, k.startTime, 1, 256);
-      checkNumber(`maintenanceWindows[${i}].durationInMinutes`, k.durationInMinutes, 1, 1430);
-    }
-  }
+  checkMaintenanceWindows(o.maintenanceWindows);
   return o;
 }
 
@@ -251,18 +295,19 @@ export function checkJobConfig(input: Record<string, unknown>, now: number): Job
   return {
     ...checkMutableConfig(input),
     schedulingConfig: checkScheduling(input.schedulingConfig, now),
-    namespaceId: optString('namespaceId', input.namespaceId, 1, 64, JOB_ID),
-    jobTemplateArn: optString('jobTemplateArn', input.jobTemplateArn, 1, 1600, /^arn:[!-~]+$/),
+    namespaceId: optString('namespaceId', input.namespaceId, { min: 1, max: 64, pattern: JOB_ID }),
+    jobTemplateArn: optString('jobTemplateArn', input.jobTemplateArn, { min: 1, max: 1600, pattern: /^arn:[!-~]+$/ }),
     documentParameters: input.documentParameters as Record<string, string> | undefined,
-    destinationPackageVersions: input.destinationPackageVersions === undefined
-      ? undefined
-      : (checkArray('destinationPackageVersions', input.destinationPackageVersions, 0, 25) as string[]),
+    destinationPackageVersions:
+      input.destinationPackageVersions === undefined
+        ? undefined
+        : (checkArray('destinationPackageVersions', input.destinationPackageVersions, 0, 25) as string[]),
   };
 }
 
 /** Validates a maxResults query value (1..250). */
 export function checkMaxResults(value: unknown): number | undefined {
-  return optNumber('maxResults', value, 1, 250);
+  return optNumber('maxResults', value, { min: 1, max: 250 });
 }
 
 /** Validates an optional enum value from a query string or body. */

@@ -70,11 +70,19 @@ export function gate(limit: number): Gate {
 /** The error names that mean "this execution went away underneath me" (canceled, deleted, timed out). */
 const GONE = new Set(['ResourceNotFoundException', 'InvalidStateTransitionException', 'TerminalStateException', 'InvalidRequestException']);
 
+/** Where a device reports its errors (default: nowhere) and the gate its calls pass (default: none). */
+export interface DeviceHooks {
+  onError?: (thingName: string, err: unknown) => void;
+  gate?: Gate;
+}
+
 /** A device's loop: work through pending executions, then wait for a notification or the poll interval. */
 export class SimulatedDevice {
   private interrupt: (() => void) | undefined;
   private idling = false;
   private stopped = false;
+  private readonly onError: (thingName: string, err: unknown) => void;
+  private readonly gate: Gate;
   /** Attempts this device finished, by outcome. */
   readonly finished: Record<Outcome | 'abandoned', number> = { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, abandoned: 0 };
 
@@ -82,9 +90,11 @@ export class SimulatedDevice {
     readonly thingName: string,
     private readonly client: IoTJobsDataPlaneClient,
     private readonly behavior: DeviceBehavior,
-    private readonly onError: (thingName: string, err: unknown) => void = () => undefined,
-    private readonly gate: Gate = ungated,
-  ) {}
+    hooks: DeviceHooks = {},
+  ) {
+    this.onError = hooks.onError ?? (() => undefined);
+    this.gate = hooks.gate ?? ungated;
+  }
 
   /** Wakes the device early (the in-process stand-in for an MQTT notify-next). */
   notify(): void {
@@ -146,7 +156,12 @@ export class SimulatedDevice {
     this.finished[outcome]++;
   }
 
-  private async update(exec: JobExecution, status: string, statusDetails: Record<string, string>, expectedVersion: number | undefined): Promise<number | undefined> {
+  private async update(
+    exec: JobExecution,
+    status: string,
+    statusDetails: Record<string, string>,
+    expectedVersion: number | undefined,
+  ): Promise<number | undefined> {
     const r = await this.gate(() =>
       this.client.send(
         new UpdateJobExecutionCommand({

@@ -78,7 +78,7 @@ export class Fleet {
     await Promise.all(Array.from({ length: concurrency }, worker));
     const behavior = withDefaults(DEFAULT_BEHAVIOR, this.opts);
     const inFlight = gate(this.opts.maxSockets ?? 32);
-    for (const name of names) this.devices.set(name, new SimulatedDevice(name, this.data, behavior, this.opts.onError, inFlight));
+    for (const name of names) this.devices.set(name, new SimulatedDevice(name, this.data, behavior, { onError: this.opts.onError, gate: inFlight }));
   }
 
   /** Starts every device's loop. */

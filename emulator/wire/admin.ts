@@ -8,7 +8,7 @@
  *   GET|PUT|PATCH /_emulator/faults   read, replace or merge the fault settings
  *   PUT  /_emulator/s3-objects        {url, body}: an S3 object a documentSource may name
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { ServiceError } from '../core/errors.js';
 import type { IotJobsService } from '../core/service.js';
 import { snapshot } from '../core/snapshot.js';
@@ -59,23 +59,29 @@ const ROUTES: Record<string, Handler> = {
   },
 };
 
-/** Answers one admin request. */
-export function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: ServerResponse, url: URL, body: Record<string, unknown>): void {
-  const handler = ROUTES[`${req.method} ${url.pathname}`];
-  let status = 200;
-  let out: unknown;
+/** One admin request: its method, URL and parsed JSON body. */
+export interface AdminRequest {
+  method: string | undefined;
+  url: URL;
+  body: Record<string, unknown>;
+}
+
+/** The status and body answering an admin request; a ServiceError becomes its status and message, anything else is thrown. */
+function answer(ctx: AdminContext, request: AdminRequest): { status: number; out: unknown } {
+  const { method, url, body } = request;
+  const handler = ROUTES[`${method} ${url.pathname}`];
+  if (!handler) return { status: 404, out: { message: `no admin endpoint ${method} ${url.pathname}` } };
   try {
-    if (!handler) {
-      status = 404;
-      out = { message: `no admin endpoint ${req.method} ${url.pathname}` };
-    } else {
-      out = handler(ctx, body, url);
-    }
+    return { status: 200, out: handler(ctx, body, url) };
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
-    status = err.httpStatus('control');
-    out = { message: err.message };
+    return { status: err.httpStatus('control'), out: { message: err.message } };
   }
+}
+
+/** Answers one admin request. */
+export function handleAdmin(ctx: AdminContext, request: AdminRequest, res: ServerResponse): void {
+  const { status, out } = answer(ctx, request);
   const text = JSON.stringify(out);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

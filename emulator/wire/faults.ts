@@ -37,23 +37,56 @@ export type FaultDecision =
   | { kind: 'lose-response'; delayMs: number }
   | { kind: 'error'; code: 'ThrottlingException' | 'ServiceUnavailableException' | 'InternalFailureException'; delayMs: number };
 
+const KNOWN_KEYS = new Set([
+  'throttleTps',
+  'throttleTpsByOperation',
+  'unavailableRate',
+  'serverErrorRate',
+  'latencyMs',
+  'latencyJitterMs',
+  'dropRate',
+  'lostResponseRate',
+  'operations',
+  'seed',
+]);
 const RATE_KEYS = ['unavailableRate', 'serverErrorRate', 'dropRate', 'lostResponseRate'] as const;
+const NON_NEGATIVE_KEYS = ['throttleTps', 'latencyMs', 'latencyJitterMs'] as const;
+
+/** Whether `value` is a number of at least 0 (and at most `max`). */
+function isNumberFrom0(value: unknown, max = Infinity): boolean {
+  return typeof value === 'number' && value >= 0 && value <= max;
+}
+
+/** Fails unless each of `keys` that is set in `c` is a number from 0 to `max`; the message says the value must be `what`. */
+function checkNumbersFrom0(c: Record<string, unknown>, keys: readonly string[], max: number, what: string): void {
+  for (const k of keys) if (c[k] !== undefined && !isNumberFrom0(c[k], max)) throw invalidRequest(`${k} must be ${what}`);
+}
 
 /** Validates a fault config from the CLI or the admin endpoint. */
 export function checkFaultConfig(value: unknown): FaultConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest('fault config must be an object');
   const c = value as FaultConfig & Record<string, unknown>;
-  const known = new Set(['throttleTps', 'throttleTpsByOperation', 'unavailableRate', 'serverErrorRate', 'latencyMs', 'latencyJitterMs', 'dropRate', 'lostResponseRate', 'operations', 'seed']);
-  for (const k of Object.keys(c)) if (!known.has(k)) throw invalidRequest(`unknown fault setting ${k}`);
-  for (const k of RATE_KEYS) if (c[k] !== undefined && !(typeof c[k] === 'number' && c[k]! >= 0 && c[k]! <= 1)) throw invalidRequest(`${k} must be a number from 0 to 1`);
-  for (const k of ['throttleTps', 'latencyMs', 'latencyJitterMs'] as const) {
-    if (c[k] !== undefined && !(typeof c[k] === 'number' && c[k]! >= 0)) throw invalidRequest(`${k} must be a non-negative number`);
-  }
-  for (const [op, tps] of Object.entries(c.throttleTpsByOperation ?? {})) {
-    if (!(typeof tps === 'number' && tps >= 0)) throw invalidRequest(`throttleTpsByOperation.${op} must be a non-negative number`);
-  }
+  for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) throw invalidRequest(`unknown fault setting ${k}`);
+  checkNumbersFrom0(c, RATE_KEYS, 1, 'a number from 0 to 1');
+  checkNumbersFrom0(c, NON_NEGATIVE_KEYS, Infinity, 'a non-negative number');
+  checkTpsByOperation(c.throttleTpsByOperation);
   return c;
 }
+
+/** Fails unless every per-operation TPS, when there are any, is a non-negative number. */
+function checkTpsByOperation(byOperation: Record<string, unknown> | undefined): void {
+  for (const [op, tps] of Object.entries(byOperation ?? {})) {
+    if (!isNumberFrom0(tps)) throw invalidRequest(`throttleTpsByOperation.${op} must be a non-negative number`);
+  }
+}
+
+/** The random faults, in the order they are drawn for a request, each with the rate setting that makes it. */
+const RANDOM_FAULTS = [
+  { rate: 'dropRate', fault: { kind: 'drop' } },
+  { rate: 'lostResponseRate', fault: { kind: 'lose-response' } },
+  { rate: 'unavailableRate', fault: { kind: 'error', code: 'ServiceUnavailableException' } },
+  { rate: 'serverErrorRate', fault: { kind: 'error', code: 'InternalFailureException' } },
+] as const;
 
 interface Bucket {
   tokens: number;
@@ -90,18 +123,32 @@ export class FaultInjector {
     return { ...this.config };
   }
 
-  /** Decides what happens to one request of the named operation. */
+  /**
+   * Decides what happens to one request of the named operation: throttling first, then (for
+   * targeted operations) the random faults. The generator is drawn from in a fixed order (jitter,
+   * then each fault whose rate is set, until one hits), so a seed gives the same run.
+   */
   decide(operation: string): FaultDecision {
-    const c = this.config;
-    const targeted = !c.operations || c.operations.includes(operation);
-    const delayMs = targeted ? (c.latencyMs ?? 0) + (c.latencyJitterMs ? this.random() * c.latencyJitterMs : 0) : 0;
+    const targeted = !this.config.operations || this.config.operations.includes(operation);
+    const delayMs = targeted ? this.delay() : 0;
     if (!this.take(operation)) return { kind: 'error', code: 'ThrottlingException', delayMs };
-    if (!targeted) return { kind: 'pass', delayMs };
-    if (c.dropRate && this.random() < c.dropRate) return { kind: 'drop', delayMs };
-    if (c.lostResponseRate && this.random() < c.lostResponseRate) return { kind: 'lose-response', delayMs };
-    if (c.unavailableRate && this.random() < c.unavailableRate) return { kind: 'error', code: 'ServiceUnavailableException', delayMs };
-    if (c.serverErrorRate && this.random() < c.serverErrorRate) return { kind: 'error', code: 'InternalFailureException', delayMs };
-    return { kind: 'pass', delayMs };
+    const fault = targeted ? this.randomFault() : undefined;
+    return fault ? { ...fault, delayMs } : { kind: 'pass', delayMs };
+  }
+
+  /** The added latency of a targeted request: latencyMs plus a random share of latencyJitterMs. */
+  private delay(): number {
+    const c = this.config;
+    return (c.latencyMs ?? 0) + (c.latencyJitterMs ? this.random() * c.latencyJitterMs : 0);
+  }
+
+  /** The first random fault that hits, drawing once for each fault whose rate is set; undefined when none does. */
+  private randomFault(): (typeof RANDOM_FAULTS)[number]['fault'] | undefined {
+    for (const { rate, fault } of RANDOM_FAULTS) {
+      const r = this.config[rate];
+      if (r && this.random() < r) return fault;
+    }
+    return undefined;
   }
 
   /** Takes a token from the operation's bucket; true when the request is within its TPS. */

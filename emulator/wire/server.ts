@@ -70,6 +70,14 @@ function parseBody(text: string): Record<string, unknown> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** One API request being answered, for the call log: where it went, in which plane, when it began and the operation it turned out to be. */
+interface ApiCall {
+  url: URL;
+  plane: Plane;
+  started: number;
+  operation: string;
+}
+
 /** Starts serving `service`; resolves once the port is bound. Port 0 picks a free port. */
 export async function serve(service: IotJobsService, opts: ServerOptions = {}): Promise<RunningServer> {
   const calls = new CallLog();
@@ -77,7 +85,8 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
   const admin: AdminContext = { service, calls, faults };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, { message: `internal emulator error: ${(err as Error).message}` }, { 'x-amzn-errortype': 'InternalFailureException' });
+      if (!res.headersSent)
+        send(res, 500, { message: `internal emulator error: ${(err as Error).message}` }, { 'x-amzn-errortype': 'InternalFailureException' });
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -90,46 +99,65 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
       if (!(err instanceof ServiceError)) throw err;
       return sendError(res, err, 'control');
     }
-    handleAdmin(admin, req, res, url, body);
+    handleAdmin(admin, { method: req.method, url, body }, res);
   }
 
+  /** Records the call in the call log, its latency measured from its start. */
+  function log(call: ApiCall, outcome: string, status: number): void {
+    calls.record({
+      at: Date.now(),
+      operation: call.operation,
+      path: call.url.pathname,
+      plane: call.plane,
+      outcome,
+      status,
+      latencyMs: performance.now() - call.started,
+    });
+  }
+
+  /** Answers one request: an admin endpoint, or an API operation whose ServiceError is answered in its plane's shape. */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/_emulator/')) return handleAdminRequest(req, res, url);
     const plane: Plane = signingService(req.headers.authorization) === 'iot-jobs-data' ? 'data' : 'control';
-    let operation = 'Unknown';
-    const log = (outcome: string, status: number): void => {
-      calls.record({ at: Date.now(), operation, path: url.pathname, plane, outcome, status, latencyMs: performance.now() - started });
-    };
+    const call: ApiCall = { url, plane, started, operation: 'Unknown' };
     try {
-      const match = matchRoute(plane, req.method ?? 'GET', url.pathname);
-      if (!match) {
-        await readBody(req);
-        send(res, 404, { message: `no ${plane}-plane operation at ${req.method} ${url.pathname}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
-        return log('UnknownOperationException', 404);
-      }
-      operation = match.route.operation;
-      const body = parseBody(await readBody(req));
-      const decision = faults.decide(operation);
-      if (decision.delayMs > 0) await sleep(decision.delayMs);
-      if (decision.kind === 'drop') {
-        req.socket.destroy();
-        return log('dropped', 0);
-      }
-      if (decision.kind === 'error') throw new ServiceError(decision.code, `injected ${decision.code}`);
-      const out = service.call(match.route.operation, { ...body, ...readQuery(match.route, url.searchParams), ...match.params });
-      if (decision.kind === 'lose-response') {
-        req.socket.destroy();
-        return log('lost-response', 0);
-      }
-      send(res, 200, out);
-      log('ok', 200);
+      await handleOperation(req, res, call);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      sendError(res, err, OPERATIONS[operation as keyof typeof OPERATIONS]?.plane ?? plane);
-      log(err.code, err.httpStatus(plane));
+      sendError(res, err, OPERATIONS[call.operation as keyof typeof OPERATIONS]?.plane ?? plane);
+      log(call, err.code, err.httpStatus(plane));
     }
+  }
+
+  /** Routes an API request to its operation (naming it in `call`), applies the injected faults and answers; a ServiceError is thrown. */
+  async function handleOperation(req: IncomingMessage, res: ServerResponse, call: ApiCall): Promise<void> {
+    const match = matchRoute(call.plane, req.method ?? 'GET', call.url.pathname);
+    if (!match) return unknownOperation(req, res, call);
+    call.operation = match.route.operation;
+    const body = parseBody(await readBody(req));
+    const decision = faults.decide(call.operation);
+    if (decision.delayMs > 0) await sleep(decision.delayMs);
+    if (decision.kind === 'drop') return hangUp(req, call, 'dropped');
+    if (decision.kind === 'error') throw new ServiceError(decision.code, `injected ${decision.code}`);
+    const out = service.call(match.route.operation, { ...body, ...readQuery(match.route, call.url.searchParams), ...match.params });
+    if (decision.kind === 'lose-response') return hangUp(req, call, 'lost-response');
+    send(res, 200, out);
+    log(call, 'ok', 200);
+  }
+
+  /** Answers a request no operation of its plane matches with 404 UnknownOperationException, after reading its body. */
+  async function unknownOperation(req: IncomingMessage, res: ServerResponse, call: ApiCall): Promise<void> {
+    await readBody(req);
+    send(res, 404, { message: `no ${call.plane}-plane operation at ${req.method} ${call.url.pathname}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+    log(call, 'UnknownOperationException', 404);
+  }
+
+  /** Closes the connection without an answer (a dropped request or a lost response) and logs the outcome with status 0. */
+  function hangUp(req: IncomingMessage, call: ApiCall, outcome: 'dropped' | 'lost-response'): void {
+    req.socket.destroy();
+    log(call, outcome, 0);
   }
 
   await new Promise<void>((resolve, reject) => {
