@@ -6,7 +6,7 @@
  * at it. The only module that touches process.*.
  */
 import { mutates } from './model/action.js';
-import { formatProblem } from './model/errors.js';
+import { formatProblem, type ManifestProblem } from './model/errors.js';
 import { createApp, type App, type AppOverrides } from './app.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { KubeConfigError } from './kube/rest.js';
@@ -33,8 +33,11 @@ async function startLocal(config: Config, log: (msg: string) => void): Promise<E
   });
   emulator.service.call('CreateThingGroup', { thingGroupName: 'canary' });
   const canary = Math.max(1, Math.floor(config.localFleet / 10));
-  for (const name of [...(emulator.fleet?.devices.keys() ?? [])].slice(0, canary)) emulator.service.call('AddThingToThingGroup', { thingGroupName: 'canary', thingName: name });
-  log(`local IoT Jobs emulator on ${emulator.url}: ${config.localFleet} devices in thing group "fleet" (the first ${canary} also in "canary"), time ×${config.localTimeScale}`);
+  for (const name of [...(emulator.fleet?.devices.keys() ?? [])].slice(0, canary))
+    emulator.service.call('AddThingToThingGroup', { thingGroupName: 'canary', thingName: name });
+  log(
+    `local IoT Jobs emulator on ${emulator.url}: ${config.localFleet} devices in thing group "fleet" (the first ${canary} also in "canary"), time ×${config.localTimeScale}`,
+  );
   return emulator;
 }
 
@@ -42,72 +45,107 @@ async function startLocal(config: Config, log: (msg: string) => void): Promise<E
 async function plan(app: App, reports: ReconcileReport[], out: (s: string) => void): Promise<number> {
   await app.start();
   const status = app.source.status();
-  if (status.problems.length > 0 || !app.source.synced()) {
-    for (const p of status.problems) out(`error  ${formatProblem(p)}`);
-    out(`plan: the manifests are invalid (${status.problems.length} problem${status.problems.length === 1 ? '' : 's'}); nothing would be applied`);
-    return 2;
-  }
+  if (status.problems.length > 0 || !app.source.synced()) return refuseInvalid(status.problems, out);
   const verdict = app.pruneGate.verdict();
   const keys = app.controller.keys().sort();
   for (const key of keys) await app.reconciler.reconcile(key);
+  const pending = printPlans(reports, out);
+  if (pending === undefined) return 2;
+  if (!verdict.allowed) out(`prune guard: ${verdict.reason}`);
+  out(`plan: ${keys.length} manifest${plural(keys.length)}, ${pending} with changes pending (revision ${status.revision})`);
+  return pending > 0 ? 1 : 0;
+}
+
+/** `plan` on invalid manifests (or none read): prints the problems and resolves to exit code 2. */
+function refuseInvalid(problems: readonly ManifestProblem[], out: (s: string) => void): number {
+  for (const p of problems) out(`error  ${formatProblem(p)}`);
+  out(`plan: the manifests are invalid (${problems.length} problem${plural(problems.length)}); nothing would be applied`);
+  return 2;
+}
+
+/** Prints each key's plan, in key order; the number with changes pending, or undefined after the first key that could not be planned. */
+function printPlans(reports: ReconcileReport[], out: (s: string) => void): number | undefined {
   let pending = 0;
   for (const r of reports.sort((a, b) => (a.key < b.key ? -1 : 1))) {
     const a = r.action;
     if (!a || r.error) {
       out(`error  ${r.key}: ${r.error ?? 'no plan'}`);
-      return 2;
+      return undefined;
     }
     const jobId = 'jobId' in a ? (a.jobId ?? '') : '';
     if (mutates(a) || r.result === 'stalled') pending++;
     out(`${a.kind.padEnd(16)} ${r.key}${jobId ? ` (job ${jobId})` : ''}: ${a.reason}`);
   }
-  if (!verdict.allowed) out(`prune guard: ${verdict.reason}`);
-  out(`plan: ${keys.length} manifest${keys.length === 1 ? '' : 's'}, ${pending} with changes pending (revision ${status.revision})`);
-  return pending > 0 ? 1 : 0;
+  return pending;
+}
+
+/** '' for one, 's' for any other count. */
+function plural(n: number): string {
+  return n === 1 ? '' : 's';
+}
+
+/** What `run` and `plan` start: the configuration (pointed at the emulator with --local), the app's overrides, and the emulator (undefined without --local). */
+interface Launch {
+  config: Config;
+  overrides: AppOverrides;
+  emulator?: Emulator;
 }
 
 /** The CLI; resolves to the exit code for `plan`, or after `run` stops. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig(argv, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`iot-jobs-controller: ${err.message}\nRun with --help for usage.\n`);
-    return 2;
-  }
+  const config = readConfig(argv, env);
+  if (!config) return 2;
   if (config.command === 'help') {
     process.stdout.write(helpText());
     return 0;
   }
   if (config.command === 'status') return status(config.statusUrl!, config.watch ?? false);
   const emulator = config.local ? await startLocal(config, (m) => process.stderr.write(`${m}\n`)) : undefined;
-  const effective: Config = emulator ? { ...config, endpoint: emulator.url, account: LOCAL_ACCOUNT } : config;
-  const overrides: AppOverrides = emulator ? { credentials: LOCAL_CREDENTIALS } : {};
-  if (config.command === 'plan') {
-    const reports: ReconcileReport[] = [];
-    let app: App | undefined;
-    try {
-      app = createApp(effective, { ...overrides, dryRun: true, onReport: (r) => reports.push(r), logger: createQuietLogger(config) });
-      return await plan(app, reports, (s) => process.stdout.write(`${printable(s)}\n`));
-    } catch (err) {
-      process.stderr.write(`plan failed: ${(err as Error).message}\n`);
-      return 2;
-    } finally {
-      await app?.stop();
-      await emulator?.close();
-    }
+  const launch: Launch = emulator
+    ? { config: { ...config, endpoint: emulator.url, account: LOCAL_ACCOUNT }, overrides: { credentials: LOCAL_CREDENTIALS }, emulator }
+    : { config, overrides: {} };
+  return config.command === 'plan' ? planCommand(launch) : runCommand(launch);
+}
+
+/** The configuration; undefined (after saying why on stderr) when it is invalid. */
+function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | undefined {
+  try {
+    return loadConfig(argv, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`iot-jobs-controller: ${err.message}\nRun with --help for usage.\n`);
+    return undefined;
   }
+}
+
+/** `plan` with its own dry-run app; resolves to its exit code (2 when it fails), after stopping the app and the emulator. */
+async function planCommand(l: Launch): Promise<number> {
+  const reports: ReconcileReport[] = [];
+  let app: App | undefined;
+  try {
+    app = createApp(l.config, { ...l.overrides, dryRun: true, onReport: (r) => reports.push(r), logger: createQuietLogger(l.config) });
+    return await plan(app, reports, (s) => process.stdout.write(`${printable(s)}\n`));
+  } catch (err) {
+    process.stderr.write(`plan failed: ${(err as Error).message}\n`);
+    return 2;
+  } finally {
+    await app?.stop();
+    await l.emulator?.close();
+  }
+}
+
+/** `run` until it stops; 2 when the kubeconfig or the state file is unusable (other errors are thrown). */
+async function runCommand(l: Launch): Promise<number> {
   let lost: (() => void) | undefined;
   let app: App | undefined;
   try {
-    app = createApp(effective, { ...overrides, onLostLeadership: () => lost?.() });
-    return await run(app, emulator, (stop) => (lost = stop));
+    app = createApp(l.config, { ...l.overrides, onLostLeadership: () => lost?.() });
+    return await run(app, l.emulator, (stop) => (lost = stop));
   } catch (err) {
     if (!(err instanceof KubeConfigError) && !(err instanceof StateFileError)) throw err;
     process.stderr.write(`iot-jobs-controller: ${err.message}\n`);
     await app?.stop().catch(() => undefined);
-    await emulator?.close();
+    await l.emulator?.close();
     return 2;
   }
 }
@@ -122,7 +160,9 @@ async function status(url: string, watch: boolean): Promise<number> {
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       view = (await res.json()) as BoardView;
     } catch (err) {
-      process.stderr.write(`iot-jobs-controller: cannot read ${url}/status.json: ${(err as Error).message}; is the controller running there (--url, --metrics-addr)?\n`);
+      process.stderr.write(
+        `iot-jobs-controller: cannot read ${url}/status.json: ${(err as Error).message}; is the controller running there (--url, --metrics-addr)?\n`,
+      );
       return 2;
     }
     const text = renderStatus(view, { width: Math.max(10, Math.min(60, (process.stdout.columns ?? 80) - 12)), colour: tty });

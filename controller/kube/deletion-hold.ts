@@ -66,23 +66,42 @@ export class DeletionHold {
     if (facts?.managed) this.managed.add(key);
     else this.managed.delete(key);
     const before = this.deletions.get(key);
-    if (!facts?.deleting) {
-      if (before?.kind === 'held') this.o.logger.info({ key }, 'a held deletion no longer waits for approval (its finalizer was removed by hand, or its deletionPolicy is now Orphan); its job is left alone');
-      if (before) this.set(key, undefined);
-    } else if (facts.approved && before?.kind !== 'released') {
-      if (before?.kind === 'held') this.o.logger.info({ key }, 'held deletion approved; its deletionPolicy applies');
-      this.set(key, { kind: 'released' });
-    } else if (!before) {
-      if (facts.heldBefore === undefined) this.lastArrival = this.o.clock.now();
-      this.set(key, facts.heldBefore === undefined ? { kind: 'waiting' } : { kind: 'held', reason: facts.heldBefore }, Number.NEGATIVE_INFINITY);
-    }
+    if (!facts?.deleting) this.forget(key, before);
+    else if (facts.approved && before?.kind !== 'released') this.approve(key, before);
+    else if (!before) this.arrive(key, facts.heldBefore);
+  }
+
+  /** An IoTJob no longer being deleted (or gone): its deletion, if tracked (`before`), is forgotten. */
+  private forget(key: string, before: Tracked | undefined): void {
+    if (before?.kind === 'held')
+      this.o.logger.info(
+        { key },
+        'a held deletion no longer waits for approval (its finalizer was removed by hand, or its deletionPolicy is now Orphan); its job is left alone',
+      );
+    if (before) this.set(key, undefined);
+  }
+
+  /** An approved deletion proceeds, whether it was held, waiting or not yet seen (`before` undefined). */
+  private approve(key: string, before: Tracked | undefined): void {
+    if (before?.kind === 'held') this.o.logger.info({ key }, 'held deletion approved; its deletionPolicy applies');
+    this.set(key, { kind: 'released' });
+  }
+
+  /** A deletion seen for the first time: held again when its object says it was held (`heldBefore`), else waiting (and deletions are not quiet yet). */
+  private arrive(key: string, heldBefore: string | undefined): void {
+    if (heldBefore === undefined) this.lastArrival = this.o.clock.now();
+    this.set(key, heldBefore === undefined ? { kind: 'waiting' } : { kind: 'held', reason: heldBefore }, Number.NEGATIVE_INFINITY);
   }
 
   /** Where the deletion of an IoTJob stands; undefined when it is not being deleted (or its deletion changes nothing in AWS). */
   state(key: string): DeletionState | undefined {
     if (this.deletions.get(key)?.kind === 'waiting' && this.o.clock.now() - this.lastArrival >= this.quietMs() && this.o.ready()) this.judge();
     const t = this.deletions.get(key);
-    if (t?.kind === 'waiting') return { kind: 'waiting', message: `deletion requested; waiting until no other IoTJob has been deleted for ${this.quietMs() / 1000} s, to judge the deletions that come together` };
+    if (t?.kind === 'waiting')
+      return {
+        kind: 'waiting',
+        message: `deletion requested; waiting until no other IoTJob has been deleted for ${this.quietMs() / 1000} s, to judge the deletions that come together`,
+      };
     return t;
   }
 
@@ -110,17 +129,27 @@ export class DeletionHold {
       this.set(key, verdict.hold ? { kind: 'held', reason: verdict.reason } : { kind: 'released' });
       if (!verdict.hold) this.releases.push(now);
     }
-    if (verdict.hold) this.o.logger.error({ ...counts, held: this.held, keys: waiting.slice(0, 20) }, `deletion guard: holding ${waiting.length} deletions: ${verdict.reason}; annotate them ${APPROVE_ANNOTATION}=true to proceed`);
+    if (verdict.hold)
+      this.o.logger.error(
+        { ...counts, held: this.held, keys: waiting.slice(0, 20) },
+        `deletion guard: holding ${waiting.length} deletions: ${verdict.reason}; annotate them ${APPROVE_ANNOTATION}=true to proceed`,
+      );
   }
 
+  /** Tracks a deletion as `t` (undefined: not at all), keeping when it was first held (`heldAt` for a new hold) and the held count. */
   private set(key: string, t: Tracked | undefined, heldAt = this.o.clock.now()): void {
     if (t?.kind === 'held') this.heldSince.set(key, this.heldSince.get(key) ?? heldAt);
     else this.heldSince.delete(key);
-    const change = (t?.kind === 'held' ? 1 : 0) - (this.deletions.get(key)?.kind === 'held' ? 1 : 0);
+    const change = heldCount(t) - heldCount(this.deletions.get(key));
     if (t) this.deletions.set(key, t);
     else this.deletions.delete(key);
     if (change === 0) return;
     this.held += change;
     this.o.onHeldCount(this.held);
   }
+}
+
+/** 1 for a held deletion, 0 for any other (or none). */
+function heldCount(t: Tracked | undefined): number {
+  return t?.kind === 'held' ? 1 : 0;
 }

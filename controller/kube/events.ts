@@ -46,7 +46,10 @@ export class EventRecorder {
       if (seen && now - seen.at < REPEAT_WINDOW_MS) {
         seen.count++;
         seen.at = now;
-        await this.rest.request('PATCH', `/api/v1/namespaces/${ns}/events/${seen.name}`, { body: { count: seen.count, lastTimestamp: stamp }, contentType: MERGE_PATCH });
+        await this.rest.request('PATCH', `/api/v1/namespaces/${ns}/events/${seen.name}`, {
+          body: { count: seen.count, lastTimestamp: stamp },
+          contentType: MERGE_PATCH,
+        });
         return;
       }
       const created = await this.rest.request<{ metadata: { name: string } }>('POST', `/api/v1/namespaces/${ns}/events`, {
@@ -54,7 +57,14 @@ export class EventRecorder {
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { generateName: `${obj.metadata.name}.`, namespace: ns },
-          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: ns, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+          involvedObject: {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name: obj.metadata.name,
+            namespace: ns,
+            uid: obj.metadata.uid,
+            resourceVersion: obj.metadata.resourceVersion,
+          },
           type,
           reason,
           message: message.slice(0, 1024),

@@ -16,7 +16,12 @@ export class IoTJobWriter {
   async addFinalizer(obj: IoTJobObject): Promise<IoTJobObject | undefined> {
     const list = obj.metadata.finalizers;
     if (list?.includes(FINALIZER)) return undefined;
-    const patch = list ? [{ op: 'test', path: '/metadata/finalizers', value: list }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER }] : [{ op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }];
+    const patch = list
+      ? [
+          { op: 'test', path: '/metadata/finalizers', value: list },
+          { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER },
+        ]
+      : [{ op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }];
     return this.rest.request<IoTJobObject>('PATCH', pathOf(obj), { body: patch, contentType: JSON_PATCH });
   }
 

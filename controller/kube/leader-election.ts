@@ -89,7 +89,10 @@ export class LeaderElector {
     } else if (this.leading && (this.usurped || now - this.lastRenew > this.o.renewDeadlineMs)) {
       this.leading = false;
       this.stopped = true;
-      this.o.logger.error({ identity: this.o.identity }, this.usurped ? 'lost the leader lease: another replica holds it' : 'lost the leader lease: could not renew it within the renew deadline');
+      this.o.logger.error(
+        { identity: this.o.identity },
+        this.usurped ? 'lost the leader lease: another replica holds it' : 'lost the leader lease: could not renew it within the renew deadline',
+      );
       this.onLose();
       return;
     }
@@ -118,20 +121,12 @@ export class LeaderElector {
     const now = this.o.clock.now();
     const seconds = Math.ceil(this.o.leaseDurationMs / 1000);
     const lease = await this.get();
-    if (!lease) {
-      const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { holderIdentity: this.o.identity, leaseDurationSeconds: seconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: 0 } };
-      return this.attempt(() => this.o.rest.request('POST', this.path(), { body }));
-    }
-    const record = JSON.stringify(lease.spec);
-    if (this.observed?.record !== record) this.observed = { record, at: now };
-    const holder = lease.spec.holderIdentity;
-    const duration = (lease.spec.leaseDurationSeconds ?? seconds) * 1000;
-    const held = holder && holder !== this.o.identity && this.observed.at + duration > now;
-    if (held) {
+    if (!lease) return this.attempt(() => this.create(now, seconds));
+    if (this.heldByAnother(lease, now, seconds)) {
       this.usurped = this.leading;
       return false;
     }
-    const mine = holder === this.o.identity;
+    const mine = lease.spec.holderIdentity === this.o.identity;
     const spec = {
       ...lease.spec,
       holderIdentity: this.o.identity,
@@ -141,6 +136,29 @@ export class LeaderElector {
       leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     return this.attempt(() => this.put({ metadata: lease.metadata, spec }));
+  }
+
+  /** Creates the Lease held by this replica (a 409 when another replica created it first). */
+  private async create(now: number, seconds: number): Promise<void> {
+    const body = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.o.name, namespace: this.o.namespace },
+      spec: { holderIdentity: this.o.identity, leaseDurationSeconds: seconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: 0 },
+    };
+    await this.o.rest.request('POST', this.path(), { body });
+  }
+
+  /**
+   * Whether another replica holds the lease: it names another holder and has changed within its
+   * duration (`seconds` when it names none), measured from when this process saw the record change.
+   */
+  private heldByAnother(lease: Lease, now: number, seconds: number): boolean {
+    const record = JSON.stringify(lease.spec);
+    if (this.observed?.record !== record) this.observed = { record, at: now };
+    const holder = lease.spec.holderIdentity;
+    const duration = (lease.spec.leaseDurationSeconds ?? seconds) * 1000;
+    return !!holder && holder !== this.o.identity && this.observed.at + duration > now;
   }
 
   /** A write that loses a race (409) is not an error: someone else got there first. */

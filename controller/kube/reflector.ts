@@ -12,12 +12,28 @@ import { KubeError, type KubeRest, type Query, type WatchEvent } from './rest.js
 
 /** Enough of an object for the reflector. */
 export interface KubeObject {
-  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number; deletionTimestamp?: string; finalizers?: string[]; labels?: Record<string, string>; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+  };
 }
 
 interface KubeList<T> {
   items: T[];
   metadata: { resourceVersion: string; continue?: string };
+}
+
+/** The Status object an ERROR watch event carries. */
+interface WatchStatus {
+  code?: number;
+  message?: string;
 }
 
 /** Why the reflector listed. */
@@ -107,9 +123,11 @@ export class Reflector<T extends KubeObject> {
   private async listAll(reason: RelistReason): Promise<void> {
     const items: T[] = [];
     let cont: string | undefined;
-    let rv = '';
+    let rv: string;
     do {
-      const page: KubeList<T> = await this.o.rest.request('GET', this.o.path, { query: { labelSelector: this.o.labelSelector, limit: this.o.pageSize ?? 500, continue: cont } });
+      const page: KubeList<T> = await this.o.rest.request('GET', this.o.path, {
+        query: { labelSelector: this.o.labelSelector, limit: this.o.pageSize ?? 500, continue: cont },
+      });
       items.push(...page.items);
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;
@@ -143,17 +161,9 @@ export class Reflector<T extends KubeObject> {
       let outcome: 'closed' | 'gone' | 'error' = 'closed';
       const query: Query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.o.labelSelector };
       const onEvent = (e: WatchEvent<T>): void => {
-        if (e.type === 'ERROR') {
-          const status = e.object as unknown as { code?: number; message?: string };
-          outcome = status.code === 410 ? 'gone' : 'error';
-          if (outcome === 'error') this.failed(new KubeError(status.code ?? 0, `watch ${this.o.path}: ${status.message ?? 'error event'}`), 'watch');
-          this.stopWatch?.();
-          return;
-        }
-        const rv = e.object?.metadata?.resourceVersion;
-        if (rv) this.resourceVersion = rv;
-        this.failures = 0;
-        if (e.type !== 'BOOKMARK') this.o.onEvent(e.type, e.object);
+        if (e.type !== 'ERROR') return this.seen(e.type, e.object);
+        outcome = this.errorEvent(e.object as unknown as WatchStatus);
+        this.stopWatch?.();
       };
       const onDone = (err: (Error & { statusCode?: number }) | null): void => {
         this.stopWatch = undefined;
@@ -179,6 +189,21 @@ export class Reflector<T extends KubeObject> {
     });
   }
 
+  /** An event on an object or a bookmark: its resourceVersion is the one to watch from; a bookmark goes no further. */
+  private seen(type: Exclude<WatchEvent<T>['type'], 'ERROR'>, object: T): void {
+    const rv = object?.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    this.failures = 0;
+    if (type !== 'BOOKMARK') this.o.onEvent(type, object);
+  }
+
+  /** An ERROR event ends the watch: 'gone' for a 410 (list again), else 'error' (counted as a failure). */
+  private errorEvent(status: WatchStatus): 'gone' | 'error' {
+    if (status.code === 410) return 'gone';
+    this.failed(new KubeError(status.code ?? 0, `watch ${this.o.path}: ${status.message ?? 'error event'}`), 'watch');
+    return 'error';
+  }
+
   private failed(err: Error, what: string): false {
     if (this.stopped) return false;
     this.failures++;
@@ -192,10 +217,13 @@ export class Reflector<T extends KubeObject> {
     const ms = Math.min(b.max, b.initial * 2 ** Math.max(0, this.failures - 1));
     return new Promise((resolve) => {
       if (this.stopped) return resolve();
-      const timer = this.o.clock.setTimer(() => {
-        this.sleeper = undefined;
-        resolve();
-      }, ms * (0.8 + Math.random() * 0.4));
+      const timer = this.o.clock.setTimer(
+        () => {
+          this.sleeper = undefined;
+          resolve();
+        },
+        ms * (0.8 + Math.random() * 0.4),
+      );
       this.sleeper = { timer, resolve };
     });
   }

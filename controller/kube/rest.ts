@@ -60,7 +60,8 @@ export async function loadKubeConfig(target: KubeTarget): Promise<KubeConfig> {
     throw new KubeConfigError(`cannot load ${where}: ${(err as Error).message}`);
   }
   const cluster = kc.getCurrentCluster();
-  if (!validServer(cluster?.server)) throw new KubeConfigError(`cannot load ${where}: it names no API server (outside a pod, pass --kubeconfig or set KUBECONFIG)`);
+  if (!validServer(cluster?.server))
+    throw new KubeConfigError(`cannot load ${where}: it names no API server (outside a pod, pass --kubeconfig or set KUBECONFIG)`);
   return kc;
 }
 
@@ -83,6 +84,41 @@ export type Query = Record<string, string | number | boolean | undefined>;
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: T;
+}
+
+/** A request's query, body and its content type (undefined: JSON), and the type it accepts (undefined: JSON). */
+export interface RequestParams {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+}
+
+/** The server's URL with the path and the query's defined values. */
+function urlFor(server: URL, path: string, query: Query | undefined): URL {
+  const url = new URL(server.toString().replace(/\/$/, '') + path);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url;
+}
+
+/** An answer's value: its JSON (undefined for an empty or unparsable body; its text when a text/* type was accepted); a KubeError for a status ≥ 400. */
+function answerOf<T>(what: string, answer: { status: number; text: string }, accept: string | undefined): T {
+  const { status, text } = answer;
+  const parsed = parseJson(text);
+  if (status >= 400) {
+    const s = parsed as { message?: string; reason?: string } | undefined;
+    throw new KubeError(status, `${what}: ${status} ${s?.message ?? text.slice(0, 300)}`, s?.reason);
+  }
+  return (accept?.startsWith('text/') ? text : parsed) as T;
+}
+
+/** The JSON value of a text; undefined when it is empty or not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Loaded {
@@ -117,42 +153,42 @@ export class KubeRest {
   }
 
   /** Sends a request and resolves to the parsed JSON body (the text, when a text/* type is accepted); a KubeError for any status ≥ 400. */
-  async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; contentType?: string; accept?: string } = {}): Promise<T> {
+  async request<T>(method: string, path: string, opts: RequestParams = {}): Promise<T> {
     const { config, server } = await this.load();
-    const url = new URL(server.toString().replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' }, timeout: this.timeoutMs };
-    await config.applyToHTTPSOptions(options);
-    this.agent ??= options.agent as Agent | undefined;
-    if (this.agent) options.agent = this.agent;
+    const url = urlFor(server, path, opts.query);
+    const options = await this.optionsFor(config, method, opts.accept);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    if (body !== undefined) options.headers = { ...options.headers, 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (body !== undefined)
+      options.headers = { ...options.headers, 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
     const send = url.protocol === 'http:' ? httpRequest : request;
+    const what = `${method} ${path}`;
     return new Promise<T>((resolve, reject) => {
       const req = send(url, options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new KubeError(0, `${method} ${path}: ${err.message}`)));
+        res.on('error', (err) => reject(new KubeError(0, `${what}: ${err.message}`)));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          let parsed: unknown;
           try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
+            resolve(answerOf<T>(what, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }, opts.accept));
+          } catch (err) {
+            reject(err);
           }
-          if (status >= 400) {
-            const s = parsed as { message?: string; reason?: string } | undefined;
-            reject(new KubeError(status, `${method} ${path}: ${status} ${s?.message ?? text.slice(0, 300)}`, s?.reason));
-          } else resolve((opts.accept?.startsWith('text/') ? text : parsed) as T);
         });
       });
       req.on('timeout', () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
-      req.on('error', (err) => reject(new KubeError(0, `${method} ${path}: ${err.message}`)));
+      req.on('error', (err) => reject(new KubeError(0, `${what}: ${err.message}`)));
       if (body !== undefined) req.write(body);
       req.end();
     });
+  }
+
+  /** The request's options: the method, what it accepts (undefined: JSON), the timeout, and the KubeConfig's credentials on one shared agent. */
+  private async optionsFor(config: KubeConfig, method: string, accept: string | undefined): Promise<RequestOptions> {
+    const options: RequestOptions = { method, headers: { accept: accept ?? 'application/json' }, timeout: this.timeoutMs };
+    await config.applyToHTTPSOptions(options);
+    this.agent ??= options.agent as Agent | undefined;
+    if (this.agent) options.agent = this.agent;
+    return options;
   }
 
   /**
@@ -160,7 +196,12 @@ export class KubeRest {
    * after a normal close, else the error, with `statusCode` for an HTTP error). Resolves to the
    * function that stops it.
    */
-  async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, onDone: (err: (Error & { statusCode?: number }) | null) => void): Promise<() => void> {
+  async watch<T>(
+    path: string,
+    query: Query,
+    onEvent: (e: WatchEvent<T>) => void,
+    onDone: (err: (Error & { statusCode?: number }) | null) => void,
+  ): Promise<() => void> {
     const { watcher } = await this.load();
     const ctl = await watcher.watch(path, query, (type, object) => onEvent({ type: type as WatchEvent<T>['type'], object: object as T }), onDone);
     return () => ctl.abort();

@@ -85,7 +85,8 @@ export class StatusWriter {
       if (!updated) return;
       this.d.view.accept(updated);
     } catch (err) {
-      if (!isNotFound(err)) this.d.logger.warn({ key, err: (err as Error).message }, 'could not write the deletion hold on the IoTJob; the next reconcile tries again');
+      if (!isNotFound(err))
+        this.d.logger.warn({ key, err: (err as Error).message }, 'could not write the deletion hold on the IoTJob; the next reconcile tries again');
       return;
     }
     void this.d.events.record(obj, 'Warning', 'DeletionHeld', this.d.view.problemOf(key)?.message ?? reason);
@@ -105,7 +106,7 @@ export class StatusWriter {
     const last = mine?.uid === obj.metadata.uid ? mine : undefined;
     const previous = last?.status ?? (obj.status as IoTJobStatus | undefined);
     const now = this.d.clock.now();
-    const status = statusFor(r, obj.metadata.generation, previous, new Date(now).toISOString(), r.observed?.failedThings);
+    const status = statusFor(r, { generation: obj.metadata.generation, previous, now: new Date(now).toISOString(), failedThings: r.observed?.failedThings });
     if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;
     const body = { status: withNulls(status, previous) };
     await this.d.rest.request('PATCH', `${iotJobPath(obj.metadata.namespace!, obj.metadata.name)}/status`, { body, contentType: MERGE_PATCH });

@@ -58,23 +58,52 @@ export interface IoTJobStatus {
 /** Counts in the status's shape. */
 export function countsOf(o: ObservedJob): ExecutionCounts {
   const c = o.counts;
-  return { queued: c.QUEUED, inProgress: c.IN_PROGRESS, succeeded: c.SUCCEEDED, failed: c.FAILED, timedOut: c.TIMED_OUT, rejected: c.REJECTED, removed: c.REMOVED, canceled: c.CANCELED };
+  return {
+    queued: c.QUEUED,
+    inProgress: c.IN_PROGRESS,
+    succeeded: c.SUCCEEDED,
+    failed: c.FAILED,
+    timedOut: c.TIMED_OUT,
+    rejected: c.REJECTED,
+    removed: c.REMOVED,
+    canceled: c.CANCELED,
+  };
 }
 
 type Verdict = { ready: [Condition['status'], string, string]; reconciling?: [string, string]; stalled?: [string, string] };
 
 /** What the report says about the three conditions. */
 function verdictOf(r: ReconcileReport): Verdict {
+  if (r.result === 'error') return errorVerdict(r.error);
+  if (r.result === 'stalled') return stalledVerdict(r);
+  return progressVerdict(r) ?? settledVerdict(r);
+}
+
+/** A failed reconcile: not Ready, and Reconciling while it is retried; undefined `error` reads as "reconcile failed". */
+function errorVerdict(error: string | undefined): Verdict {
+  return { ready: ['False', 'ReconcileFailed', error ?? 'reconcile failed'], reconciling: ['ProgressingWithRetry', `retrying after: ${error ?? 'an error'}`] };
+}
+
+/** A stalled reconcile: AWSRejected when AWS refused (the report has an error), else NeedsAttention with the plan's reason. */
+function stalledVerdict(r: ReconcileReport): Verdict {
+  const why = r.error ?? r.action?.reason ?? '';
+  const kind = r.error ? 'AWSRejected' : 'NeedsAttention';
+  return { ready: ['False', kind, why], stalled: [kind, why] };
+}
+
+/** A reconcile that is changing the job or waiting on AWS: Progressing; undefined when it is neither. */
+function progressVerdict(r: ReconcileReport): Verdict | undefined {
   const a = r.action;
   const reason = a?.reason ?? '';
-  if (r.result === 'error') return { ready: ['False', 'ReconcileFailed', r.error ?? 'reconcile failed'], reconciling: ['ProgressingWithRetry', `retrying after: ${r.error ?? 'an error'}`] };
-  if (r.result === 'stalled') {
-    const why = r.error ?? reason;
-    const kind = r.error ? 'AWSRejected' : 'NeedsAttention';
-    return { ready: ['False', kind, why], stalled: [kind, why] };
-  }
-  if (r.result === 'requeue' || a?.kind === 'wait') return { ready: ['False', 'Progressing', r.error ?? reason], reconciling: ['Progressing', r.error ?? reason] };
+  if (r.result === 'requeue' || a?.kind === 'wait')
+    return { ready: ['False', 'Progressing', r.error ?? reason], reconciling: ['Progressing', r.error ?? reason] };
   if (a && mutates(a)) return { ready: ['False', 'Progressing', reason], reconciling: ['Progressing', `${a.kind}: ${reason}`] };
+  return undefined;
+}
+
+/** A reconcile that left the job as the spec wants it: Ready, Suspended or Synced (with the rollout's progress when the job was read). */
+function settledVerdict(r: ReconcileReport): Verdict {
+  const reason = r.action?.reason ?? '';
   if (r.desired?.spec.suspend) return { ready: ['True', 'Suspended', reason] };
   return { ready: ['True', 'Synced', rolloutSummary(r.observed) ?? reason] };
 }
@@ -86,38 +115,83 @@ function rolloutSummary(o: ObservedJob | undefined): string | undefined {
   return `job ${o.jobId} is ${o.status}: ${c.SUCCEEDED} of ${total} executions succeeded, ${c.FAILED + c.TIMED_OUT + c.REJECTED} failed, ${c.QUEUED + c.IN_PROGRESS} pending`;
 }
 
-function condition(type: Condition['type'], status: Condition['status'], reason: string, message: string, generation: number | undefined, previous: Condition[] | undefined, now: string): Condition {
-  const before = previous?.find((c) => c.type === type);
-  const since = before && before.status === status ? before.lastTransitionTime : now;
-  return { type, status, observedGeneration: generation, lastTransitionTime: since, reason, message: message.slice(0, 32_000) };
+/** What a status is computed against besides the report. */
+export interface StatusContext {
+  /** The object's metadata.generation; undefined when it has none. */
+  generation?: number;
+  /** The status written before; undefined when there is none yet. */
+  previous?: IoTJobStatus;
+  /** The time of this reconcile (RFC 3339). */
+  now: string;
+  /** The failed things read this time; undefined keeps the previous list (unless the job is another one). */
+  failedThings?: FailedThing[];
+}
+
+/** A condition's own part; its observedGeneration and lastTransitionTime come from the context. */
+type ConditionFacts = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+/** One condition; its lastTransitionTime is the previous one's while the status stays the same, else `now`. */
+function condition(c: ConditionFacts, at: StatusContext): Condition {
+  const before = at.previous?.conditions?.find((p) => p.type === c.type);
+  const since = before && before.status === c.status ? before.lastTransitionTime : at.now;
+  return {
+    type: c.type,
+    status: c.status,
+    observedGeneration: at.generation,
+    lastTransitionTime: since,
+    reason: c.reason,
+    message: c.message.slice(0, 32_000),
+  };
+}
+
+/** A condition that is True with the verdict's reason and message, or False and Idle when the verdict is undefined. */
+function flagCondition(type: Condition['type'], verdict: [string, string] | undefined, at: StatusContext): Condition {
+  return condition({ type, status: verdict ? 'True' : 'False', reason: verdict?.[0] ?? 'Idle', message: verdict?.[1] ?? '' }, at);
+}
+
+/** Ready, Reconciling and Stalled, in that order. */
+function conditionsOf(v: Verdict, at: StatusContext): Condition[] {
+  const [status, reason, message] = v.ready;
+  return [condition({ type: 'Ready', status, reason, message }, at), flagCondition('Reconciling', v.reconciling, at), flagCondition('Stalled', v.stalled, at)];
+}
+
+/** The job's fields: as observed now; when the job was not read, the action's job id and otherwise the previous values. */
+function jobFields(r: ReconcileReport, previous: IoTJobStatus | undefined): Pick<IoTJobStatus, 'jobId' | 'jobArn' | 'awsStatus' | 'executions'> {
+  const o = r.observed;
+  return {
+    jobId: jobIdOf(r, previous),
+    jobArn: o?.jobArn ?? previous?.jobArn,
+    awsStatus: o?.status ?? previous?.awsStatus,
+    executions: o ? countsOf(o) : previous?.executions,
+  };
+}
+
+/** The job's id: the one read, else the action's, else the previous one; undefined when none knows it. */
+function jobIdOf(r: ReconcileReport, previous: IoTJobStatus | undefined): string | undefined {
+  return r.observed?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? previous?.jobId;
+}
+
+/** The failed things read now; the previous list when none were read, unless the job read is another one than before. */
+function failedThingsOf(r: ReconcileReport, at: StatusContext): FailedThing[] | undefined {
+  const o = r.observed;
+  if (o && o.jobId !== at.previous?.jobId) return at.failedThings;
+  return at.failedThings ?? at.previous?.failedThings;
 }
 
 /**
  * The status after a reconcile. Fields the reconcile did not observe (the job, when the reconcile
  * failed before reading it) keep their previous values.
  */
-export function statusFor(r: ReconcileReport, generation: number | undefined, previous: IoTJobStatus | undefined, now: string, failedThings?: FailedThing[]): IoTJobStatus {
-  const v = verdictOf(r);
-  const prevConds = previous?.conditions;
-  const o = r.observed;
-  const status: IoTJobStatus = {
-    observedGeneration: generation,
-    jobId: o?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? previous?.jobId,
-    jobArn: o?.jobArn ?? previous?.jobArn,
-    awsStatus: o?.status ?? previous?.awsStatus,
-    executions: o ? countsOf(o) : previous?.executions,
-    failedThings: failedThings ?? previous?.failedThings,
-    lastSyncTime: now,
-    lastAction: describeAction(r)?.slice(0, 2_000) ?? previous?.lastAction,
+export function statusFor(r: ReconcileReport, at: StatusContext): IoTJobStatus {
+  return {
+    observedGeneration: at.generation,
+    ...jobFields(r, at.previous),
+    failedThings: failedThingsOf(r, at),
+    lastSyncTime: at.now,
+    lastAction: describeAction(r)?.slice(0, 2_000) ?? at.previous?.lastAction,
     lastError: r.error,
-    conditions: [
-      condition('Ready', v.ready[0], v.ready[1], v.ready[2], generation, prevConds, now),
-      condition('Reconciling', v.reconciling ? 'True' : 'False', v.reconciling?.[0] ?? 'Idle', v.reconciling?.[1] ?? '', generation, prevConds, now),
-      condition('Stalled', v.stalled ? 'True' : 'False', v.stalled?.[0] ?? 'Idle', v.stalled?.[1] ?? '', generation, prevConds, now),
-    ],
+    conditions: conditionsOf(verdictOf(r), at),
   };
-  if (o && o.jobId !== previous?.jobId) status.failedThings = failedThings;
-  return status;
 }
 
 /** Whether two statuses differ in more than their lastSyncTime. */

@@ -21,39 +21,64 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves the endpoints on host:port (port 0 picks a free one). */
-export async function serveMetrics(metrics: Metrics, probes: Probes, host: string, port: number, board?: StatusBoard): Promise<MetricsServer> {
+/** Where to listen: a host and a port (0 picks a free one). */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Serves the endpoints on the address; the status page and /status.json only with a board (undefined: 404). */
+export async function serveMetrics(metrics: Metrics, probes: Probes, addr: ListenAddress, board?: StatusBoard): Promise<MetricsServer> {
   const page = statusPageHtml();
+  const routes = routesFor(metrics, probes, board && { board, page });
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+    const path = (req.url ?? '/').split('?')[0] ?? '';
+    const send: Send = (status, body, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    if (path === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => send(200, text, metrics.registry.contentType),
-        (err: Error) => send(500, err.message),
-      );
-    } else if (path === '/healthz') {
-      send(probes.live() ? 200 : 503, probes.live() ? 'ok\n' : 'not live\n');
-    } else if (path === '/readyz') {
-      send(probes.ready() ? 200 : 503, probes.ready() ? 'ready\n' : 'not ready\n');
-    } else if (path === '/' && board) {
-      send(200, page, 'text/html; charset=utf-8');
-    } else if (path === '/status.json' && board) {
-      send(200, JSON.stringify(board.view()), 'application/json');
-    } else {
-      send(404, 'not found\n');
-    }
+    (routes.get(path) ?? notFound)(send);
   });
-  await new Promise<void>((resolve, reject) => {
+  await listen(server, addr);
+  return { url: urlOf(server.address() as AddressInfo), close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Answers a request: the status, the body and its content type (undefined: plain text). */
+type Send = (status: number, body: string, type?: string) => void;
+/** What one path answers. */
+type Route = (send: Send) => void;
+
+const notFound: Route = (send) => send(404, 'not found\n');
+
+/** The answer of each path: /metrics, /healthz and /readyz, and with a status board (undefined: none) the page at / and /status.json. */
+function routesFor(metrics: Metrics, probes: Probes, status: { board: StatusBoard; page: string } | undefined): Map<string, Route> {
+  const routes = new Map<string, Route>([
+    [
+      '/metrics',
+      (send) =>
+        metrics.registry.metrics().then(
+          (text) => send(200, text, metrics.registry.contentType),
+          (err: Error) => send(500, err.message),
+        ),
+    ],
+    ['/healthz', (send) => send(probes.live() ? 200 : 503, probes.live() ? 'ok\n' : 'not live\n')],
+    ['/readyz', (send) => send(probes.ready() ? 200 : 503, probes.ready() ? 'ready\n' : 'not ready\n')],
+  ]);
+  if (!status) return routes;
+  routes.set('/', (send) => send(200, status.page, 'text/html; charset=utf-8'));
+  routes.set('/status.json', (send) => send(200, JSON.stringify(status.board.view()), 'application/json'));
+  return routes;
+}
+
+/** Resolves once the server listens on the address; rejects when it cannot (e.g. the port is taken). */
+function listen(server: Server, addr: ListenAddress): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(addr.port, addr.host, () => resolve());
   });
-  const addr = server.address() as AddressInfo;
-  return {
-    url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+}
+
+/** The base URL of a listening address (an IPv6 address in brackets). */
+function urlOf(addr: AddressInfo): string {
+  return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 }

@@ -9,7 +9,6 @@ import { fieldsOf } from '../plan/fields.js';
 import { ACTION_KINDS, outcomesOf } from '../model/action.js';
 import { RECONCILE_RESULTS } from '../model/report.js';
 
-
 /** The AWS operations the controller calls, pre-initialised. */
 export const AWS_OPERATIONS = [
   'ListJobs',
@@ -67,33 +66,109 @@ export class Metrics {
   constructor(opts: { defaultMetrics?: boolean; kubernetes?: boolean } = {}) {
     const registers = [this.registry];
     this.kubernetes = opts.kubernetes ?? false;
-    if (opts.defaultMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry });
-      // prom-client's *_total gauges break the naming rule `promtool check metrics` enforces (only
-      // counters end in _total); the same numbers stay available by type in nodejs_active_handles,
-      // nodejs_active_requests and nodejs_active_resources (sum them for the total).
-      for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
-    }
+    if (opts.defaultMetrics ?? true) collectLintCleanDefaults(this.registry);
     const execLabels = this.kubernetes ? (['job_id', 'status', 'namespace', 'name'] as const) : (['job_id', 'status'] as const);
-    this.jobExecutions = new Gauge({ name: 'iotjobs_job_executions', help: 'Executions of a managed job by status, from jobProcessDetails.', labelNames: [...execLabels], registers });
-    this.jobInfo = new Gauge({ name: 'iotjobs_job_info', help: 'A managed job, with its AWS status, source key and source revision as labels (always 1).', labelNames: ['job_id', 'status', 'source', 'revision'], registers });
-    this.rolloutProgress = new Gauge({ name: 'iotjobs_job_rollout_progress_ratio', help: 'Share of a job\'s executions that are in a terminal state.', labelNames: ['job_id'], registers });
-    this.failureRatio = new Gauge({ name: 'iotjobs_job_failure_ratio', help: 'Share of a job\'s finished executions that failed, were rejected or timed out.', labelNames: ['job_id'], registers });
+    this.jobExecutions = new Gauge({
+      name: 'iotjobs_job_executions',
+      help: 'Executions of a managed job by status, from jobProcessDetails.',
+      labelNames: [...execLabels],
+      registers,
+    });
+    this.jobInfo = new Gauge({
+      name: 'iotjobs_job_info',
+      help: 'A managed job, with its AWS status, source key and source revision as labels (always 1).',
+      labelNames: ['job_id', 'status', 'source', 'revision'],
+      registers,
+    });
+    this.rolloutProgress = new Gauge({
+      name: 'iotjobs_job_rollout_progress_ratio',
+      help: "Share of a job's executions that are in a terminal state.",
+      labelNames: ['job_id'],
+      registers,
+    });
+    this.failureRatio = new Gauge({
+      name: 'iotjobs_job_failure_ratio',
+      help: "Share of a job's finished executions that failed, were rejected or timed out.",
+      labelNames: ['job_id'],
+      registers,
+    });
     this.reconcileTotal = new Counter({ name: 'iotjobs_reconcile_total', help: 'Reconciles by result.', labelNames: ['result'], registers });
-    this.reconcileDuration = new Histogram({ name: 'iotjobs_reconcile_duration_seconds', help: 'Time one reconcile takes.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
-    this.awsRequests = new Counter({ name: 'iotjobs_aws_requests_total', help: 'AWS IoT API calls by operation and outcome (ok, or the error name).', labelNames: ['operation', 'outcome'], registers });
-    this.awsDuration = new Histogram({ name: 'iotjobs_aws_request_duration_seconds', help: 'AWS IoT API call latency, including client-side rate limiting.', labelNames: ['operation'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
-    this.awsRetries = new Counter({ name: 'iotjobs_aws_retries_total', help: 'AWS IoT answers the SDK retried by itself (throttling, 5xx, dropped connections) before the outcome counted in iotjobs_aws_requests_total.', labelNames: ['operation'], registers });
+    this.reconcileDuration = new Histogram({
+      name: 'iotjobs_reconcile_duration_seconds',
+      help: 'Time one reconcile takes.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.awsRequests = new Counter({
+      name: 'iotjobs_aws_requests_total',
+      help: 'AWS IoT API calls by operation and outcome (ok, or the error name).',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.awsDuration = new Histogram({
+      name: 'iotjobs_aws_request_duration_seconds',
+      help: 'AWS IoT API call latency, including client-side rate limiting.',
+      labelNames: ['operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.awsRetries = new Counter({
+      name: 'iotjobs_aws_retries_total',
+      help: 'AWS IoT answers the SDK retried by itself (throttling, 5xx, dropped connections) before the outcome counted in iotjobs_aws_requests_total.',
+      labelNames: ['operation'],
+      registers,
+    });
     this.queueDepth = new Gauge({ name: 'iotjobs_workqueue_depth', help: 'Keys waiting in the work queue.', registers });
-    this.sourceRevision = new Gauge({ name: 'iotjobs_source_revision_info', help: 'The revision of the last good snapshot of the source (always 1).', labelNames: ['source', 'revision'], registers });
-    this.sourceErrors = new Counter({ name: 'iotjobs_source_errors_total', help: 'Snapshots of the source that failed to parse or validate, and were not applied.', registers });
-    this.sourceRelists = new Counter({ name: 'iotjobs_source_relists_total', help: 'Kubernetes mode: full lists of a watched resource, by why (initial, periodic, gone: the watch expired with 410, error).', labelNames: ['resource', 'reason'], registers });
+    this.sourceRevision = new Gauge({
+      name: 'iotjobs_source_revision_info',
+      help: 'The revision of the last good snapshot of the source (always 1).',
+      labelNames: ['source', 'revision'],
+      registers,
+    });
+    this.sourceErrors = new Counter({
+      name: 'iotjobs_source_errors_total',
+      help: 'Snapshots of the source that failed to parse or validate, and were not applied.',
+      registers,
+    });
+    this.sourceRelists = new Counter({
+      name: 'iotjobs_source_relists_total',
+      help: 'Kubernetes mode: full lists of a watched resource, by why (initial, periodic, gone: the watch expired with 410, error).',
+      labelNames: ['resource', 'reason'],
+      registers,
+    });
     this.sourceProblems = new Gauge({ name: 'iotjobs_source_problems', help: 'Problems in the latest snapshot of the source (0 when it is good).', registers });
-    this.driftCorrected = new Counter({ name: 'iotjobs_drift_corrected_total', help: 'Fields changed in AWS to match the manifest, by field.', labelNames: ['field'], registers });
-    this.pruneBlocked = new Gauge({ name: 'iotjobs_prune_blocked', help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.', registers });
-    this.deletionsHeld = new Gauge({ name: 'iotjobs_deletions_held', help: 'Kubernetes mode: IoTJob deletions the deletion guard holds (finalizer kept, deletionPolicy not applied) until they are approved.', registers });
-    this.jobsGone = new Gauge({ name: 'iotjobs_jobs_gone', help: 'Jobs this controller created that someone else deleted; their manifests are Stalled (Gone) and the jobs are not created again until approved.', registers });
-    this.actionsTotal = new Counter({ name: 'iotjobs_actions_total', help: 'Reconciles by the action planned (create, update, replace, cancel, delete, cancel-execution, delete-execution, wait, noop) and its outcome.', labelNames: ['action', 'outcome'], registers });
+    this.driftCorrected = new Counter({
+      name: 'iotjobs_drift_corrected_total',
+      help: 'Fields changed in AWS to match the manifest, by field.',
+      labelNames: ['field'],
+      registers,
+    });
+    this.pruneBlocked = new Gauge({
+      name: 'iotjobs_prune_blocked',
+      help: '1 while the prune guard refuses a snapshot that would remove too many managed jobs.',
+      registers,
+    });
+    this.deletionsHeld = new Gauge({
+      name: 'iotjobs_deletions_held',
+      help: 'Kubernetes mode: IoTJob deletions the deletion guard holds (finalizer kept, deletionPolicy not applied) until they are approved.',
+      registers,
+    });
+    this.jobsGone = new Gauge({
+      name: 'iotjobs_jobs_gone',
+      help: 'Jobs this controller created that someone else deleted; their manifests are Stalled (Gone) and the jobs are not created again until approved.',
+      registers,
+    });
+    this.actionsTotal = new Counter({
+      name: 'iotjobs_actions_total',
+      help: 'Reconciles by the action planned (create, update, replace, cancel, delete, cancel-execution, delete-execution, wait, noop) and its outcome.',
+      labelNames: ['action', 'outcome'],
+      registers,
+    });
+    this.zeroCounters();
+  }
+
+  /** Gives every counter's known label values a series at 0, so rates and alerts see them before the first event. */
+  private zeroCounters(): void {
     for (const action of ACTION_KINDS) for (const outcome of outcomesOf(action)) this.actionsTotal.inc({ action, outcome }, 0);
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
     for (const op of AWS_OPERATIONS) {
@@ -102,7 +177,13 @@ export class Metrics {
     }
     this.sourceErrors.inc(0);
     for (const field of [...fieldsOf('update'), ...fieldsOf('tags')]) this.driftCorrected.inc({ field }, 0);
-    if (this.kubernetes) for (const resource of ['iotjobs', 'configmaps']) for (const reason of ['initial', 'periodic', 'gone', 'error']) this.sourceRelists.inc({ resource, reason }, 0);
+    if (this.kubernetes) this.zeroRelists();
+  }
+
+  /** Kubernetes mode: a relist series at 0 for each watched resource and reason. */
+  private zeroRelists(): void {
+    for (const resource of ['iotjobs', 'configmaps'])
+      for (const reason of ['initial', 'periodic', 'gone', 'error']) this.sourceRelists.inc({ resource, reason }, 0);
   }
 
   /** The execution series' labels of a job, with the IoTJob's namespace and name in Kubernetes mode. */
@@ -119,20 +200,37 @@ export class Metrics {
 
   /** Publishes a job's execution counts and info; all eight statuses get a series. */
   observeJob(job: ObservedJob, source: string, revision: string): void {
+    this.setExecutions(job, source);
+    this.setInfo(job.jobId, { status: job.status, source, revision });
+    this.setRatios(job);
+  }
+
+  /** A job's execution series; in Kubernetes mode a job now under another IoTJob loses its old series first. */
+  private setExecutions(job: ObservedJob, source: string): void {
     const id = job.jobId;
     const before = this.jobObject.get(id);
-    if (this.kubernetes && before && `${before.namespace}/${before.name}` !== source) for (const s of EXECUTION_STATUSES) this.jobExecutions.remove(this.execLabels(id, s));
+    if (this.kubernetes && before && `${before.namespace}/${before.name}` !== source)
+      for (const s of EXECUTION_STATUSES) this.jobExecutions.remove(this.execLabels(id, s));
     for (const s of EXECUTION_STATUSES) this.jobExecutions.set(this.execLabels(id, s, source), job.counts[s]);
+  }
+
+  /** A job's info series; the series with its previous labels goes when they change. */
+  private setInfo(id: string, labels: { status: string; source: string; revision: string }): void {
     const previous = this.jobLabels.get(id);
-    if (previous && (previous.status !== job.status || previous.source !== source || previous.revision !== revision)) this.jobInfo.remove({ job_id: id, ...previous });
-    this.jobInfo.set({ job_id: id, status: job.status, source, revision }, 1);
-    this.jobLabels.set(id, { status: job.status, source, revision });
+    if (previous && (previous.status !== labels.status || previous.source !== labels.source || previous.revision !== labels.revision))
+      this.jobInfo.remove({ job_id: id, ...previous });
+    this.jobInfo.set({ job_id: id, ...labels }, 1);
+    this.jobLabels.set(id, labels);
+  }
+
+  /** A job's rollout progress and failure ratio (0 while there is nothing to divide by). */
+  private setRatios(job: ObservedJob): void {
     const total = sum(job.counts, EXECUTION_STATUSES);
     const finished = sum(job.counts, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
     const failedish = sum(job.counts, ['FAILED', 'TIMED_OUT', 'REJECTED']);
     const judged = failedish + job.counts.SUCCEEDED;
-    this.rolloutProgress.set({ job_id: id }, total === 0 ? 0 : finished / total);
-    this.failureRatio.set({ job_id: id }, judged === 0 ? 0 : failedish / judged);
+    this.rolloutProgress.set({ job_id: job.jobId }, total === 0 ? 0 : finished / total);
+    this.failureRatio.set({ job_id: job.jobId }, judged === 0 ? 0 : failedish / judged);
   }
 
   private readonly forgetListeners: ((jobId: string) => void)[] = [];
@@ -164,6 +262,17 @@ export class Metrics {
     this.sourceRevision.reset();
     this.sourceRevision.set({ source, revision }, 1);
   }
+}
+
+/**
+ * Registers prom-client's default Node.js metrics, less the *_total gauges that break the naming
+ * rule `promtool check metrics` enforces (only counters end in _total); the same numbers stay
+ * available by type in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources
+ * (sum them for the total).
+ */
+function collectLintCleanDefaults(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
 }
 
 function sum(counts: Record<ExecutionStatus, number>, keys: readonly ExecutionStatus[]): number {

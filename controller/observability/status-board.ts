@@ -3,7 +3,7 @@
  * show. One entry per manifest key, fed by the same reconcile reports as the metrics, so the
  * numbers on the page and in /metrics agree. In memory; rebuilt by the first resync after a start.
  */
-import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus } from '../model/observed-job.js';
+import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { describeAction, type ReconcileReport } from '../model/report.js';
 
 /** One managed manifest and its job, as last reconciled. */
@@ -49,25 +49,29 @@ export class StatusBoard {
 
   /** Records one reconcile: the job's counts when it was read, or its absence. */
   record(r: ReconcileReport): void {
-    const before = this.jobs.get(r.key);
     if (!r.desired && !r.leaving && !r.observed) {
       this.jobs.delete(r.key);
       return;
     }
+    this.jobs.set(r.key, this.entryFor(r, this.jobs.get(r.key)));
+  }
+
+  /** A key's entry after a reconcile; what it did not read is kept from `before` (undefined: not on the board) while the job is the same. */
+  private entryFor(r: ReconcileReport, before: BoardJob | undefined): BoardJob {
     const o = r.observed;
-    const jobId = o?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? before?.jobId;
-    const sameJob = before?.jobId === jobId;
-    this.jobs.set(r.key, {
+    const jobId = jobIdOf(r, before);
+    const same = before?.jobId === jobId ? before : undefined;
+    return {
       key: r.key,
       jobId,
-      awsStatus: o?.status ?? (sameJob ? before?.awsStatus : undefined),
-      counts: o ? { ...o.counts } : sameJob && before ? before.counts : zeroCounts(),
+      awsStatus: o?.status ?? same?.awsStatus,
+      counts: countsOf(o, same),
       revision: r.revision,
       result: r.result,
       lastAction: describeAction(r) ?? before?.lastAction,
       lastError: r.error,
       at: this.s.now(),
-    });
+    };
   }
 
   /** Forgets a job that is gone from AWS (its metrics series are deleted at the same moment). */
@@ -75,6 +79,7 @@ export class StatusBoard {
     for (const [key, j] of this.jobs) if (j.jobId === jobId) this.jobs.set(key, { ...j, jobId: undefined, awsStatus: undefined, counts: zeroCounts() });
   }
 
+  /** The board as the status page and `status` show it, jobs in key order. */
   view(): BoardView {
     const st = this.s.source.status();
     return {
@@ -87,4 +92,15 @@ export class StatusBoard {
       jobs: [...this.jobs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     };
   }
+}
+
+/** The job's id: the one read, else the action's, else the one before; undefined when none knows it. */
+function jobIdOf(r: ReconcileReport, before: BoardJob | undefined): string | undefined {
+  return r.observed?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? before?.jobId;
+}
+
+/** A job's counts: as read now, else as before while the job is the same (`same` set), else zeros. */
+function countsOf(o: ObservedJob | undefined, same: BoardJob | undefined): Record<ExecutionStatus, number> {
+  if (o) return { ...o.counts };
+  return same ? same.counts : zeroCounts();
 }

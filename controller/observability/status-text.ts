@@ -4,7 +4,8 @@
  * the status page. Colour only when asked (a TTY).
  */
 import { printable } from './printable.js';
-import type { BoardView } from './status-board.js';
+import type { BoardJob, BoardView } from './status-board.js';
+import type { ExecutionStatus } from '../model/observed-job.js';
 
 /** Bar characters and ANSI colours per execution status. */
 const STYLE: Record<string, { ch: string; ansi: number }> = {
@@ -37,22 +38,33 @@ export function bar(counts: Record<string, number>, statuses: readonly string[],
   return out;
 }
 
-/** The whole view as text. */
+/** The whole view as text; `width` is the bars' (undefined: 40), `colour` whether to use ANSI colours (undefined: no). */
 export function renderStatus(view: BoardView, opts: { width?: number; colour?: boolean } = {}): string {
-  const width = opts.width ?? 40;
-  const colour = opts.colour ?? false;
-  const lines = [`${printable(view.source)} source, revision ${printable(view.revision ?? 'none yet')} · ${view.jobs.length} manifest${view.jobs.length === 1 ? '' : 's'} · ${view.ready ? 'ready' : 'NOT READY'} · ${view.generatedAt}`];
+  const style = { width: opts.width ?? 40, colour: opts.colour ?? false };
+  const lines = [headerLine(view)];
   for (const p of view.sourceProblems) lines.push(`  problem: ${printable(p)}`);
   if (view.jobs.length === 0) lines.push('  (no managed jobs)');
-  for (const j of view.jobs) {
-    const total = view.statuses.reduce((a, s) => a + j.counts[s], 0);
-    const done = total - j.counts.QUEUED - j.counts.IN_PROGRESS;
-    const pct = total === 0 ? '' : ` ${Math.round((done / total) * 100)}%`;
-    lines.push('');
-    lines.push(printable(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}${j.revision ? `  rev ${j.revision}` : ''}`));
-    lines.push(`  [${bar(j.counts, view.statuses, width, colour)}]${pct}`);
-    lines.push(`  ${view.statuses.map((s) => `${s.toLowerCase().replace('_', ' ')} ${j.counts[s]}`).join('  ')}`);
-    if (j.lastError) lines.push(`  last error: ${printable(j.lastError)}`);
-  }
+  for (const j of view.jobs) lines.push(...jobLines(j, view.statuses, style));
   return `${lines.join('\n')}\n`;
+}
+
+/** The first line: the source, its revision, how many manifests, readiness and when. */
+function headerLine(view: BoardView): string {
+  const n = view.jobs.length;
+  return `${printable(view.source)} source, revision ${printable(view.revision ?? 'none yet')} · ${n} manifest${n === 1 ? '' : 's'} · ${view.ready ? 'ready' : 'NOT READY'} · ${view.generatedAt}`;
+}
+
+/** One job's block: a blank line, its key and job, its bar with the share done, its counts, and its last error if any. */
+function jobLines(j: BoardJob, statuses: readonly ExecutionStatus[], style: { width: number; colour: boolean }): string[] {
+  const total = statuses.reduce((a, s) => a + j.counts[s], 0);
+  const done = total - j.counts.QUEUED - j.counts.IN_PROGRESS;
+  const pct = total === 0 ? '' : ` ${Math.round((done / total) * 100)}%`;
+  const lines = [
+    '',
+    printable(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}${j.revision ? `  rev ${j.revision}` : ''}`),
+    `  [${bar(j.counts, statuses, style.width, style.colour)}]${pct}`,
+    `  ${statuses.map((s) => `${s.toLowerCase().replace('_', ' ')} ${j.counts[s]}`).join('  ')}`,
+  ];
+  if (j.lastError) lines.push(`  last error: ${printable(j.lastError)}`);
+  return lines;
 }
