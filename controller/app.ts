@@ -117,7 +117,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       approveRecreate(inventory.ledger, config.approveRecreate, logger);
       // An unusable kubeconfig is reported before anything starts (a KubeConfigError).
       await rest?.ready();
-      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr.host, config.metricsAddr.port, board);
+      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr, board);
       if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz, and the status page at /');
       if (!elector) {
         await controller!.start({ workers: !o.dryRun });
