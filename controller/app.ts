@@ -6,6 +6,7 @@
 import type { Config } from './config.js';
 import type { IotJobs } from './aws/iot-jobs.js';
 import { createAwsPort } from './aws/port.js';
+import { Slots } from './lib/slots.js';
 import { LeaderElector } from './kube/leader-election.js';
 import { KubeRest, loadKubeConfig } from './kube/rest.js';
 import type { Clock } from './model/clock.js';
@@ -25,7 +26,8 @@ import { Ledger, type LedgerStore } from './runtime/ledger.js';
 import { PruneGate } from './runtime/prune-gate.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { StateFile } from './runtime/state-file.js';
-import { WorkQueue } from './runtime/work-queue.js';
+import { MAX_WAITING_RECONCILES, SlottedQueue } from './runtime/slotted-queue.js';
+import type { WorkQueue } from './runtime/work-queue.js';
 import type { DesiredSource } from './sources/source.js';
 
 /** What the app can be given instead of building it itself. */
@@ -78,7 +80,9 @@ interface Base {
 export function createApp(config: Config, o: AppOverrides = {}): App {
   const b: Base = { config, o, logger: o.logger ?? createLogger(config.logLevel), clock: o.clock ?? realClock, metrics: new Metrics({ kubernetes: config.kubernetes !== undefined }) };
   const { logger, clock, metrics } = b;
-  const aws = createAwsPort({ region: config.region, endpoint: config.endpoint, account: config.account, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3, controllerId: config.controllerId, tps: config.awsTps }, { clock, metrics });
+  // --workers reconciles work at once; one waiting for its turn in an AWS budget lends its slot out.
+  const slots = new Slots(config.workers);
+  const aws = createAwsPort({ region: config.region, endpoint: config.endpoint, account: config.account, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3, controllerId: config.controllerId, tps: config.awsTps }, { clock, metrics, slots });
   const inventory = new Inventory(config.controllerId, createLedger(config, clock, logger, o.dryRun));
   const access = config.kubeAccess;
   const rest = access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
@@ -90,7 +94,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now() });
   metrics.onForgetJob((jobId) => board.forgetJob(jobId));
   const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune });
-  const queue = new WorkQueue(clock, undefined, (n) => metrics.queueDepth.set(n));
+  const queue = new SlottedQueue(slots, clock, undefined, (n) => metrics.queueDepth.set(n));
   const reconciler = new Reconciler({
     source: mode.source,
     jobs: aws.jobs,
@@ -107,7 +111,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   });
   controller = new Controller(
     { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock },
-    { workers: config.workers, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
+    { workers: config.workers + MAX_WAITING_RECONCILES, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
   );
   let running: Promise<void> | undefined;
   const app: App = {

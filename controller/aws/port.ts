@@ -3,6 +3,7 @@
  * metered, rate-limited port every IoT call goes through. The only place the client is made.
  */
 import { IoTClient } from '@aws-sdk/client-iot';
+import type { Slots } from '../lib/slots.js';
 import type { Clock } from '../model/clock.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AccountResolver } from './account.js';
@@ -31,9 +32,10 @@ export interface AwsPort {
 }
 
 /** Builds the client, the account lookup and the port. */
-export function createAwsPort(s: AwsSettings, deps: { clock: Clock; metrics: Metrics }): AwsPort {
+export function createAwsPort(s: AwsSettings, deps: { clock: Clock; metrics: Metrics; slots?: Slots }): AwsPort {
   const client = new IoTClient({ region: s.region, endpoint: s.endpoint, credentials: s.credentials, maxAttempts: s.maxAttempts });
-  const accounts = new AccountResolver(client, s.region, s.account);
-  const jobs = new SdkIotJobs({ client, clock: deps.clock, metrics: deps.metrics, controllerId: s.controllerId, partition: () => accounts.partition(), tps: s.tps });
+  const jobs = new SdkIotJobs({ client, clock: deps.clock, metrics: deps.metrics, controllerId: s.controllerId, partition: () => accounts.partition(), tps: s.tps, slots: deps.slots });
+  // The account lookup goes through the port, so it is paced and metered like every IoT call.
+  const accounts: AccountResolver = new AccountResolver(jobs, s.region, s.account);
   return { jobs, accounts, close: () => client.destroy() };
 }

@@ -2,6 +2,8 @@
  * `npm run bench:controller`: the controller against the emulator, each in its own process, for N
  * manifests with throttling off and at AWS's 10 TPS. For each scenario it prints:
  *   - mutating calls for the first convergence (target: exactly one CreateJob per job);
+ *   - the time until every job was created and until every job was read back (a DescribeJob
+ *     after its CreateJob); throttled, the target is 1.1 × N / TPS for both (the budgets pipeline);
  *   - calls in one resync with nothing changed (target: ≤ ceil(N/250) ListJobs, DescribeJob only
  *     for non-terminal jobs, no mutating call);
  *   - time from a file write to its CreateJob, p50 and p99 (target: p50 ≤ 300 ms);
@@ -16,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fmt, pct, progress, sleep, startNode, stopProc as stop, until, type Proc } from './common.js';
+import { pipelineTarget, ReadBackTracker } from './read-back.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
@@ -71,8 +74,9 @@ async function scenario(n: number, mode: string): Promise<void> {
     const metricsUrl = await until('the controller', () => c.lines.map((l) => /"url":"([^"]+)","msg":"serving/.exec(l)?.[1]).find(Boolean), 30_000, 50);
     const summary = (): Promise<{ summary: Summary; last: number }> => json(`${emuUrl}/_emulator/calls/summary`);
     progress(`${fmt(n)} manifests, throttling ${mode}: controller started`);
-    await until('first convergence', async () => (total((await summary()).summary, 'CreateJob') >= n ? true : undefined), 3_600_000, 500);
-    const convergeS = (Date.now() - t0) / 1000;
+    const jobs = new ReadBackTracker(emuUrl, Array.from({ length: n }, (_, i) => `job-${i}`), 0);
+    const convergeS = ((await jobs.until('first convergence', () => jobs.allCreatedAt(), 3_600_000)) - t0) / 1000;
+    const readBackS = ((await jobs.until('every job read back', () => jobs.allReadBackAt(), 3_600_000)) - t0) / 1000;
     const first = (await summary()).summary;
     const mutating = Object.fromEntries(MUTATING.map((op) => [op, total(first, op)]).filter(([, v]) => (v as number) > 0));
     // One resync with nothing changed: the calls between two "resync" log lines (each is written
@@ -119,6 +123,8 @@ async function scenario(n: number, mode: string): Promise<void> {
     const windowMutating = MUTATING.reduce((a, op) => a + total(window, op), 0);
     console.log(`\n== ${fmt(n)} manifests, throttling ${throttled ? `${mode} TPS (controller limited to ${mode} TPS per operation)` : 'off'}; ${fmt(active)} jobs stay IN_PROGRESS`);
     console.log(`first convergence: ${fmt(convergeS, 1)} s; mutating calls ${JSON.stringify(mutating)}  target exactly ${fmt(n)} CreateJob: ${mutating.CreateJob === n && Object.keys(mutating).length === 1 ? 'met' : 'NOT met'}`);
+    const target = throttled ? pipelineTarget(n, Number(mode)) : undefined;
+    console.log(`every job created after ${fmt(convergeS, 1)} s, every job read back (a DescribeJob after its CreateJob) after ${fmt(readBackS, 1)} s${target ? `  target both <= ${fmt(target, 1)} s (1.1 x N / TPS): ${readBackS <= target && convergeS <= target ? 'met' : 'NOT met'}` : ''}`);
     console.log(`one resync with nothing changed (window ${Math.min(windows + 1, 4)}${settled ? '' : ', not settled: first reads of finished jobs still under way'}): ${ops}`);
     const retried = Object.values(window).reduce((a, o) => a + (o.ThrottlingException ?? 0), 0);
     console.log(`  target <= ${Math.ceil(n / 250)} ListJobs, <= ${fmt(active)} DescribeJob (non-terminal), no mutating call: ${ok(window, 'ListJobs') <= Math.ceil(n / 250) && ok(window, 'DescribeJob') <= active && windowMutating === 0 ? 'met' : 'NOT met'} (ThrottlingException answers retried: ${retried})`);

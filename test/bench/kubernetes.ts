@@ -4,26 +4,30 @@
  *   - the time from an IoTJob's create request to its CreateJob, p50 and p99, one IoTJob at a
  *     time (target: p50 ≤ 100 ms);
  *   - N IoTJobs created at once: the time until every job exists and until every IoTJob reports
- *     Ready, the mutating AWS calls (target: exactly N CreateJob), and the API requests the
- *     controller made per IoTJob (finalizer and status patches, events);
+ *     Ready (throttled, target: both within 1.1 × N / TPS, the budgets pipeline), the mutating AWS
+ *     calls (target: exactly N CreateJob), and the API requests the controller made per IoTJob
+ *     (finalizer and status patches, events);
  *   - the controller's RSS.
  * Nine in ten IoTJobs target an empty thing group (their jobs complete at once); one in ten a
  * group whose only device never answers (those jobs stay IN_PROGRESS).
- * Flags: --size 1000  --probes 50  --modes off,10  --node-options "--max-old-space-size=128"
+ * Flags: --size 1000  --probes 50  --modes off,10  --workers 16  --node-options "--max-old-space-size=128"
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fmt, pct, progress, sleep, startNode, stopProc as stop, until, type Proc } from '../../controller/bench/common.js';
+import { pipelineTarget } from '../../controller/bench/read-back.js';
 import type { KubeRest } from '../../controller/kube/rest.js';
 import { applyCrd, createNamespace, kubeRest, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const { values } = parseArgs({ options: { size: { type: 'string', default: '1000' }, probes: { type: 'string', default: '50' }, modes: { type: 'string', default: 'off,10' }, 'node-options': { type: 'string', default: '--max-old-space-size=128' } } });
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1000' }, probes: { type: 'string', default: '50' }, modes: { type: 'string', default: 'off,10' }, workers: { type: 'string', default: '16' }, 'node-options': { type: 'string', default: '--max-old-space-size=128' } } });
 /** NODE_OPTIONS for the controller process (the chart's default heap cap). */
 const NODE_OPTIONS = values['node-options']!;
 const SIZE = Number(values.size);
 const PROBES = Number(values.probes);
 const MODES = values.modes!.split(',');
+/** The controller's --workers. */
+const WORKERS = values.workers!;
 const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', KUBECONFIG: '' };
 const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource'];
 
@@ -64,7 +68,7 @@ async function scenario(cluster: KubeCluster, rest: KubeRest, mode: string): Pro
   try {
     for (const p of ['/thing-groups/idle', '/thing-groups/active', '/things/silent-1']) await fetch(`${emuUrl}${p}`, { method: 'POST', body: '{}' });
     await fetch(`${emuUrl}/thing-groups/addThingToThingGroup`, { method: 'PUT', body: JSON.stringify({ thingGroupName: 'active', thingName: 'silent-1' }) });
-    ctl = start('controller/main.js', ['run', '--kubernetes', '--namespace', ns, '--kubeconfig', cluster.kubeconfig, '--endpoint', emuUrl, '--account', '123456789012', '--metrics-addr', '127.0.0.1:0', '--workers', '16', '--aws-tps', throttled ? mode : '10000', '--resync-seconds', '60'], NODE_OPTIONS);
+    ctl = start('controller/main.js', ['run', '--kubernetes', '--namespace', ns, '--kubeconfig', cluster.kubeconfig, '--endpoint', emuUrl, '--account', '123456789012', '--metrics-addr', '127.0.0.1:0', '--workers', WORKERS, '--aws-tps', throttled ? mode : '10000', '--resync-seconds', '60'], NODE_OPTIONS);
     const c = ctl;
     const metricsUrl = await until('the controller', () => c.lines.map((l) => /"url":"([^"]+)","msg":"serving/.exec(l)?.[1]).find(Boolean), 30_000, 50);
     await until('the controller to be ready', async () => ((await fetch(`${metricsUrl}/readyz`)).status === 200 ? true : undefined), 30_000, 100);
@@ -120,7 +124,8 @@ async function scenario(cluster: KubeCluster, rest: KubeRest, mode: string): Pro
     console.log(`\n== Kubernetes mode, throttling ${throttled ? `${mode} TPS (controller limited to ${mode} TPS per operation)` : 'off'}`);
     console.log(`IoTJob create -> CreateJob over ${PROBES} IoTJobs: p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms, max ${fmt(Math.max(...lat))} ms  target p50 <= 100 ms: ${pct(lat, 50) <= 100 ? 'met' : 'NOT met'}`);
     console.log(`  each probe, in order (ms): ${lat.join(' ')}`);
-    console.log(`${fmt(SIZE)} IoTJobs created in ${fmt(posted, 1)} s: every job in AWS after ${fmt(jobsAt, 1)} s, every IoTJob Ready after ${fmt(readyAt, 1)} s`);
+    const target = throttled ? pipelineTarget(SIZE, Number(mode)) : undefined;
+    console.log(`${fmt(SIZE)} IoTJobs created in ${fmt(posted, 1)} s: every job in AWS after ${fmt(jobsAt, 1)} s, every IoTJob Ready after ${fmt(readyAt, 1)} s${target ? `  target both <= ${fmt(target, 1)} s (1.1 x N / TPS): ${jobsAt <= target && readyAt <= target ? 'met' : 'NOT met'}` : ''}`);
     console.log(`  mutating AWS calls ${JSON.stringify(mutating)} (CreateJob counted from the first of the ${fmt(SIZE)})  target exactly ${fmt(SIZE)} CreateJob: ${mutating.CreateJob === SIZE && Object.keys(mutating).length === 1 ? 'met' : 'NOT met'}`);
     console.log(`  API writes by the controller until then: ${Object.entries(writes).map(([k, v]) => `${k} ${fmt(v)} (${fmt(v / SIZE, 2)} per IoTJob)`).join(', ')}`);
     console.log(`controller RSS ${fmt(rss, 1)} MB, V8 heap in use ${fmt(heap, 1)} MB (NODE_OPTIONS: ${NODE_OPTIONS || 'none'}); reconcile errors ${errors}`);

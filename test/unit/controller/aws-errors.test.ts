@@ -1,10 +1,11 @@
 /**
- * classify and outcomeName (aws/errors.ts): how an error thrown by an SDK call maps to
+ * classify, outcomeName and typedError (aws/errors.ts): how an error thrown by an SDK call maps to
  * what the controller does about it. The errors are built by hand in the SDK's shape: a `name`
  * (the service's exception name) and `$metadata.httpStatusCode`; a network error carries neither.
  */
 import { describe, expect, it } from 'vitest';
-import { classify, outcomeName, type ErrorClass } from '../../../controller/aws/errors.js';
+import { classify, outcomeName, typedError, type ErrorClass } from '../../../controller/aws/errors.js';
+import { TerminalError, ThrottledError } from '../../../controller/model/errors.js';
 
 /** An error as the SDK throws it for a service exception. */
 function sdkError(name: string, httpStatusCode: number | undefined, message = 'the service said no'): Error {
@@ -71,5 +72,35 @@ describe('outcomeName', () => {
     expect(outcomeName(Object.assign(new Error('x'), { name: 'Weird name: with spaces' }))).toBe('NetworkError');
     expect(outcomeName(Object.assign(new Error('x'), { name: '' }))).toBe('NetworkError');
     expect(outcomeName(undefined)).toBe('NetworkError');
+  });
+});
+
+describe('typedError', () => {
+  it.each(['ThrottlingException', 'TooManyRequestsException', 'LimitExceededException'])(
+    '%s becomes a ThrottledError (back off and retry) that names the operation and keeps the cause',
+    (name) => {
+      const cause = sdkError(name, 400, 'Rate exceeded');
+      const err = typedError('CreateJob', cause);
+      expect(err).toBeInstanceOf(ThrottledError);
+      expect(err).toMatchObject({ message: 'CreateJob: Rate exceeded', cause });
+    },
+  );
+
+  it("an invalid request becomes a TerminalError (stalled with AWS's words)", () => {
+    const cause = sdkError('InvalidRequestException', 400, 'roleArn is not valid');
+    const err = typedError('UpdateJob', cause);
+    expect(err).toBeInstanceOf(TerminalError);
+    expect(err).toMatchObject({ message: 'UpdateJob was refused by AWS IoT: roleArn is not valid', cause });
+  });
+
+  it.each([
+    ['not found', sdkError('ResourceNotFoundException', 404)],
+    ['exists', sdkError('ResourceAlreadyExistsException', 409)],
+    ['invalid state', sdkError('InvalidStateTransitionException', 409)],
+    ['transient', sdkError('ServiceUnavailableException', 503)],
+    ['a network error', networkError()],
+    ['unknown', sdkError('AccessDeniedException', 403)],
+  ])('%s is thrown on as it is', (_name, err) => {
+    expect(typedError('DescribeJob', err)).toBe(err);
   });
 });

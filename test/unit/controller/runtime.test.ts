@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { TokenBucket } from '../../../controller/runtime/token-bucket.js';
+import { TokenBucket } from '../../../controller/lib/token-bucket.js';
 import { WorkQueue } from '../../../controller/runtime/work-queue.js';
 import { judgePrune } from '../../../controller/plan/prune-guard.js';
 
