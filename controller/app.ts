@@ -5,7 +5,7 @@
  */
 import type { Config } from './config.js';
 import type { IotJobs } from './aws/iot-jobs.js';
-import { createAwsPort } from './aws/port.js';
+import { createAwsPort, type AwsSettings } from './aws/port.js';
 import { Slots } from './lib/slots.js';
 import { LeaderElector } from './kube/leader-election.js';
 import { KubeRest, loadKubeConfig } from './kube/rest.js';
@@ -78,19 +78,19 @@ interface Base {
 
 /** Builds the controller from a Config. */
 export function createApp(config: Config, o: AppOverrides = {}): App {
-  const b: Base = { config, o, logger: o.logger ?? createLogger(config.logLevel), clock: o.clock ?? realClock, metrics: new Metrics({ kubernetes: config.kubernetes !== undefined }) };
+  const b = baseOf(config, o);
   const { logger, clock, metrics } = b;
   // --workers reconciles work at once; one waiting for its turn in an AWS budget lends its slot out.
   const slots = new Slots(config.workers);
-  const aws = createAwsPort({ region: config.region, endpoint: config.endpoint, account: config.account, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 3, controllerId: config.controllerId, tps: config.awsTps }, { clock, metrics, slots });
+  const aws = createAwsPort(awsSettingsOf(config, o), { clock, metrics, slots });
   const inventory = new Inventory(config.controllerId, createLedger(config, clock, logger, o.dryRun));
-  const access = config.kubeAccess;
-  const rest = access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
+  const rest = kubeRestOf(config, o);
   const le = config.leaderElection;
   const mode = buildMode(b, rest, aws.jobs, le?.identity ?? config.controllerId);
   const elector = rest && le ? new LeaderElector({ rest, ...le, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
-  let controller: Controller | undefined;
-  const ready = (): boolean => (elector && !elector.isLeader ? true : controller!.ready());
+  // The readiness probe is built before the controller it asks (the status board needs it).
+  const built: { controller?: Controller } = {};
+  const ready = (): boolean => (elector && !elector.isLeader ? true : (built.controller?.ready() ?? false));
   const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now() });
   metrics.onForgetJob((jobId) => board.forgetJob(jobId));
   const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune });
@@ -109,13 +109,23 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     failedThings: mode.failedThings,
     dryRun: o.dryRun,
   });
-  controller = new Controller(
+  const controller = (built.controller = new Controller(
     { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock },
     { workers: config.workers + MAX_WAITING_RECONCILES, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
-  );
+  ));
   let running: Promise<void> | undefined;
   const app: App = {
-    config, logger, metrics, source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, controller, pruneGate, board,
+    config,
+    logger,
+    metrics,
+    source: mode.source,
+    jobs: aws.jobs,
+    inventory,
+    queue,
+    reconciler,
+    controller,
+    pruneGate,
+    board,
     kube: rest ? { rest, elector } : undefined,
     async start() {
       approveRecreate(inventory.ledger, config.approveRecreate, logger);
@@ -124,7 +134,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr, board);
       if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz, and the status page at /');
       if (!elector) {
-        await controller!.start({ workers: !o.dryRun });
+        await controller.start({ workers: !o.dryRun });
         return;
       }
       logger.info({ identity: le!.identity, lease: `${le!.namespace}/${le!.name}` }, 'waiting to become the leader');
@@ -138,18 +148,18 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
             o.onLostLeadership?.();
             return;
           }
-          running = controller!.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));
+          running = controller.start().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'the controller failed to start'));
         },
         () => {
           // Stop acting at once; the CLI then exits so that the pod restarts as a standby.
-          void controller!.stop();
+          void controller.stop();
           o.onLostLeadership?.();
         },
       );
     },
     async stop() {
       await running;
-      await controller!.stop();
+      await controller.stop();
       inventory.ledger.flush();
       await elector?.stop();
       await app.server?.close();
@@ -158,6 +168,36 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     },
   };
   return app;
+}
+
+/** The common parts: the logger, clock and metrics, given or made. */
+function baseOf(config: Config, o: AppOverrides): Base {
+  return {
+    config,
+    o,
+    logger: o.logger ?? createLogger(config.logLevel),
+    clock: o.clock ?? realClock,
+    metrics: new Metrics({ kubernetes: config.kubernetes !== undefined }),
+  };
+}
+
+/** How to reach AWS IoT, from the Config and the overrides. */
+function awsSettingsOf(config: Config, o: AppOverrides): AwsSettings {
+  return {
+    region: config.region,
+    endpoint: config.endpoint,
+    account: config.account,
+    credentials: o.credentials,
+    maxAttempts: o.maxAttempts ?? 3,
+    controllerId: config.controllerId,
+    tps: config.awsTps,
+  };
+}
+
+/** The Kubernetes API client, in Kubernetes mode or with leader election; undefined otherwise. */
+function kubeRestOf(config: Config, o: AppOverrides): KubeRest | undefined {
+  const access = config.kubeAccess;
+  return access ? new KubeRest(() => loadKubeConfig({ ...access, inClusterRoot: o.inClusterRoot })) : undefined;
 }
 
 /** The mode the Config asks for. */
@@ -185,11 +225,15 @@ function withBoard(hooks: ReconcileHooks, board: StatusBoard, onReport?: (r: Rec
  */
 function createLedger(config: Config, clock: Clock, logger: Logger, dryRun?: boolean): Ledger {
   const file = config.stateFile ? new StateFile(config.stateFile, config.controllerId) : undefined;
-  const store: LedgerStore | undefined = file && dryRun ? { where: file.where, load: () => file.load(), save: () => undefined, saveInBackground: async () => undefined } : file;
+  const store: LedgerStore | undefined =
+    file && dryRun ? { where: file.where, load: () => file.load(), save: () => undefined, saveInBackground: async () => undefined } : file;
   if (!store && !dryRun && !config.local && config.kubernetes === undefined) {
-    logger.warn('no --state-file: a job deleted outside the controller while it is down, or before a restart, is created again; give a --state-file on a volume that outlives the process');
+    logger.warn(
+      'no --state-file: a job deleted outside the controller while it is down, or before a restart, is created again; give a --state-file on a volume that outlives the process',
+    );
   }
-  const onError = (err: Error): void => logger.error({ err: err.message, stateFile: config.stateFile }, 'the state file could not be written; retrying with the next change');
+  const onError = (err: Error): void =>
+    logger.error({ err: err.message, stateFile: config.stateFile }, 'the state file could not be written; retrying with the next change');
   return new Ledger({ clock, store, onError });
 }
 

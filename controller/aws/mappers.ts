@@ -3,7 +3,14 @@
  * UpdateJob inputs; DescribeJob and ListJobs outputs → ObservedJob and JobSummary. The job fields
  * are mapped by looping over their descriptors (plan/fields.ts); this file names no field.
  */
-import type { CreateJobCommandInput, DescribeJobCommandOutput, Job, JobProcessDetails, JobSummary as SdkJobSummary, UpdateJobCommandInput } from '@aws-sdk/client-iot';
+import type {
+  CreateJobCommandInput,
+  DescribeJobCommandOutput,
+  Job,
+  JobProcessDetails,
+  JobSummary as SdkJobSummary,
+  UpdateJobCommandInput,
+} from '@aws-sdk/client-iot';
 import type { DesiredJob } from '../model/iot-job.js';
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type JobStatus, type JobSummary, type ObservedJob } from '../model/observed-job.js';
 import type { Partition } from '../plan/canonical.js';
@@ -31,7 +38,7 @@ type Misread = { [K in ComparedField]: Fields[K] extends { describe: infer P } ?
  * naming the field.
  */
 type NoMisfits<T extends never> = T;
-type DescriptorsFitTheSdk = NoMisfits<Misfits<CreateJobCommandInput, 'create'> | Misfits<UpdateJobCommandInput, 'update'> | Misread>;
+export type DescriptorsFitTheSdk = NoMisfits<Misfits<CreateJobCommandInput, 'create'> | Misfits<UpdateJobCommandInput, 'update'> | Misread>;
 
 /** The ObservedJob members DescribeJob's answer fills in through the descriptors. */
 type Described = { [K in ComparedField as Fields[K] extends { describe: string } ? K : never]: ObservedJob[K] };

@@ -34,7 +34,15 @@ export interface AwsPort {
 /** Builds the client, the account lookup and the port. */
 export function createAwsPort(s: AwsSettings, deps: { clock: Clock; metrics: Metrics; slots?: Slots }): AwsPort {
   const client = new IoTClient({ region: s.region, endpoint: s.endpoint, credentials: s.credentials, maxAttempts: s.maxAttempts });
-  const jobs = new SdkIotJobs({ client, clock: deps.clock, metrics: deps.metrics, controllerId: s.controllerId, partition: () => accounts.partition(), tps: s.tps, slots: deps.slots });
+  const jobs = new SdkIotJobs({
+    client,
+    clock: deps.clock,
+    metrics: deps.metrics,
+    controllerId: s.controllerId,
+    partition: () => accounts.partition(),
+    tps: s.tps,
+    slots: deps.slots,
+  });
   // The account lookup goes through the port, so it is paced and metered like every IoT call.
   const accounts: AccountResolver = new AccountResolver(jobs, s.region, s.account);
   return { jobs, accounts, close: () => client.destroy() };

@@ -102,19 +102,25 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
       return undefined;
     }
     const job = fromDescribeJob(described);
-    const cached = opts.fresh ? {} : (this.cache.get(jobId) ?? {});
+    const cached = await this.tagsAndDocument(job, opts.fresh ? {} : (this.cache.get(jobId) ?? {}));
+    if (!cached?.tags) return undefined;
+    this.cache.set(jobId, cached);
+    return { ...job, tags: cached.tags, document: cached.document };
+  }
+
+  /** The job's tags and document, read where `cached` lacks them; undefined when the job went away meanwhile. */
+  private async tagsAndDocument(job: ObservedJob, cached: Cached): Promise<Cached | undefined> {
     if (cached.tags === undefined) {
       const tags = await this.readTags(job.jobArn);
       if (tags === undefined) return undefined;
       cached.tags = tags;
     }
     if (cached.document === undefined && job.documentSource === undefined) {
-      const doc = await this.orMissing('GetJobDocument', (c) => c.send(new GetJobDocumentCommand({ jobId })));
+      const doc = await this.orMissing('GetJobDocument', (c) => c.send(new GetJobDocumentCommand({ jobId: job.jobId })));
       if (doc === undefined) return undefined;
       cached.document = doc.document ?? '';
     }
-    this.cache.set(jobId, cached);
-    return { ...job, tags: cached.tags, document: cached.document };
+    return cached;
   }
 
   /** A job's tags, every page through the metered call (so its retries are counted); undefined when the job is gone. */
@@ -141,7 +147,9 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
     const out: ObservedExecution[] = [];
     for (const status of ['FAILED', 'TIMED_OUT', 'REJECTED'] as const) {
       if (out.length >= limit) break;
-      const page = await this.orMissing('ListJobExecutionsForJob', (c) => c.send(new ListJobExecutionsForJobCommand({ jobId, status, maxResults: Math.min(250, limit - out.length) })));
+      const page = await this.orMissing('ListJobExecutionsForJob', (c) =>
+        c.send(new ListJobExecutionsForJobCommand({ jobId, status, maxResults: Math.min(250, limit - out.length) })),
+      );
       for (const e of page?.executionSummaries ?? []) {
         const thingName = e.thingArn?.split('/').pop();
         if (thingName) out.push({ thingName, status, executionNumber: e.jobExecutionSummary?.executionNumber ?? 0 });
@@ -187,7 +195,8 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
       throw new TerminalError(`job id ${jobId} is already taken by a job this controller did not create for ${desired.key}`);
     }
     const delta = diffJob(desiredShape(desired, this.o.partition(), this.o.controllerId), observedShape(existing));
-    if (differentIn(delta, 'replace').length > 0) throw new TerminalError(`job ${jobId} already exists with a different ${differentIn(delta, 'replace').join(', ')}`);
+    if (differentIn(delta, 'replace').length > 0)
+      throw new TerminalError(`job ${jobId} already exists with a different ${differentIn(delta, 'replace').join(', ')}`);
   }
 
   async update(desired: DesiredJob, observed: ObservedJob, fields: readonly ComparedField[]): Promise<void> {
@@ -226,7 +235,8 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
 
   /** The ARN of a thing or thing group (DescribeThing / DescribeThingGroup); undefined when it does not exist. */
   async targetArn(kind: TargetKind, name: string): Promise<string | undefined> {
-    if (kind === 'thingGroup') return (await this.orMissing('DescribeThingGroup', (c) => c.send(new DescribeThingGroupCommand({ thingGroupName: name }))))?.thingGroupArn;
+    if (kind === 'thingGroup')
+      return (await this.orMissing('DescribeThingGroup', (c) => c.send(new DescribeThingGroupCommand({ thingGroupName: name }))))?.thingGroupArn;
     return (await this.orMissing('DescribeThing', (c) => c.send(new DescribeThingCommand({ thingName: name }))))?.thingArn;
   }
 

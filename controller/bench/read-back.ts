@@ -60,7 +60,8 @@ export class ReadBackTracker {
       await this.poll();
       const at = done();
       if (at !== undefined) return at;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${this.created.size} created, ${this.readBack.size} read back of ${this.paths.size})`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what} (${this.created.size} created, ${this.readBack.size} read back of ${this.paths.size})`);
       await sleep(everyMs);
     }
   }

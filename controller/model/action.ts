@@ -31,7 +31,20 @@ export const ACTION_KINDS: readonly ActionKind[] = ['create', 'update', 'replace
  * report carries it, and the queue's result, the log line, the status's lastAction, the Kubernetes
  * Event and iotjobs_actions_total are all derived from it.
  */
-export const OUTCOMES = ['created', 'configured', 'replaced', 'canceled', 'deleted', 'execution-canceled', 'execution-deleted', 'unchanged', 'waiting', 'stalled', 'planned', 'failed'] as const;
+export const OUTCOMES = [
+  'created',
+  'configured',
+  'replaced',
+  'canceled',
+  'deleted',
+  'execution-canceled',
+  'execution-deleted',
+  'unchanged',
+  'waiting',
+  'stalled',
+  'planned',
+  'failed',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 const DONE: Record<Exclude<ActionKind, 'noop' | 'wait'>, Outcome> = {

@@ -47,6 +47,8 @@ export function formatProblem(p: ManifestProblem): string {
 export class SnapshotError extends Error {
   override readonly name = 'SnapshotError';
   constructor(readonly problems: ManifestProblem[]) {
-    super(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the manifests: ${problems.slice(0, 5).map(formatProblem).join('; ')}${problems.length > 5 ? '; …' : ''}`);
+    super(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the manifests: ${problems.slice(0, 5).map(formatProblem).join('; ')}${problems.length > 5 ? '; …' : ''}`,
+    );
   }
 }

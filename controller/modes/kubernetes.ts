@@ -31,7 +31,16 @@ export interface KubernetesModeDeps {
 /** Builds Kubernetes mode. */
 export function kubernetesMode(config: Config, k: KubernetesConfig, d: KubernetesModeDeps): Mode {
   const guard = { maxShare: config.maxPruneShare, maxDeletions: config.maxDeletions, windowMs: config.deletionWindowMs };
-  const source = new KubernetesSource({ rest: d.rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock: d.clock, logger: d.logger.child({ component: 'source' }), metrics: d.metrics, relistMs: k.relistMs, deletionGuard: guard });
+  const source = new KubernetesSource({
+    rest: d.rest,
+    namespaces: k.namespaces,
+    labelSelector: k.labelSelector,
+    clock: d.clock,
+    logger: d.logger.child({ component: 'source' }),
+    metrics: d.metrics,
+    relistMs: k.relistMs,
+    deletionGuard: guard,
+  });
   const writer = new IoTJobWriter(d.rest);
   const events = new EventRecorder(d.rest, d.clock, d.logger.child({ component: 'events' }), d.identity);
   const status = new StatusWriter({ rest: d.rest, view: source, writer, events, clock: d.clock, logger: d.logger.child({ component: 'status' }) });
