@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const emulator = await startEmulator(opts);
   process.stdout.write(`listening on ${emulator.url}\n`);
   const fleet = emulator.fleet ? `, fleet of ${emulator.fleet.devices.size} things in group ${emulator.fleet.groupName}` : '';
-  process.stderr.write(`iot-jobs-emulator: account ${emulator.service.partition.account}, region ${emulator.service.partition.region}, time scale ${emulator.service.clock.scale}${fleet}\n`);
+  process.stderr.write(
+    `iot-jobs-emulator: account ${emulator.service.partition.account}, region ${emulator.service.partition.region}, time scale ${emulator.service.clock.scale}${fleet}\n`,
+  );
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

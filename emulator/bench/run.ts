@@ -42,7 +42,10 @@ interface Server {
 }
 
 function start(script: string, args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const child = spawn(process.execPath, [join(HERE, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -79,7 +82,10 @@ function rssMb(pid: number): number {
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Runs `op` from CONCURRENCY workers, `count` times in all or for `seconds`; returns rate and latencies. */
-async function load(op: (i: number) => Promise<unknown>, limit: { count?: number; seconds?: number }): Promise<{ n: number; rps: number; p50: number; p99: number; errors: number }> {
+async function load(
+  op: (i: number) => Promise<unknown>,
+  limit: { count?: number; seconds?: number },
+): Promise<{ n: number; rps: number; p50: number; p99: number; errors: number }> {
   const lat: number[] = [];
   let next = 0;
   let errors = 0;
@@ -139,12 +145,20 @@ async function requestRates(): Promise<void> {
     agent.destroy();
     const rss = rssMb(emu.child.pid!);
     console.log(`\n== Request rates: one SDK client process, ${CONCURRENCY} in flight, server in its own process`);
-    console.log(`CreateJob   ${fmt(create.rps)} req/s  p50 ${fmt(create.p50, 2)} ms  p99 ${fmt(create.p99, 2)} ms  (${fmt(create.n)} jobs, ${create.errors} errors; each job has 10 executions)`);
-    console.log(`DescribeJob ${fmt(describe.rps)} req/s  p50 ${fmt(describe.p50, 2)} ms  p99 ${fmt(describe.p99, 2)} ms  (${fmt(describe.n)} calls, ${describe.errors} errors)  target >= 3,000/s: ${describe.rps >= 3000 ? 'met' : 'NOT met'}`);
+    console.log(
+      `CreateJob   ${fmt(create.rps)} req/s  p50 ${fmt(create.p50, 2)} ms  p99 ${fmt(create.p99, 2)} ms  (${fmt(create.n)} jobs, ${create.errors} errors; each job has 10 executions)`,
+    );
+    console.log(
+      `DescribeJob ${fmt(describe.rps)} req/s  p50 ${fmt(describe.p50, 2)} ms  p99 ${fmt(describe.p99, 2)} ms  (${fmt(describe.n)} calls, ${describe.errors} errors)  target >= 3,000/s: ${describe.rps >= 3000 ? 'met' : 'NOT met'}`,
+    );
     console.log(`baseline    ${fmt(stubDescribe.rps)} req/s  DescribeJob against a fixed-response node:http server, same client, same run`);
-    console.log(`ratio       emulator DescribeJob / baseline = ${fmt(describe.rps / stubDescribe.rps, 2)} (near 1: the SDK client, not the emulator, sets the pace)`);
+    console.log(
+      `ratio       emulator DescribeJob / baseline = ${fmt(describe.rps / stubDescribe.rps, 2)} (near 1: the SDK client, not the emulator, sets the pace)`,
+    );
     console.log(`\n== The same DescribeJob calls from a plain node:http keep-alive client (no SDK), same run`);
-    console.log(`emulator    ${fmt(raw.rps)} req/s  p50 ${fmt(raw.p50, 2)} ms  p99 ${fmt(raw.p99, 2)} ms  (${raw.errors} errors)  target >= 3,000/s: ${raw.rps >= 3000 ? 'met' : 'NOT met'}`);
+    console.log(
+      `emulator    ${fmt(raw.rps)} req/s  p50 ${fmt(raw.p50, 2)} ms  p99 ${fmt(raw.p99, 2)} ms  (${raw.errors} errors)  target >= 3,000/s: ${raw.rps >= 3000 ? 'met' : 'NOT met'}`,
+    );
     console.log(`baseline    ${fmt(rawStub.rps)} req/s  fixed-response node:http server`);
     console.log(`ratio       emulator / baseline = ${fmt(raw.rps / rawStub.rps, 2)}`);
     console.log(`\n== Memory: ${fmt(JOBS)} jobs x 10 executions`);
@@ -159,13 +173,30 @@ async function requestRates(): Promise<void> {
 
 async function fleetRollout(): Promise<void> {
   const t0 = performance.now();
-  const emu = await start('../cli.js', ['--port', '0', '--fleet', String(FLEET), '--time-scale', String(TIME_SCALE), '--fleet-work-seconds', '30', '--fleet-poll-seconds', '60', '--fleet-failure-rate', '0.02', '--fleet-reject-rate', '0.01']);
+  const emu = await start('../cli.js', [
+    '--port',
+    '0',
+    '--fleet',
+    String(FLEET),
+    '--time-scale',
+    String(TIME_SCALE),
+    '--fleet-work-seconds',
+    '30',
+    '--fleet-poll-seconds',
+    '60',
+    '--fleet-failure-rate',
+    '0.02',
+    '--fleet-reject-rate',
+    '0.01',
+  ]);
   const provisionS = (performance.now() - t0) / 1000;
   const iot = client(emu.url);
   try {
     await fetch(`${emu.url}/_emulator/calls`, { method: 'DELETE' });
     const t1 = performance.now();
-    await iot.send(new CreateJobCommand({ jobId: 'fleet-rollout', targets: ['arn:aws:iot:us-east-1:123456789012:thinggroup/fleet'], document: '{"op":"ota"}' }));
+    await iot.send(
+      new CreateJobCommand({ jobId: 'fleet-rollout', targets: ['arn:aws:iot:us-east-1:123456789012:thinggroup/fleet'], document: '{"op":"ota"}' }),
+    );
     let job;
     for (;;) {
       job = (await iot.send(new DescribeJobCommand({ jobId: 'fleet-rollout' }))).job!;
@@ -175,11 +206,15 @@ async function fleetRollout(): Promise<void> {
     const wallS = (performance.now() - t1) / 1000;
     const d = job.jobProcessDetails!;
     const summary = (await (await fetch(`${emu.url}/_emulator/calls/summary`)).json()) as { summary: Record<string, Record<string, number>> };
-    const calls = Object.entries(summary.summary).map(([op, o]) => `${op} ${fmt(Object.values(o).reduce((a, b) => a + b, 0))}`).join(', ');
+    const calls = Object.entries(summary.summary)
+      .map(([op, o]) => `${op} ${fmt(Object.values(o).reduce((a, b) => a + b, 0))}`)
+      .join(', ');
     const rss = rssMb(emu.child.pid!);
     console.log(`\n== Fleet rollout: ${fmt(FLEET)} things, default rate (1,000 a minute), 30 s of work each, time scale ${TIME_SCALE}`);
     console.log(`provisioning (things + group over HTTP): ${fmt(provisionS, 1)} s`);
-    console.log(`rollout to COMPLETED: ${fmt(wallS, 1)} s wall = ${fmt((wallS * TIME_SCALE) / 60, 1)} simulated minutes (floor: ${fmt(Math.ceil(FLEET / 1000) - 1)} minutes of rollout + 30 s of work)`);
+    console.log(
+      `rollout to COMPLETED: ${fmt(wallS, 1)} s wall = ${fmt((wallS * TIME_SCALE) / 60, 1)} simulated minutes (floor: ${fmt(Math.ceil(FLEET / 1000) - 1)} minutes of rollout + 30 s of work)`,
+    );
     console.log(`outcomes: ${fmt(d.numberOfSucceededThings!)} succeeded, ${fmt(d.numberOfFailedThings!)} failed, ${fmt(d.numberOfRejectedThings!)} rejected`);
     console.log(`data-plane and control-plane calls during the rollout: ${calls}`);
     console.log(`throughput: ${fmt(FLEET / wallS)} executions finished per wall second; emulator RSS ${fmt(rss, 1)} MB`);

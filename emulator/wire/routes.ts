@@ -28,10 +28,23 @@ const CONTROL: Route[] = [
     method: 'GET',
     template: '/jobs',
     operation: 'ListJobs',
-    query: { status: 'string', targetSelection: 'string', maxResults: 'int', nextToken: 'string', thingGroupName: 'string', thingGroupId: 'string', namespaceId: 'string' },
+    query: {
+      status: 'string',
+      targetSelection: 'string',
+      maxResults: 'int',
+      nextToken: 'string',
+      thingGroupName: 'string',
+      thingGroupId: 'string',
+      namespaceId: 'string',
+    },
   },
   { method: 'POST', template: '/jobs/{jobId}/targets', operation: 'AssociateTargetsWithJob', query: { namespaceId: 'string' } },
-  { method: 'GET', template: '/jobs/{jobId}/things', operation: 'ListJobExecutionsForJob', query: { status: 'string', maxResults: 'int', nextToken: 'string' } },
+  {
+    method: 'GET',
+    template: '/jobs/{jobId}/things',
+    operation: 'ListJobExecutionsForJob',
+    query: { status: 'string', maxResults: 'int', nextToken: 'string' },
+  },
   {
     method: 'GET',
     template: '/things/{thingName}/jobs',
@@ -55,19 +68,36 @@ const CONTROL: Route[] = [
     method: 'GET',
     template: '/things',
     operation: 'ListThings',
-    query: { nextToken: 'string', maxResults: 'int', attributeName: 'string', attributeValue: 'string', thingTypeName: 'string', usePrefixAttributeValue: 'bool' },
+    query: {
+      nextToken: 'string',
+      maxResults: 'int',
+      attributeName: 'string',
+      attributeValue: 'string',
+      thingTypeName: 'string',
+      usePrefixAttributeValue: 'bool',
+    },
   },
   { method: 'PUT', template: '/thing-groups/addThingToThingGroup', operation: 'AddThingToThingGroup' },
   { method: 'PUT', template: '/thing-groups/removeThingFromThingGroup', operation: 'RemoveThingFromThingGroup' },
   { method: 'POST', template: '/thing-groups/{thingGroupName}', operation: 'CreateThingGroup' },
   { method: 'GET', template: '/thing-groups/{thingGroupName}', operation: 'DescribeThingGroup' },
-  { method: 'GET', template: '/thing-groups/{thingGroupName}/things', operation: 'ListThingsInThingGroup', query: { recursive: 'bool', nextToken: 'string', maxResults: 'int' } },
+  {
+    method: 'GET',
+    template: '/thing-groups/{thingGroupName}/things',
+    operation: 'ListThingsInThingGroup',
+    query: { recursive: 'bool', nextToken: 'string', maxResults: 'int' },
+  },
 ];
 
 const DATA: Route[] = [
   { method: 'GET', template: '/things/{thingName}/jobs', operation: 'GetPendingJobExecutions' },
   { method: 'PUT', template: '/things/{thingName}/jobs/$next', operation: 'StartNextPendingJobExecution' },
-  { method: 'GET', template: '/things/{thingName}/jobs/{jobId}', operation: 'DescribeDeviceJobExecution', query: { includeJobDocument: 'bool', executionNumber: 'int' } },
+  {
+    method: 'GET',
+    template: '/things/{thingName}/jobs/{jobId}',
+    operation: 'DescribeDeviceJobExecution',
+    query: { includeJobDocument: 'bool', executionNumber: 'int' },
+  },
   { method: 'POST', template: '/things/{thingName}/jobs/{jobId}', operation: 'UpdateJobExecution' },
 ];
 
@@ -103,7 +133,8 @@ export function matchRoute(plane: Plane, method: string, path: string): Match | 
     });
     if (ok && (!best || literals > best.literals)) best = { m: { route: r, params }, literals };
   }
-  if (best && best.m.route.template.includes('{executionNumber}')) best.m.params.executionNumber = toInt('executionNumber', best.m.params.executionNumber as string);
+  if (best && best.m.route.template.includes('{executionNumber}'))
+    best.m.params.executionNumber = toInt('executionNumber', best.m.params.executionNumber as string);
   return best?.m;
 }
 

@@ -115,7 +115,14 @@ describe.each(['emulator', 'ministack'] as const)('IoT Jobs contract on %s', (na
       const out = await createJob('fw-1', [groupArn('g')], { description: 'firmware 1.2.3' });
       expect(out).toMatchObject({ jobArn: jobArn('fw-1'), jobId: 'fw-1' });
       const job = await describeJob('fw-1');
-      expect(job).toMatchObject({ jobId: 'fw-1', jobArn: jobArn('fw-1'), status: 'IN_PROGRESS', targets: [groupArn('g')], targetSelection: 'SNAPSHOT', description: 'firmware 1.2.3' });
+      expect(job).toMatchObject({
+        jobId: 'fw-1',
+        jobArn: jobArn('fw-1'),
+        status: 'IN_PROGRESS',
+        targets: [groupArn('g')],
+        targetSelection: 'SNAPSHOT',
+        description: 'firmware 1.2.3',
+      });
       expect(job.jobProcessDetails).toMatchObject({ numberOfQueuedThings: 3, numberOfSucceededThings: 0, numberOfInProgressThings: 0 });
       expect(job.createdAt).toBeInstanceOf(Date);
       expect((await b.iot.send(new GetJobDocumentCommand({ jobId: 'fw-1' }))).document).toBe(DOC);
@@ -124,7 +131,9 @@ describe.each(['emulator', 'ministack'] as const)('IoT Jobs contract on %s', (na
     it('sends timestamps as epoch seconds with fractions', async () => {
       await fleet('g', 1);
       await createJob('ts', [groupArn('g')]);
-      const r = await fetch(`${b.url}/jobs/ts`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=123456789012/20260601/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00' } });
+      const r = await fetch(`${b.url}/jobs/ts`, {
+        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=123456789012/20260601/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00' },
+      });
       const createdAt = ((await r.json()) as { job: { createdAt: number } }).job.createdAt;
       expect(typeof createdAt).toBe('number');
       if (b.departs('whole-second-timestamps') && Number.isInteger(createdAt)) {
@@ -383,7 +392,9 @@ describe.each(['emulator', 'ministack'] as const)('IoT Jobs contract on %s', (na
     it('UpdateJob changes the description and abortConfig', async () => {
       await fleet('g', 1);
       await createJob('j', [groupArn('g')], { description: 'v1' });
-      const abortConfig = { criteriaList: [{ failureType: 'FAILED' as const, action: 'CANCEL' as const, thresholdPercentage: 25, minNumberOfExecutedThings: 10 }] };
+      const abortConfig = {
+        criteriaList: [{ failureType: 'FAILED' as const, action: 'CANCEL' as const, thresholdPercentage: 25, minNumberOfExecutedThings: 10 }],
+      };
       await b.iot.send(new UpdateJobCommand({ jobId: 'j', description: 'v2', abortConfig }));
       const job = await describeJob('j');
       expect(job.description).toBe('v2');
@@ -478,7 +489,12 @@ describe.each(['emulator', 'ministack'] as const)('IoT Jobs contract on %s', (na
       const statuses = Object.fromEntries(
         (await b.iot.send(new ListJobExecutionsForJobCommand({ jobId: 'a' }))).executionSummaries!.map((e) => [e.thingArn, e.jobExecutionSummary!.status]),
       );
-      expect(statuses).toEqual({ [thingArn('dev-1')]: 'FAILED', [thingArn('dev-2')]: 'SUCCEEDED', [thingArn('dev-3')]: 'IN_PROGRESS', [thingArn('dev-4')]: 'CANCELED' });
+      expect(statuses).toEqual({
+        [thingArn('dev-1')]: 'FAILED',
+        [thingArn('dev-2')]: 'SUCCEEDED',
+        [thingArn('dev-3')]: 'IN_PROGRESS',
+        [thingArn('dev-4')]: 'CANCELED',
+      });
     });
   });
 });

@@ -75,6 +75,10 @@ export function helmTemplate(set: Record<string, string | number | boolean> = {}
 
 /** The ServiceMonitor and PrometheusRule CRDs of prometheus-operator, from the Go module cache. */
 export function prometheusOperatorCrds(): unknown[] {
-  const info = JSON.parse(go(['mod', 'download', '-json', `github.com/prometheus-operator/prometheus-operator@${PROMETHEUS_OPERATOR_VERSION}`])) as { Dir: string };
-  return ['servicemonitors', 'prometheusrules'].map((r) => parseAllDocuments(readFileSync(join(info.Dir, 'example', 'prometheus-operator-crd', `monitoring.coreos.com_${r}.yaml`), 'utf8'))[0]!.toJS());
+  const info = JSON.parse(go(['mod', 'download', '-json', `github.com/prometheus-operator/prometheus-operator@${PROMETHEUS_OPERATOR_VERSION}`])) as {
+    Dir: string;
+  };
+  return ['servicemonitors', 'prometheusrules'].map((r) =>
+    parseAllDocuments(readFileSync(join(info.Dir, 'example', 'prometheus-operator-crd', `monitoring.coreos.com_${r}.yaml`), 'utf8'))[0]!.toJS(),
+  );
 }

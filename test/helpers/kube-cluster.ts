@@ -25,7 +25,11 @@ const MODULE_DIR = join(ROOT, 'test', 'kube', 'kubebin');
 
 /** Where the binaries of this go.mod/go.sum live. */
 export function kubeBinDir(): string {
-  const digest = createHash('sha256').update(readFileSync(join(MODULE_DIR, 'go.mod'))).update(readFileSync(join(MODULE_DIR, 'go.sum'))).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(readFileSync(join(MODULE_DIR, 'go.mod')))
+    .update(readFileSync(join(MODULE_DIR, 'go.sum')))
+    .digest('hex')
+    .slice(0, 12);
   return join(ROOT, '.cache', 'kube-bin', `v${KUBE_VERSION}-${digest}`);
 }
 
@@ -160,17 +164,40 @@ export async function startKubeCluster(opts: { dir?: string } = {}): Promise<Kub
   mkdirSync(join(dir, 'pki'), { recursive: true });
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(24).toString('hex');
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   writeFileSync(join(dir, 'sa.key'), privateKey, { mode: 0o600 });
   writeFileSync(join(dir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
   const peerUrl = `http://127.0.0.1:${etcdPeer}`;
   const etcd = startProc(
     bins.etcd,
-    ['--name=default', `--data-dir=${join(dir, 'etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`, `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=default=${peerUrl}`, '--unsafe-no-fsync', '--log-level=error'],
+    [
+      '--name=default',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=default=${peerUrl}`,
+      '--unsafe-no-fsync',
+      '--log-level=error',
+    ],
     join(dir, 'etcd.log'),
   );
-  await waitUntil('etcd', etcd, async () => (await fetch(`${etcdUrl}/health`).then((r) => r.status, () => 0)) === 200, 30_000);
+  await waitUntil(
+    'etcd',
+    etcd,
+    async () =>
+      (await fetch(`${etcdUrl}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200,
+    30_000,
+  );
   const url = `https://127.0.0.1:${apiPort}`;
   const args = [
     `--etcd-servers=${etcdUrl}`,
@@ -193,7 +220,12 @@ export async function startKubeCluster(opts: { dir?: string } = {}): Promise<Kub
   const startApiserver = async (): Promise<void> => {
     apiserver = startProc(bins.apiserver, args, join(dir, 'kube-apiserver.log'));
     const certFile = join(dir, 'pki', 'apiserver.crt');
-    await waitUntil('kube-apiserver', apiserver, async () => existsSync(certFile) && (await probe(`${url}/readyz`, adminToken, readFileSync(certFile, 'utf8'))) === 200, 90_000);
+    await waitUntil(
+      'kube-apiserver',
+      apiserver,
+      async () => existsSync(certFile) && (await probe(`${url}/readyz`, adminToken, readFileSync(certFile, 'utf8'))) === 200,
+      90_000,
+    );
     caPem = readFileSync(certFile, 'utf8');
   };
   try {
@@ -252,7 +284,9 @@ export async function applyCrd(rest: KubeRest, timeoutMs = 30_000): Promise<{ st
     }
     try {
       const current = await rest.request<{ metadata: { resourceVersion: string } }>('GET', `${path}/${crd.metadata.name}`);
-      await rest.request('PUT', `${path}/${crd.metadata.name}`, { body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata.resourceVersion } } });
+      await rest.request('PUT', `${path}/${crd.metadata.name}`, {
+        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata.resourceVersion } },
+      });
       break;
     } catch (err) {
       // Another test file replaced it at the same moment: read it again and retry.
@@ -298,10 +332,37 @@ export async function serviceAccountWithChartRole(rest: KubeRest, ns: string, na
   const subject = [{ kind: 'ServiceAccount', name, namespace: ns }];
   const clusterRole = `${ns}-${name}`;
   await rest.request('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } } });
-  await rest.request('POST', `${rbac}/clusterroles`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterRole }, rules: chartRules('clusterrole-rules.yaml') } });
-  await rest.request('POST', `${rbac}/clusterrolebindings`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterRole }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole }, subjects: subject } });
-  await rest.request('POST', `${rbac}/namespaces/${ns}/roles`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `${name}-leader-election` }, rules: chartRules('leader-election-rules.yaml') } });
-  await rest.request('POST', `${rbac}/namespaces/${ns}/rolebindings`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${name}-leader-election` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-leader-election` }, subjects: subject } });
-  const tr = await rest.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } });
+  await rest.request('POST', `${rbac}/clusterroles`, {
+    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterRole }, rules: chartRules('clusterrole-rules.yaml') },
+  });
+  await rest.request('POST', `${rbac}/clusterrolebindings`, {
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: clusterRole },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+      subjects: subject,
+    },
+  });
+  await rest.request('POST', `${rbac}/namespaces/${ns}/roles`, {
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: `${name}-leader-election` },
+      rules: chartRules('leader-election-rules.yaml'),
+    },
+  });
+  await rest.request('POST', `${rbac}/namespaces/${ns}/rolebindings`, {
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `${name}-leader-election` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-leader-election` },
+      subjects: subject,
+    },
+  });
+  const tr = await rest.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
   return tr.status.token;
 }

@@ -46,7 +46,9 @@ export class KubeStack {
   }
 
   /** A fresh namespace and an emulator whose fleet of `things` devices is in group `fleet`. */
-  static async create(opts: { things?: number; emulator?: EmulatorOptions; cluster?: { url: string; caPem: string; adminToken: string } } = {}): Promise<KubeStack> {
+  static async create(
+    opts: { things?: number; emulator?: EmulatorOptions; cluster?: { url: string; caPem: string; adminToken: string } } = {},
+  ): Promise<KubeStack> {
     const cluster = opts.cluster ?? inject('kube');
     const emu = await startEmulator({ account: '123456789012', deletionBaseMs: 300, ...opts.emulator });
     if (!opts.emulator?.fleet) {
@@ -68,7 +70,25 @@ export class KubeStack {
 
   /** The CLI flags of a controller on this namespace and emulator; `extra` are appended. */
   args(extra: string[] = [], kubeconfig = this.kubeconfig()): string[] {
-    return ['run', '--kubernetes', '--namespace', this.ns, '--kubeconfig', kubeconfig, '--endpoint', this.emu.url, '--account', '123456789012', '--metrics-addr', '127.0.0.1:0', '--resync-seconds', '2', '--log-level', 'debug', ...extra];
+    return [
+      'run',
+      '--kubernetes',
+      '--namespace',
+      this.ns,
+      '--kubeconfig',
+      kubeconfig,
+      '--endpoint',
+      this.emu.url,
+      '--account',
+      '123456789012',
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--resync-seconds',
+      '2',
+      '--log-level',
+      'debug',
+      ...extra,
+    ];
   }
 
   /** Starts a controller in this process. */
@@ -92,7 +112,12 @@ export class KubeStack {
 
   /** The IoTJob object a create would send. */
   resource(name: string, spec: Record<string, unknown> = {}, labels?: Record<string, string>): Record<string, unknown> {
-    return { apiVersion: 'iot.gitops.dev/v1alpha1', kind: 'IoTJob', metadata: { name, namespace: this.ns, labels }, spec: { targets: ['thingGroup:fleet'], document: { op: 'ota', v: 1 }, ...spec } };
+    return {
+      apiVersion: 'iot.gitops.dev/v1alpha1',
+      kind: 'IoTJob',
+      metadata: { name, namespace: this.ns, labels },
+      spec: { targets: ['thingGroup:fleet'], document: { op: 'ota', v: 1 }, ...spec },
+    };
   }
 
   /** Merge-patches an IoTJob's spec. */
@@ -134,7 +159,10 @@ export class KubeStack {
 
   /** The Events about one IoTJob. */
   async events(name: string): Promise<{ reason: string; type: string; message: string; count?: number }[]> {
-    const list = await this.rest.request<{ items: { reason: string; type: string; message: string; count?: number; involvedObject: { name: string } }[] }>('GET', `/api/v1/namespaces/${this.ns}/events`);
+    const list = await this.rest.request<{ items: { reason: string; type: string; message: string; count?: number; involvedObject: { name: string } }[] }>(
+      'GET',
+      `/api/v1/namespaces/${this.ns}/events`,
+    );
     return list.items.filter((e) => e.involvedObject.name === name);
   }
 

@@ -12,7 +12,16 @@ import { manifest } from './stack.js';
 
 const FLEET = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
 /** The operations that change AWS. */
-export const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'UntagResource', 'CancelJobExecution', 'DeleteJobExecution'] as const;
+export const MUTATING = [
+  'CreateJob',
+  'UpdateJob',
+  'CancelJob',
+  'DeleteJob',
+  'TagResource',
+  'UntagResource',
+  'CancelJobExecution',
+  'DeleteJobExecution',
+] as const;
 /** Jobs a human made: one is shaped like a replacement of manifest m-001, one is unrelated. */
 export const FOREIGN = ['m-001-r2', 'ops-hotfix'];
 
@@ -40,7 +49,14 @@ export class RolloutScenario {
 
   /** Makes the human's jobs (before the controller ever runs). */
   seedForeign(emu: Emulator): void {
-    for (const jobId of FOREIGN) emu.service.call('CreateJob', { jobId, targets: [FLEET], document: '{"by":"hand"}', description: 'made by hand', tags: [{ Key: 'owner', Value: 'human' }] });
+    for (const jobId of FOREIGN)
+      emu.service.call('CreateJob', {
+        jobId,
+        targets: [FLEET],
+        document: '{"by":"hand"}',
+        description: 'made by hand',
+        tags: [{ Key: 'owner', Value: 'human' }],
+      });
   }
 
   /** Commit 1: every manifest, the replaced ones with replacePolicy Recreate. */
@@ -132,6 +148,13 @@ function unownedTouched(emu: Emulator): number {
     const tags = (emu.service.call('ListTagsForResource', { resourceArn: job.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
     if (job.status !== 'IN_PROGRESS' || job.description !== 'made by hand' || tags.length !== 1 || tags[0]!.Value !== 'human') n++;
   }
-  const aimed = emu.server.calls.since(0).filter((c) => (MUTATING as readonly string[]).includes(c.operation) && c.operation !== 'CreateJob' && FOREIGN.some((id) => c.path.includes(`/jobs/${id}`) || decodeURIComponent(c.path).includes(`job/${id}`)));
+  const aimed = emu.server.calls
+    .since(0)
+    .filter(
+      (c) =>
+        (MUTATING as readonly string[]).includes(c.operation) &&
+        c.operation !== 'CreateJob' &&
+        FOREIGN.some((id) => c.path.includes(`/jobs/${id}`) || decodeURIComponent(c.path).includes(`job/${id}`)),
+    );
   return n + aimed.length;
 }

@@ -67,7 +67,24 @@ export class Stack {
   /** The controller's Config for this stack, with fast timers; `extra` are CLI flags. */
   config(extra: string[] = []): Config {
     return loadConfig(
-      ['run', '--dir', this.dir, '--endpoint', this.emu.url, '--metrics-addr', '127.0.0.1:0', '--resync-seconds', '1', '--rescan-seconds', '1', '--debounce-ms', '50', '--log-level', 'debug', ...extra],
+      [
+        'run',
+        '--dir',
+        this.dir,
+        '--endpoint',
+        this.emu.url,
+        '--metrics-addr',
+        '127.0.0.1:0',
+        '--resync-seconds',
+        '1',
+        '--rescan-seconds',
+        '1',
+        '--debounce-ms',
+        '50',
+        '--log-level',
+        'debug',
+        ...extra,
+      ],
       {},
     );
   }

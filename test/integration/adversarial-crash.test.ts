@@ -45,7 +45,29 @@ describe('kill -9 at random moments', () => {
     const scenario = new RolloutScenario(MANIFESTS, join(root, 'manifests'));
     scenario.seedForeign(emu);
     scenario.commitOne();
-    const args = ['run', '--dir', scenario.dir, '--endpoint', emu.url, '--state-file', join(root, 'state.json'), '--metrics-addr', '127.0.0.1:0', '--resync-seconds', '1', '--rescan-seconds', '1', '--debounce-ms', '50', '--aws-tps', '100', '--workers', '8', '--log-level', 'warn'];
+    const args = [
+      'run',
+      '--dir',
+      scenario.dir,
+      '--endpoint',
+      emu.url,
+      '--state-file',
+      join(root, 'state.json'),
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--resync-seconds',
+      '1',
+      '--rescan-seconds',
+      '1',
+      '--debounce-ms',
+      '50',
+      '--aws-tps',
+      '100',
+      '--workers',
+      '8',
+      '--log-level',
+      'warn',
+    ];
     const start = (extra: string[] = []): Program => {
       const p = startProgram(built('controller/main.js'), [...args, ...extra], ENV);
       running.push(p);
@@ -70,10 +92,15 @@ describe('kill -9 at random moments', () => {
     await killThrough(() => verify(scenario, emu!).lost === 0);
     // The last run starts after a converged state: it must find nothing to do.
     const last = start(['--log-level', 'info']);
-    await waitFor('convergence after the last restart', () => {
-      const v = verify(scenario, emu!);
-      return v.lost === 0 ? v : undefined;
-    }, Number(process.env.CRASH_WAIT_MS ?? 120_000), 250).catch((err: Error) => {
+    await waitFor(
+      'convergence after the last restart',
+      () => {
+        const v = verify(scenario, emu!);
+        return v.lost === 0 ? v : undefined;
+      },
+      Number(process.env.CRASH_WAIT_MS ?? 120_000),
+      250,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(verify(scenario, emu!))}\n${last.stdout().slice(-3_000)}\n${last.stderr().slice(-2_000)}`);
     });
     await new Promise((r) => setTimeout(r, 3_000));

@@ -35,7 +35,12 @@ describe('throttling, 503s, 500s, dropped connections and lost responses', () =>
     await new Promise((r) => setTimeout(r, 3_000));
     const v = verify(scenario, s.emu);
     const summary = s.emu.server.calls.summary();
-    const faults = Object.fromEntries(['ThrottlingException', 'ServiceUnavailableException', 'InternalFailureException', 'dropped', 'lost-response'].map((o) => [o, Object.values(summary).reduce((n, byOutcome) => n + (byOutcome[o] ?? 0), 0)]));
+    const faults = Object.fromEntries(
+      ['ThrottlingException', 'ServiceUnavailableException', 'InternalFailureException', 'dropped', 'lost-response'].map((o) => [
+        o,
+        Object.values(summary).reduce((n, byOutcome) => n + (byOutcome[o] ?? 0), 0),
+      ]),
+    );
     process.stderr.write(`[fault test] seed ${SEED}: ${JSON.stringify(v)} faults ${JSON.stringify(faults)}\n`);
     expect(faults.ThrottlingException).toBeGreaterThan(0);
     expect(faults['lost-response']).toBeGreaterThan(0);

@@ -23,7 +23,18 @@ type Tree = Record<string, string | Buffer | { link: string }>;
 const nested = (levels: number): unknown => (levels === 0 ? [] : [nested(levels - 1)]);
 const aliasBomb = (): string => {
   const names = 'abcdefghij'.split('');
-  return names.map((n, i) => `  ${n}: &${n} [${i === 0 ? Array(9).fill('x').join(', ') : Array(9).fill(`*${names[i - 1]}`).join(', ')}]`).join('\n');
+  return names
+    .map(
+      (n, i) =>
+        `  ${n}: &${n} [${
+          i === 0
+            ? Array(9).fill('x').join(', ')
+            : Array(9)
+                .fill(`*${names[i - 1]}`)
+                .join(', ')
+        }]`,
+    )
+    .join('\n');
 };
 
 /** The text in Latin-1: é is the single byte 0xe9, which is not UTF-8. */
@@ -41,7 +52,11 @@ const CASES: { name: string; file: string; bad: (t: Tree) => void }[] = [
   { name: 'a schema violation', file: 'b.yaml', bad: (t) => (t['b.yaml'] = manifest('b', { targetz: [] })) },
   { name: 'a file over 1 MiB', file: 'big.yaml', bad: (t) => (t['big.yaml'] = `${manifest('big', {})}# ${'x'.repeat(1024 * 1024)}\n`) },
   { name: 'too many documents', file: 'many.yaml', bad: (t) => (t['many.yaml'] = Array.from({ length: 201 }, (_, i) => manifest(`m${i}`, {})).join('---\n')) },
-  { name: 'a documentFile escaping the tree', file: 'b.yaml', bad: (t) => (t['b.yaml'] = manifest('b', { document: undefined, documentFile: '../../etc/passwd' })) },
+  {
+    name: 'a documentFile escaping the tree',
+    file: 'b.yaml',
+    bad: (t) => (t['b.yaml'] = manifest('b', { document: undefined, documentFile: '../../etc/passwd' })),
+  },
   { name: 'a symlink out of the tree', file: 'd.yaml', bad: (t) => (t['d.yaml'] = { link: '/etc/passwd' }) },
   { name: 'a duplicate jobId', file: 'd.yaml', bad: (t) => (t['d.yaml'] = manifest('d', { jobId: 'a' })) },
   { name: 'an emptied file', file: 'b.yaml', bad: (t) => (t['b.yaml'] = '') },

@@ -43,13 +43,19 @@ describe('iot-jobs-controller plan', () => {
     expect(await inSync.exited).toBe(0);
     expect(inSync.stdout()).toContain('noop             a (job a): in sync');
 
-    stack.write('b.yaml', 'apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: b}\nspec:\n  targets: [thing:dev-1]\n  document: {}\n  state: Paused\n');
+    stack.write(
+      'b.yaml',
+      'apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: b}\nspec:\n  targets: [thing:dev-1]\n  document: {}\n  state: Paused\n',
+    );
     const invalid = controller(args);
     expect(await invalid.exited).toBe(2);
     expect(invalid.stdout()).toContain('error  b.yaml:7: spec.state: must be one of Active, Canceled');
 
     // A field name with an ANSI sequence in it is shown escaped, not sent to the terminal (regression).
-    stack.write('b.yaml', 'apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: b}\nspec:\n  targets: [thing:dev-1]\n  document: {}\n  "\\e[2Jx": 1\n');
+    stack.write(
+      'b.yaml',
+      'apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: b}\nspec:\n  targets: [thing:dev-1]\n  document: {}\n  "\\e[2Jx": 1\n',
+    );
     const escaped = controller(args);
     expect(await escaped.exited).toBe(2);
     expect(escaped.stdout()).not.toContain('\x1b');
@@ -62,7 +68,8 @@ describe('iot-jobs-controller plan', () => {
     expect(bad.stderr()).toContain('--workers must be an integer');
     const help = controller(['--help']);
     expect(await help.exited).toBe(0);
-    for (const text of ['--dir', '--endpoint', '--region', '--metrics-addr', '--local', 'IOT_JOBS_DIR', 'IOT_JOBS_CONTROLLER_ID', 'plan --dir']) expect(help.stdout()).toContain(text);
+    for (const text of ['--dir', '--endpoint', '--region', '--metrics-addr', '--local', 'IOT_JOBS_DIR', 'IOT_JOBS_CONTROLLER_ID', 'plan --dir'])
+      expect(help.stdout()).toContain(text);
   });
 });
 
@@ -70,7 +77,19 @@ describe('a controller killed mid-run', () => {
   it('is restarted and converges with no duplicate job and no lost job', async () => {
     stack = await Stack.create();
     for (let i = 0; i < 30; i++) stack.write(`job-${i}.yaml`, manifest(`job-${i}`, {}));
-    const args = (tps: number): string[] => ['run', '--dir', stack!.dir, '--endpoint', stack!.emu.url, '--metrics-addr', '127.0.0.1:0', '--aws-tps', String(tps), '--resync-seconds', '1'];
+    const args = (tps: number): string[] => [
+      'run',
+      '--dir',
+      stack!.dir,
+      '--endpoint',
+      stack!.emu.url,
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--aws-tps',
+      String(tps),
+      '--resync-seconds',
+      '1',
+    ];
     // Slow enough (4 requests a second) to be killed part-way through.
     const first = controller(args(4));
     await waitFor('some jobs to be created', () => (stack!.jobIds().length >= 5 ? true : undefined), 20_000, 10);

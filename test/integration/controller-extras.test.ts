@@ -32,14 +32,20 @@ describe('execution overrides', () => {
     await stack.until('the job to be created', () => stack.job('fw'));
     stack.emu.service.call('StartNextPendingJobExecution', { thingName: 'dev-2' });
     stack.emu.service.call('StartNextPendingJobExecution', { thingName: 'dev-3' });
-    stack.write('fw.yaml', manifest('fw', {
-      executions: [
-        { thingName: 'dev-1', action: 'Cancel' },
-        { thingName: 'dev-2', action: 'Cancel', force: true },
-        { thingName: 'dev-3', action: 'Delete', force: true },
-      ],
-    }));
-    await stack.until('the overrides to be carried out', () => execution('fw', 'dev-1')?.status === 'CANCELED' && execution('fw', 'dev-2')?.status === 'CANCELED' && execution('fw', 'dev-3') === undefined);
+    stack.write(
+      'fw.yaml',
+      manifest('fw', {
+        executions: [
+          { thingName: 'dev-1', action: 'Cancel' },
+          { thingName: 'dev-2', action: 'Cancel', force: true },
+          { thingName: 'dev-3', action: 'Delete', force: true },
+        ],
+      }),
+    );
+    await stack.until(
+      'the overrides to be carried out',
+      () => execution('fw', 'dev-1')?.status === 'CANCELED' && execution('fw', 'dev-2')?.status === 'CANCELED' && execution('fw', 'dev-3') === undefined,
+    );
     expect(execution('fw', 'dev-2')!.forceCanceled).toBe(true);
     expect(stack.calls('CancelJobExecution')).toBe(2);
     expect(stack.calls('DeleteJobExecution')).toBe(1);
@@ -52,7 +58,13 @@ describe('the idempotent create', () => {
   it('counts ResourceAlreadyExists for our own identical job as success, and refuses anything else', async () => {
     stack = await Stack.create();
     const client = new IoTClient({ endpoint: stack.emu.url, region: 'us-east-1', credentials: CREDENTIALS });
-    const jobs = new SdkIotJobs({ client, clock: realClock, metrics: new Metrics({ defaultMetrics: false }), controllerId: 'ctl-test', partition: () => ({ account: '123456789012', region: 'us-east-1' }) });
+    const jobs = new SdkIotJobs({
+      client,
+      clock: realClock,
+      metrics: new Metrics({ defaultMetrics: false }),
+      controllerId: 'ctl-test',
+      partition: () => ({ account: '123456789012', region: 'us-east-1' }),
+    });
     try {
       expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toBe(true);
       expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toBe(false);
@@ -79,7 +91,8 @@ describe('HTTP endpoints', () => {
       const t = await (await fetch(`${url}/metrics`)).text();
       return /iotjobs_job_executions\{job_id="fw",status="QUEUED"\} 2/.test(t) ? t : undefined;
     });
-    for (const s of ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']) expect(text).toContain(`iotjobs_job_executions{job_id="fw",status="${s}"}`);
+    for (const s of ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED'])
+      expect(text).toContain(`iotjobs_job_executions{job_id="fw",status="${s}"}`);
     expect(text).toMatch(/iotjobs_aws_requests_total\{operation="CreateJob",outcome="ok"\} 1/);
     expect(text).toMatch(/iotjobs_reconcile_total\{result="success"\} [1-9]/);
     expect(text).toMatch(/iotjobs_source_errors_total 0/);
@@ -89,7 +102,7 @@ describe('HTTP endpoints', () => {
 });
 
 describe('a manifest AWS refuses', () => {
-  it('is reported as stalled with AWS\'s message, not retried as an error', async () => {
+  it("is reported as stalled with AWS's message, not retried as an error", async () => {
     stack = await Stack.create();
     stack.write('late.yaml', manifest('late', { schedulingConfig: { startTime: '2020-01-01T00:00' } }));
     stack.write('fine.yaml', manifest('fine', {}));

@@ -11,7 +11,9 @@ afterEach(async () => {
   await stack?.stop();
 });
 
-const abort = (threshold: number) => ({ criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: threshold, minNumberOfExecutedThings: 10 }] });
+const abort = (threshold: number) => ({
+  criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: threshold, minNumberOfExecutedThings: 10 }],
+});
 
 describe('directory mode, one manifest through its life', () => {
   it('creates, updates in place, refuses then replaces a document change, and cancels', async () => {
@@ -55,7 +57,17 @@ describe('directory mode, one manifest through its life', () => {
     expect(stack.emu.service.call('GetJobDocument', { jobId: 'fw-r2' })).toEqual({ document: '{"op":"ota","v":2}' });
 
     // 5. state: Canceled: CancelJob on the current job.
-    stack.write('fw.yaml', manifest('fw', { description: 'v2', abortConfig: abort(25), document: { op: 'ota', v: 2 }, replacePolicy: 'Recreate', state: 'Canceled', cancel: { reasonCode: 'ROLLBACK', comment: 'bad batch' } }));
+    stack.write(
+      'fw.yaml',
+      manifest('fw', {
+        description: 'v2',
+        abortConfig: abort(25),
+        document: { op: 'ota', v: 2 },
+        replacePolicy: 'Recreate',
+        state: 'Canceled',
+        cancel: { reasonCode: 'ROLLBACK', comment: 'bad batch' },
+      }),
+    );
     await stack.until('the job to be canceled', () => stack.job('fw-r2')?.status === 'CANCELED');
     expect(stack.job('fw-r2')).toMatchObject({ reasonCode: 'ROLLBACK', comment: 'bad batch' });
     expect(stack.jobIds()).toEqual(['fw', 'fw-r2']);

@@ -13,14 +13,17 @@ afterEach(async () => {
   await stack?.stop();
 });
 
-const metric = async (name: string): Promise<string> => (await stack.app.metrics.registry.getSingleMetricAsString(name));
+const metric = async (name: string): Promise<string> => await stack.app.metrics.registry.getSingleMetricAsString(name);
 
 describe('git-sync layout', () => {
   it('follows an atomic symlink swap and takes the commit hash as the revision', async () => {
     stack = await Stack.create();
     const worktrees = join(stack.root, '.worktrees');
     const [h1, h2] = ['1111111111111111111111111111111111111111', '2222222222222222222222222222222222222222'];
-    for (const [hash, description] of [[h1, 'first'], [h2, 'second']] as const) {
+    for (const [hash, description] of [
+      [h1, 'first'],
+      [h2, 'second'],
+    ] as const) {
       mkdirSync(join(worktrees, hash, 'jobs'), { recursive: true });
       writeFileSync(join(worktrees, hash, 'jobs', 'fw.yaml'), manifest('fw', { description }));
     }
@@ -45,7 +48,8 @@ describe('a renamed manifest', () => {
     // One commit renames the manifest of job a: same jobId, new metadata.name and file.
     stack.remove('a.yaml');
     stack.write('a-renamed.yaml', manifest('a-renamed', { jobId: 'a' }));
-    const tags = (): { Key: string; Value: string }[] => (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
+    const tags = (): { Key: string; Value: string }[] =>
+      (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('a')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
     await stack.until('the job to carry the new name', () => tags().some((t) => t.Value === 'a-renamed'));
     await new Promise((r) => setTimeout(r, 1_500));
     expect(stack.job('a')!.status).toBe('IN_PROGRESS');
@@ -126,7 +130,12 @@ describe('the prune guard', () => {
 describe('ownership', () => {
   it('never touches an untagged job whose id collides with a manifest, unless the manifest adopts it', async () => {
     stack = await Stack.create();
-    stack.emu.service.call('CreateJob', { jobId: 'taken', targets: ['arn:aws:iot:us-east-1:123456789012:thinggroup/fleet'], document: '{"theirs":true}', description: 'not ours' });
+    stack.emu.service.call('CreateJob', {
+      jobId: 'taken',
+      targets: ['arn:aws:iot:us-east-1:123456789012:thinggroup/fleet'],
+      document: '{"theirs":true}',
+      description: 'not ours',
+    });
     stack.write('taken.yaml', manifest('taken', { description: 'ours', state: 'Canceled' }));
     stack.write('other.yaml', manifest('other', {}));
     await stack.start();
@@ -147,7 +156,8 @@ describe('ownership', () => {
     await stack.start();
     await stack.until('the job to be adopted', () => stack.job('legacy')?.description === 'adopted');
     // UpdateJob comes first, then TagResource: wait for the tags too.
-    const tags = () => (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('legacy')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
+    const tags = () =>
+      (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job('legacy')!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags;
     await stack.until('the ownership tags', () => tags().some((t) => t.Key === 'iot-jobs-controller/managed-by'));
     expect(tags()).toContainEqual({ Key: 'iot-jobs-controller/managed-by', Value: 'iot-jobs-controller' });
     expect(tags()).toContainEqual({ Key: 'iot-jobs-controller/source-key', Value: 'legacy' });
@@ -175,7 +185,11 @@ describe('AWS throttling', () => {
     await stack.app.stop();
     const throttled = Object.values(stack.emu.server.calls.summary()).reduce((a, o) => a + ((o as Record<string, number>).ThrottlingException ?? 0), 0);
     expect(throttled).toBeGreaterThan(0);
-    const values = async (name: string): Promise<number> => (await stack.app.metrics.registry.getSingleMetric(name)!.get()).values.reduce((a, v) => a + (name === 'iotjobs_aws_requests_total' && v.labels.outcome !== 'ThrottlingException' ? 0 : v.value), 0);
+    const values = async (name: string): Promise<number> =>
+      (await stack.app.metrics.registry.getSingleMetric(name)!.get()).values.reduce(
+        (a, v) => a + (name === 'iotjobs_aws_requests_total' && v.labels.outcome !== 'ThrottlingException' ? 0 : v.value),
+        0,
+      );
     // Every throttled answer is either a retry the SDK absorbed or a final outcome the controller saw.
     expect((await values('iotjobs_aws_retries_total')) + (await values('iotjobs_aws_requests_total'))).toBe(throttled);
     expect(await values('iotjobs_aws_retries_total')).toBeGreaterThan(0);
@@ -186,7 +200,16 @@ describe('AWS throttling', () => {
     stack = await Stack.create({ emulator: { faults: { throttleTpsByOperation: { ListTagsForResource: 2 } } } });
     // Jobs a previous run created: discovery reads their tags at start.
     const fleet = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
-    for (let i = 0; i < 15; i++) stack.emu.service.call('CreateJob', { jobId: `old-${i}`, targets: [fleet], document: '{}', tags: [{ Key: 'iot-jobs-controller/managed-by', Value: 'iot-jobs-controller' }, { Key: 'iot-jobs-controller/source-key', Value: `old-${i}` }] });
+    for (let i = 0; i < 15; i++)
+      stack.emu.service.call('CreateJob', {
+        jobId: `old-${i}`,
+        targets: [fleet],
+        document: '{}',
+        tags: [
+          { Key: 'iot-jobs-controller/managed-by', Value: 'iot-jobs-controller' },
+          { Key: 'iot-jobs-controller/source-key', Value: `old-${i}` },
+        ],
+      });
     await stack.start(['--aws-tps', '50', '--workers', '8']);
     await stack.app.stop();
     const throttled = stack.emu.server.calls.summary().ListTagsForResource?.ThrottlingException ?? 0;

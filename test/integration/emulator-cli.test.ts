@@ -28,7 +28,8 @@ describe('iot-jobs-emulator flags', () => {
   it('--help lists every flag and exits 0', async () => {
     const p = startProgram(built('emulator/cli.js'), ['--help']);
     expect(await p.exited).toBe(0);
-    for (const flag of ['--host', '--port', '--account', '--region', '--fleet', '--time-scale', '--throttle-tps', '--state-file']) expect(p.stdout()).toContain(flag);
+    for (const flag of ['--host', '--port', '--account', '--region', '--fleet', '--time-scale', '--throttle-tps', '--state-file'])
+      expect(p.stdout()).toContain(flag);
   });
 
   it.each([
@@ -46,8 +47,20 @@ describe('iot-jobs-emulator flags', () => {
 describe('iot-jobs-emulator with a fleet', () => {
   it('prints its address first, rolls a job out to the fleet with progress in statusDetails, and stops on SIGTERM', async () => {
     const { program, url } = await startEmulatorCli([
-      '--port', '0', '--fleet', '4', '--time-scale', '200', '--fleet-work-seconds', '30',
-      '--fleet-failure-rate', '0', '--fleet-reject-rate', '0', '--account', '123456789012',
+      '--port',
+      '0',
+      '--fleet',
+      '4',
+      '--time-scale',
+      '200',
+      '--fleet-work-seconds',
+      '30',
+      '--fleet-failure-rate',
+      '0',
+      '--fleet-reject-rate',
+      '0',
+      '--account',
+      '123456789012',
     ]);
     running.push(program);
     expect(program.stdout()).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\n/);
@@ -80,7 +93,9 @@ describe('iot-jobs-emulator --state-file', () => {
       running.push(first.program);
       let iot = client(first.url);
       await iot.send(new CreateJobCommand({ jobId: 'kept', targets: [FLEET], document: '{}', description: 'survives restarts' }));
-      await waitFor('the job to complete', async () => ((await iot.send(new DescribeJobCommand({ jobId: 'kept' }))).job?.status === 'COMPLETED' ? true : undefined));
+      await waitFor('the job to complete', async () =>
+        (await iot.send(new DescribeJobCommand({ jobId: 'kept' }))).job?.status === 'COMPLETED' ? true : undefined,
+      );
       iot.destroy();
       first.program.child.kill('SIGTERM');
       expect(await first.program.exited).toBe(0);
@@ -90,7 +105,9 @@ describe('iot-jobs-emulator --state-file', () => {
       iot = client(second.url);
       const job = (await iot.send(new DescribeJobCommand({ jobId: 'kept' }))).job!;
       expect(job).toMatchObject({ status: 'COMPLETED', description: 'survives restarts' });
-      expect(job.jobProcessDetails!.numberOfSucceededThings! + job.jobProcessDetails!.numberOfFailedThings! + job.jobProcessDetails!.numberOfRejectedThings!).toBe(2);
+      expect(
+        job.jobProcessDetails!.numberOfSucceededThings! + job.jobProcessDetails!.numberOfFailedThings! + job.jobProcessDetails!.numberOfRejectedThings!,
+      ).toBe(2);
       iot.destroy();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -116,7 +133,16 @@ describe('the AWS CLI against the emulator', () => {
     const { program, url } = await startEmulatorCli(['--port', '0']);
     running.push(program);
     expect(cli(url, ['iot', 'create-thing', '--thing-name', 'cli-thing']).status).toBe(0);
-    const created = cli(url, ['iot', 'create-job', '--job-id', 'cli-job', '--targets', 'arn:aws:iot:us-east-1:123456789012:thing/cli-thing', '--document', '{"op":"x"}']);
+    const created = cli(url, [
+      'iot',
+      'create-job',
+      '--job-id',
+      'cli-job',
+      '--targets',
+      'arn:aws:iot:us-east-1:123456789012:thing/cli-thing',
+      '--document',
+      '{"op":"x"}',
+    ]);
     expect(created.json).toMatchObject({ jobId: 'cli-job', jobArn: 'arn:aws:iot:us-east-1:123456789012:job/cli-job' });
     expect(cli(url, ['iot', 'describe-job', '--job-id', 'cli-job']).json.job).toMatchObject({ status: 'IN_PROGRESS' });
     const started = cli(url, ['iot-jobs-data', 'start-next-pending-job-execution', '--thing-name', 'cli-thing']);

@@ -11,7 +11,10 @@ import { waitFor } from '../helpers/processes.js';
 const FLEET = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
 
 async function rollout(seed: number, extra: Record<string, unknown> = {}): Promise<{ statuses: Record<string, string>; job: Record<string, any> }> {
-  const emu: Emulator = await startEmulator({ timeScale: 600, fleet: { size: 12, seed, workMs: 6_000, failureRate: 0.25, rejectRate: 0.15, pollIntervalMs: 200 } });
+  const emu: Emulator = await startEmulator({
+    timeScale: 600,
+    fleet: { size: 12, seed, workMs: 6_000, failureRate: 0.25, rejectRate: 0.15, pollIntervalMs: 200 },
+  });
   const iot = new IoTClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } });
   try {
     await iot.send(new CreateJobCommand({ jobId: 'fleet-job', targets: [FLEET], document: '{"op":"ota"}', ...extra }));
@@ -42,7 +45,8 @@ describe('simulated fleet', () => {
 
   it('outcomes follow the configured rates over many attempts', () => {
     const counts = { SUCCEEDED: 0, FAILED: 0, REJECTED: 0 };
-    for (let i = 0; i < 10_000; i++) counts[outcomeOf({ seed: 1, failureRate: 0.1, rejectRate: 0.05 }, `d-${i}`, { jobId: 'j', executionNumber: 1, versionNumber: 2 })]++;
+    for (let i = 0; i < 10_000; i++)
+      counts[outcomeOf({ seed: 1, failureRate: 0.1, rejectRate: 0.05 }, `d-${i}`, { jobId: 'j', executionNumber: 1, versionNumber: 2 })]++;
     expect(counts.FAILED / 10_000).toBeCloseTo(0.1, 1);
     expect(counts.REJECTED / 10_000).toBeCloseTo(0.05, 1);
   });

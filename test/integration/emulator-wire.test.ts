@@ -20,7 +20,12 @@ beforeEach(async () => {
   await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' });
 });
 
-async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; json: any }> {
+async function call(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string | null; json: any }> {
   const r = await fetch(`${emu.url}${path}`, { method, body, headers: { 'content-type': 'application/json', ...headers } });
   return { status: r.status, type: r.headers.get('x-amzn-errortype'), json: await r.json() };
 }
@@ -40,7 +45,10 @@ describe('error encoding', () => {
   });
 
   it('answers a wrong-typed field and a non-boolean query flag with InvalidRequestException', async () => {
-    expect(await call('PUT', '/jobs/j1', JSON.stringify({ targets: 'not-a-list', document: '{}' }))).toMatchObject({ status: 400, type: 'InvalidRequestException' });
+    expect(await call('PUT', '/jobs/j1', JSON.stringify({ targets: 'not-a-list', document: '{}' }))).toMatchObject({
+      status: 400,
+      type: 'InvalidRequestException',
+    });
     expect(await call('DELETE', '/jobs/j1?force=yes')).toMatchObject({ status: 400, type: 'InvalidRequestException' });
   });
 
@@ -79,7 +87,10 @@ describe('plane routing', () => {
   it('throttles the data plane with 429 and the control plane with 400', async () => {
     await call('PUT', '/_emulator/faults', JSON.stringify({ throttleTps: 1 }));
     await call('GET', '/things/t1/jobs', undefined, { authorization: sig('iot-jobs-data') });
-    expect(await call('GET', '/things/t1/jobs', undefined, { authorization: sig('iot-jobs-data') })).toMatchObject({ status: 429, type: 'ThrottlingException' });
+    expect(await call('GET', '/things/t1/jobs', undefined, { authorization: sig('iot-jobs-data') })).toMatchObject({
+      status: 429,
+      type: 'ThrottlingException',
+    });
     await call('GET', '/jobs/j1');
     expect(await call('GET', '/jobs/j1')).toMatchObject({ status: 400, type: 'ThrottlingException' });
     await call('PUT', '/_emulator/faults', '{}');

@@ -87,7 +87,7 @@ describe('helm lint and values.schema.json', () => {
   ] as [Record<string, string | number>, string][])('refuses %j, naming the value', (set, name) => {
     const r = helm(['template', 'rel', CHART, ...setArgs(set)]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('values don\'t meet the specifications of the schema');
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
     expect(r.stderr).toContain(name.split('.').pop()!);
   });
 
@@ -106,7 +106,15 @@ describe('helm template', () => {
 
   it('defaults: Kubernetes mode, one replica, no leader election, the RBAC rules from files/, a hardened pod', () => {
     const objs = helmTemplate();
-    expect(objs.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'Deployment', 'Service', 'ServiceAccount']);
+    expect(objs.map((o) => o.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Service',
+      'ServiceAccount',
+    ]);
     expect(find(objs, 'ClusterRole')!.rules).toEqual(chartRules('clusterrole-rules.yaml'));
     const pod = deployment(objs);
     const c = pod.containers[0];
@@ -124,13 +132,24 @@ describe('helm template', () => {
   it('with 2 replicas: leader election on a Lease in the release namespace, the monitoring objects and IRSA', () => {
     const objs = helmTemplate(MODES[FULL]!);
     const c = deployment(objs).containers[0];
-    expect(c.args).toEqual(expect.arrayContaining(['--leader-elect', '--leader-election-id=rel-iot-jobs-controller', '--namespace=fleet-a,fleet-b', '--label-selector=shard=1']));
+    expect(c.args).toEqual(
+      expect.arrayContaining(['--leader-elect', '--leader-election-id=rel-iot-jobs-controller', '--namespace=fleet-a,fleet-b', '--label-selector=shard=1']),
+    );
     expect(find(objs, 'Role', '-leader-election')!.rules).toEqual(chartRules('leader-election-rules.yaml'));
     expect(find(objs, 'Role', '-leader-election')!.metadata.namespace).toBe('iot-system');
     expect(find(objs, 'ServiceAccount')!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/iot-jobs' });
     expect(find(objs, 'ServiceMonitor')!.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '30s' }]);
     const alerts = find(objs, 'PrometheusRule')!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
-    expect(alerts).toEqual(['IoTJobFailureRatioHigh', 'IoTJobsReconcileErrors', 'IoTJobsAWSThrottled', 'IoTJobsControllerDown', 'IoTJobsSourceFailing', 'IoTJobsPruneBlocked', 'IoTJobsDeletionsHeld', 'IoTJobGone']);
+    expect(alerts).toEqual([
+      'IoTJobFailureRatioHigh',
+      'IoTJobsReconcileErrors',
+      'IoTJobsAWSThrottled',
+      'IoTJobsControllerDown',
+      'IoTJobsSourceFailing',
+      'IoTJobsPruneBlocked',
+      'IoTJobsDeletionsHeld',
+      'IoTJobGone',
+    ]);
     expect(c.args).toEqual(expect.arrayContaining(['--max-prune-share=0.5', '--max-deletions=5', '--deletion-window-seconds=600']));
   });
 
@@ -142,7 +161,9 @@ describe('helm template', () => {
     expect(ctl.args).toContain('--dir=/git/current/jobs/prod');
     expect(ctl.args).not.toContain('--kubernetes');
     expect(ctl.volumeMounts).toContainEqual({ name: 'git', mountPath: '/git', readOnly: true });
-    expect(sync.args).toEqual(expect.arrayContaining(['--repo=https://github.com/example/fleet-jobs.git', '--ref=release', '--period=30s', '--root=/git', '--link=current']));
+    expect(sync.args).toEqual(
+      expect.arrayContaining(['--repo=https://github.com/example/fleet-jobs.git', '--ref=release', '--period=30s', '--root=/git', '--link=current']),
+    );
     expect(sync.env).toContainEqual({ name: 'GITSYNC_PASSWORD', valueFrom: { secretKeyRef: { name: 'git-creds', key: 'password' } } });
     expect(sync.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(pod.volumes).toContainEqual({ name: 'git', emptyDir: {} });
@@ -194,7 +215,12 @@ describe('helm template', () => {
       ingress: [
         {
           ports: [{ port: 'http-metrics', protocol: 'TCP' }],
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
+          ],
         },
       ],
     });
@@ -224,7 +250,18 @@ describe('helm template', () => {
     const dash = JSON.parse(cm.data['iot-jobs-controller.json']);
     expect(dash).toEqual(JSON.parse(readFileSync(join(CHART, 'files', 'dashboard.json'), 'utf8')));
     const titles = dash.panels.map((p: { title: string }) => p.title);
-    for (const t of ['Executions by status, per job', 'Rollout progress', 'Failure ratio', 'Cancels and aborts', 'Reconciles by result', 'AWS throttling', 'Work queue depth', 'Source revision', 'Source errors and problems']) expect(titles).toContain(t);
+    for (const t of [
+      'Executions by status, per job',
+      'Rollout progress',
+      'Failure ratio',
+      'Cancels and aborts',
+      'Reconciles by result',
+      'AWS throttling',
+      'Work queue depth',
+      'Source revision',
+      'Source errors and problems',
+    ])
+      expect(titles).toContain(t);
   });
 });
 
@@ -281,7 +318,7 @@ describe('the rendered chart on a real API server (server-side dry run)', () => 
   });
 });
 
-describe('the chart\'s RBAC on a real API server, as its ServiceAccount', () => {
+describe("the chart's RBAC on a real API server, as its ServiceAccount", () => {
   let admin: KubeRest;
   const opened: KubeRest[] = [];
 
@@ -327,11 +364,21 @@ describe('the chart\'s RBAC on a real API server, as its ServiceAccount', () => 
   async function namespaces(...names: string[]): Promise<void> {
     for (const n of names) {
       await createNamespace(admin, n);
-      await admin.request('POST', `/api/v1/namespaces/${n}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'job-doc' }, data: { 'job.json': '{}' } } });
+      await admin.request('POST', `/api/v1/namespaces/${n}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'job-doc' }, data: { 'job.json': '{}' } },
+      });
     }
   }
 
-  const event = (ns: string): unknown => ({ apiVersion: 'v1', kind: 'Event', metadata: { generateName: 'x.', namespace: ns }, involvedObject: { kind: 'IoTJob', name: 'x', namespace: ns }, reason: 'Test', message: 'm', type: 'Normal' });
+  const event = (ns: string): unknown => ({
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: 'x.', namespace: ns },
+    involvedObject: { kind: 'IoTJob', name: 'x', namespace: ns },
+    reason: 'Test',
+    message: 'm',
+    type: 'Normal',
+  });
 
   it('with kubernetes.namespaces: reads ConfigMaps and IoTJobs and writes Events in a watched namespace, and is forbidden in any other and cluster-wide', async () => {
     const id = Math.random().toString(16).slice(2, 10);

@@ -19,11 +19,21 @@ const FLEET = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
 
 /** A job made by someone else (a human in the console), with tags of its own. */
 function foreignJob(jobId: string, tags: Record<string, string> = { owner: 'human' }): void {
-  stack.emu.service.call('CreateJob', { jobId, targets: [FLEET], document: '{"by":"hand"}', tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+  stack.emu.service.call('CreateJob', {
+    jobId,
+    targets: [FLEET],
+    document: '{"by":"hand"}',
+    tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  });
 }
 
 const tagsOf = (jobId: string): Record<string, string> =>
-  Object.fromEntries((stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job(jobId)!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags.map((t) => [t.Key, t.Value]));
+  Object.fromEntries(
+    (stack.emu.service.call('ListTagsForResource', { resourceArn: stack.job(jobId)!.jobArn }) as { tags: { Key: string; Value: string }[] }).tags.map((t) => [
+      t.Key,
+      t.Value,
+    ]),
+  );
 
 describe('job ids that look like replacements', () => {
   it('pp and pp-r2 each keep their own job, with no UpdateJob or TagResource tug of war', async () => {
@@ -134,4 +144,3 @@ describe('job ids that look like replacements', () => {
     expect(stack.job('pp-r2')!.description).toBe('mine');
   });
 });
-

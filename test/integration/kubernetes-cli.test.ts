@@ -50,7 +50,8 @@ describe('run --kubernetes', () => {
   it('documents the Kubernetes flags in --help', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--kubernetes', '--namespace VALUE', '--kubeconfig VALUE', '--label-selector VALUE', '--leader-elect', '[POD_NAMESPACE]']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--kubernetes', '--namespace VALUE', '--kubeconfig VALUE', '--label-selector VALUE', '--leader-elect', '[POD_NAMESPACE]'])
+      expect(r.stdout).toContain(flag);
   });
 
   it('inside a pod, uses the mounted ServiceAccount token and CA', async () => {

@@ -12,7 +12,9 @@ import { requireProgram } from '../helpers/tools.js';
 let stack: KubeStack;
 
 beforeAll(async () => {
-  stack = await KubeStack.create({ emulator: { timeScale: 300, fleet: { size: 8, seed: 7, workMs: 30_000, failureRate: 0.25, rejectRate: 0, pollIntervalMs: 100 } } });
+  stack = await KubeStack.create({
+    emulator: { timeScale: 300, fleet: { size: 8, seed: 7, workMs: 30_000, failureRate: 0.25, rejectRate: 0, pollIntervalMs: 100 } },
+  });
   // Things no simulated device answers for: their executions stay QUEUED, so a job on them stays IN_PROGRESS.
   stack.emu.service.call('CreateThingGroup', { thingGroupName: 'idle' });
   for (const t of ['idle-1', 'idle-2', 'idle-3']) {
@@ -33,7 +35,12 @@ describe('Kubernetes mode', () => {
     expect(job.description).toBe('fleet rollout');
     const obj = await stack.get('rollout');
     expect(obj!.metadata.finalizers).toContain(FINALIZER);
-    const done = await stack.untilStatus('rollout', 'all 8 executions finished', (s) => s.awsStatus === 'COMPLETED' && s.executions.succeeded + s.executions.failed === 8, 60_000);
+    const done = await stack.untilStatus(
+      'rollout',
+      'all 8 executions finished',
+      (s) => s.awsStatus === 'COMPLETED' && s.executions.succeeded + s.executions.failed === 8,
+      60_000,
+    );
     const s = done.status!;
     expect(s.jobId).toBe('rollout');
     expect(s.jobArn).toBe('arn:aws:iot:us-east-1:123456789012:job/rollout');
@@ -53,7 +60,12 @@ describe('Kubernetes mode', () => {
 
   it('shows a rollout in progress: Ready, with the counts so far', async () => {
     await stack.create('partial', { targets: ['thingGroup:fleet', 'thingGroup:idle'] });
-    const mid = await stack.untilStatus('partial', 'the fleet done and the idle things queued', (s) => s.awsStatus === 'IN_PROGRESS' && s.executions?.succeeded + s.executions?.failed === 8 && s.executions?.queued === 3, 40_000);
+    const mid = await stack.untilStatus(
+      'partial',
+      'the fleet done and the idle things queued',
+      (s) => s.awsStatus === 'IN_PROGRESS' && s.executions?.succeeded + s.executions?.failed === 8 && s.executions?.queued === 3,
+      40_000,
+    );
     expect(KubeStack.condition(mid.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Synced' });
     expect(KubeStack.condition(mid.status, 'Ready')!.message).toMatch(/^job partial is IN_PROGRESS: \d+ of 11 executions succeeded, \d+ failed, 3 pending$/);
   }, 60_000);
@@ -65,7 +77,11 @@ describe('Kubernetes mode', () => {
     const patched = await stack.patchSpec('edit', { description: 'after' });
     await stack.until('the new description in AWS', () => stack.job('edit')?.description === 'after');
     expect(stack.calls('UpdateJob')).toBe(updates + 1);
-    const s = await stack.untilStatus('edit', 'the new generation observed', (st) => st.observedGeneration === patched.metadata.generation && KubeStack.condition(st, 'Ready')?.status === 'True');
+    const s = await stack.untilStatus(
+      'edit',
+      'the new generation observed',
+      (st) => st.observedGeneration === patched.metadata.generation && KubeStack.condition(st, 'Ready')?.status === 'True',
+    );
     expect(s.status!.lastAction).toContain('noop');
     expect((await stack.events('edit')).some((e) => e.reason === 'Updated' && e.message.includes('description'))).toBe(true);
   });
@@ -74,7 +90,11 @@ describe('Kubernetes mode', () => {
     await stack.create('stop-me', { targets: ['thingGroup:idle'] });
     await stack.untilStatus('stop-me', 'the job running', (s) => s.awsStatus === 'IN_PROGRESS');
     await stack.patchSpec('stop-me', { state: 'Canceled', cancel: { reasonCode: 'BAD_BUILD', comment: 'pulled' } });
-    const s = await stack.untilStatus('stop-me', 'the job canceled', (st) => st.awsStatus === 'CANCELED' && KubeStack.condition(st, 'Ready')?.status === 'True');
+    const s = await stack.untilStatus(
+      'stop-me',
+      'the job canceled',
+      (st) => st.awsStatus === 'CANCELED' && KubeStack.condition(st, 'Ready')?.status === 'True',
+    );
     expect(stack.job('stop-me')).toMatchObject({ status: 'CANCELED', reasonCode: 'BAD_BUILD', comment: 'pulled' });
     expect(KubeStack.condition(s.status, 'Ready')?.message).toContain('CANCELED');
     expect((await stack.events('stop-me')).some((e) => e.reason === 'Canceled')).toBe(true);
@@ -97,7 +117,9 @@ describe('Kubernetes mode', () => {
     const waiting = await stack.untilStatus('from-cm', 'Stalled on the missing ConfigMap', (s) => KubeStack.condition(s, 'Stalled')?.status === 'True');
     expect(KubeStack.condition(waiting.status, 'Stalled')!.message).toContain(`spec.documentConfigMap: ConfigMap ${stack.ns}/ota-doc does not exist`);
     expect(stack.job('from-cm')).toBeUndefined();
-    await stack.rest.request('POST', `/api/v1/namespaces/${stack.ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ota-doc' }, data: { 'job.json': '{"op":"ota","from":"configmap"}' } } });
+    await stack.rest.request('POST', `/api/v1/namespaces/${stack.ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ota-doc' }, data: { 'job.json': '{"op":"ota","from":"configmap"}' } },
+    });
     await stack.until('the job created from the ConfigMap', () => stack.job('from-cm'));
     const doc = stack.emu.service.call('GetJobDocument', { jobId: 'from-cm' }) as { document: string };
     expect(JSON.parse(doc.document)).toEqual({ op: 'ota', from: 'configmap' });
@@ -117,17 +139,21 @@ describe('Kubernetes mode', () => {
     ['Cancel', 'CANCELED'],
     ['Delete', undefined],
     ['Orphan', 'IN_PROGRESS'],
-  ] as const)('applies deletionPolicy %s when the IoTJob is deleted, then lets it go', async (policy, after) => {
-    const name = `del-${policy.toLowerCase()}`;
-    await stack.create(name, { deletionPolicy: policy, targets: ['thingGroup:idle'] });
-    await stack.untilStatus(name, 'the job running', (s) => s.awsStatus === 'IN_PROGRESS');
-    await stack.delete(name);
-    await stack.until(`the IoTJob ${name} gone`, async () => (await stack.get(name)) === undefined, 30_000);
-    expect(stack.job(name)?.status).toBe(after);
-    if (policy === 'Delete') expect(stack.emu.service.state.jobs.has(name)).toBe(false);
-  }, 45_000);
+  ] as const)(
+    'applies deletionPolicy %s when the IoTJob is deleted, then lets it go',
+    async (policy, after) => {
+      const name = `del-${policy.toLowerCase()}`;
+      await stack.create(name, { deletionPolicy: policy, targets: ['thingGroup:idle'] });
+      await stack.untilStatus(name, 'the job running', (s) => s.awsStatus === 'IN_PROGRESS');
+      await stack.delete(name);
+      await stack.until(`the IoTJob ${name} gone`, async () => (await stack.get(name)) === undefined, 30_000);
+      expect(stack.job(name)?.status).toBe(after);
+      if (policy === 'Delete') expect(stack.emu.service.state.jobs.has(name)).toBe(false);
+    },
+    45_000,
+  );
 
-  it('labels the execution series with the IoTJob\'s namespace and name, and promtool check metrics is silent', async () => {
+  it("labels the execution series with the IoTJob's namespace and name, and promtool check metrics is silent", async () => {
     const app = stack.controllers[0]!.app;
     const text = await (await fetch(`${app.server!.url}/metrics`)).text();
     expect(text).toContain(`iotjobs_job_executions{job_id="rollout",status="SUCCEEDED",namespace="${stack.ns}",name="rollout"}`);

@@ -38,7 +38,10 @@ describe('the IoTJob CRD on a real API server', () => {
     const crd = await applyCrd(stack.rest);
     expect(crd.status.conditions?.find((c) => c.type === 'Established')?.status).toBe('True');
     expect(crd.status.conditions?.find((c) => c.type === 'NamesAccepted')?.status).toBe('True');
-    const served = await stack.rest.request<{ resources: { name: string; shortNames?: string[]; namespaced: boolean }[] }>('GET', '/apis/iot.gitops.dev/v1alpha1');
+    const served = await stack.rest.request<{ resources: { name: string; shortNames?: string[]; namespaced: boolean }[] }>(
+      'GET',
+      '/apis/iot.gitops.dev/v1alpha1',
+    );
     const names = served.resources.map((r) => r.name).sort();
     expect(names).toEqual(['iotjobs', 'iotjobs/status']);
     expect(served.resources.find((r) => r.name === 'iotjobs')).toMatchObject({ shortNames: ['iotj'], namespaced: true });
@@ -49,10 +52,14 @@ describe('the IoTJob CRD on a real API server', () => {
 
   it('keeps the status out of spec writes, and the spec out of status writes', async () => {
     const created = await stack.create('status-split');
-    const withStatus = await stack.rest.request<{ status?: { jobId?: string }; spec: { description?: string } }>('PATCH', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs/status-split/status`, {
-      body: { spec: { description: 'ignored' }, status: { jobId: 'status-split' } },
-      contentType: MERGE_PATCH,
-    });
+    const withStatus = await stack.rest.request<{ status?: { jobId?: string }; spec: { description?: string } }>(
+      'PATCH',
+      `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs/status-split/status`,
+      {
+        body: { spec: { description: 'ignored' }, status: { jobId: 'status-split' } },
+        contentType: MERGE_PATCH,
+      },
+    );
     expect(withStatus.status?.jobId).toBe('status-split');
     expect(withStatus.spec.description).toBeUndefined();
     const obj = await stack.get('status-split');
@@ -60,7 +67,12 @@ describe('the IoTJob CRD on a real API server', () => {
   });
 
   it('refuses an unknown field (strict field validation) with the field named', async () => {
-    const err = await refusal(stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, { body: stack.resource('unknown', { rolloutSpeed: 5 }), query: { fieldValidation: 'Strict' } }));
+    const err = await refusal(
+      stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, {
+        body: stack.resource('unknown', { rolloutSpeed: 5 }),
+        query: { fieldValidation: 'Strict' },
+      }),
+    );
     expect(err.status).toBe(400);
     expect(err.message).toContain('unknown field "spec.rolloutSpeed"');
   });
@@ -96,19 +108,36 @@ describe('the IoTJob CRD on a real API server', () => {
   it('refuses a change to jobId, targetSelection or schedulingConfig, and allows a description change', async () => {
     await stack.create('frozen', { jobId: 'frozen-1' });
     expect((await refusal(stack.patchSpec('frozen', { jobId: 'frozen-2' }))).message).toContain('spec.jobId: Forbidden: jobId is immutable');
-    expect((await refusal(stack.patchSpec('frozen', { targetSelection: 'CONTINUOUS' }))).message).toContain('spec.targetSelection: Forbidden: targetSelection cannot be changed');
-    expect((await refusal(stack.patchSpec('frozen', { schedulingConfig: { endBehavior: 'CANCEL', endTime: '2030-01-01T00:00' } }))).message).toContain('spec.schedulingConfig: Forbidden');
+    expect((await refusal(stack.patchSpec('frozen', { targetSelection: 'CONTINUOUS' }))).message).toContain(
+      'spec.targetSelection: Forbidden: targetSelection cannot be changed',
+    );
+    expect((await refusal(stack.patchSpec('frozen', { schedulingConfig: { endBehavior: 'CANCEL', endTime: '2030-01-01T00:00' } }))).message).toContain(
+      'spec.schedulingConfig: Forbidden',
+    );
     const ok = await stack.patchSpec('frozen', { description: 'now described' });
     expect(ok.spec.description).toBe('now described');
   });
 
   it('applies the cross-field rules', async () => {
-    const rate = await refusal(stack.create('rate', { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 5, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 2, numberOfSucceededThings: 2 } } } }));
+    const rate = await refusal(
+      stack.create('rate', {
+        jobExecutionsRolloutConfig: {
+          exponentialRate: { baseRatePerMinute: 5, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 2, numberOfSucceededThings: 2 } },
+        },
+      }),
+    );
     expect(rate.message).toContain('give exactly one of numberOfNotifiedThings and numberOfSucceededThings');
     const end = await refusal(stack.create('ending', { schedulingConfig: { endBehavior: 'CANCEL' } }));
     expect(end.message).toContain('spec.schedulingConfig.endBehavior: Invalid value');
     expect(end.message).toContain('endBehavior needs endTime');
-    const twice = await refusal(stack.create('twice', { executions: [{ thingName: 'dev-1', action: 'Cancel' }, { thingName: 'dev-1', action: 'Delete' }] }));
+    const twice = await refusal(
+      stack.create('twice', {
+        executions: [
+          { thingName: 'dev-1', action: 'Cancel' },
+          { thingName: 'dev-1', action: 'Delete' },
+        ],
+      }),
+    );
     expect(twice.message).toContain('each thingName may appear once');
   });
 
@@ -116,7 +145,10 @@ describe('the IoTJob CRD on a real API server', () => {
     const dir = join(import.meta.dirname, '..', '..', 'examples');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
       for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJS() as { spec: { documentFile?: string } })) {
-        const sent = stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, { body: doc, query: { fieldValidation: 'Strict', dryRun: 'All' } });
+        const sent = stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, {
+          body: doc,
+          query: { fieldValidation: 'Strict', dryRun: 'All' },
+        });
         if (doc.spec.documentFile) expect((await refusal(sent)).message).toContain('documentFile is for directory mode');
         else await sent;
       }
@@ -128,7 +160,11 @@ describe('the IoTJob CRD on a real API server', () => {
     const spec = schema.properties.spec;
     const rules: string[] = spec['x-kubernetes-validations'].map((r: { rule: string }) => r.rule);
     const guarded = fieldsOf('replace').filter((f) => f !== 'document');
-    for (const f of [...guarded, 'documentConfigMap']) expect(rules.some((r) => r.includes(`self.${f} == oldSelf.${f}`)), f).toBe(true);
+    for (const f of [...guarded, 'documentConfigMap'])
+      expect(
+        rules.some((r) => r.includes(`self.${f} == oldSelf.${f}`)),
+        f,
+      ).toBe(true);
     // `document` is schemaless (any JSON), which CEL cannot see; the planner refuses its change instead (Stalled).
     expect(FIELD_TABLE.document).toBe('replace');
     const missing: string[] = [];

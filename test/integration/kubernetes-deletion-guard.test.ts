@@ -33,7 +33,8 @@ async function heldMetric(c: RunningController): Promise<number> {
 /** Creates IoTJobs and waits until each has its job running and carries the finalizer. */
 async function createRunning(jobs: [string, Record<string, unknown>, Record<string, string>?][]): Promise<void> {
   for (const [name, spec, labels] of jobs) await stack.create(name, spec, labels);
-  for (const [name] of jobs) await stack.untilStatus(name, 'the job running', (s, o) => s.awsStatus === 'IN_PROGRESS' && (o.metadata.finalizers ?? []).includes(FINALIZER));
+  for (const [name] of jobs)
+    await stack.untilStatus(name, 'the job running', (s, o) => s.awsStatus === 'IN_PROGRESS' && (o.metadata.finalizers ?? []).includes(FINALIZER));
 }
 
 /** Every IoTJob named is still there, being deleted, with the finalizer, and its job untouched. */
@@ -48,7 +49,9 @@ async function expectHeld(names: string[]): Promise<void> {
 
 describe('the deletion guard', () => {
   it('holds 3 of 4 IoTJobs deleted together, across a restart, until each is approved', async () => {
-    await stack.rest.request('POST', `/api/v1/namespaces/${stack.ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'doc' }, data: { 'job.json': '{"op":"ota"}' } } });
+    await stack.rest.request('POST', `/api/v1/namespaces/${stack.ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'doc' }, data: { 'job.json': '{"op":"ota"}' } },
+    });
     const batch = { batch: 'prune' };
     await createRunning([
       ['kept', {}],
@@ -62,14 +65,22 @@ describe('the deletion guard', () => {
     await stack.rest.request('DELETE', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, { query: { labelSelector: 'batch=prune' } });
     await stack.rest.request('DELETE', `/api/v1/namespaces/${stack.ns}/configmaps/doc`);
     for (const name of PRUNED) {
-      const s = await stack.untilStatus(name, 'Stalled by the deletion guard', (st) => KubeStack.condition(st, 'Stalled')?.message.includes('deletion held') === true);
+      const s = await stack.untilStatus(
+        name,
+        'Stalled by the deletion guard',
+        (st) => KubeStack.condition(st, 'Stalled')?.message.includes('deletion held') === true,
+      );
       expect(KubeStack.condition(s.status, 'Stalled')!.message).toContain('3 of 4 managed IoTJobs are being deleted together (75%, more than 50%)');
-      await stack.until(`the DeletionHeld event of ${name}`, async () => (await stack.events(name)).find((e) => e.type === 'Warning' && e.reason === 'DeletionHeld'));
+      await stack.until(`the DeletionHeld event of ${name}`, async () =>
+        (await stack.events(name)).find((e) => e.type === 'Warning' && e.reason === 'DeletionHeld'),
+      );
     }
     const [first] = stack.controllers;
     expect(await heldMetric(first!)).toBe(3);
     const events = await stack.events('pruned-cancel');
-    expect(events.find((e) => e.reason === 'DeletionHeld')!.message).toContain(`kubectl annotate iotjob pruned-cancel -n ${stack.ns} ${APPROVE_ANNOTATION}=true`);
+    expect(events.find((e) => e.reason === 'DeletionHeld')!.message).toContain(
+      `kubectl annotate iotjob pruned-cancel -n ${stack.ns} ${APPROVE_ANNOTATION}=true`,
+    );
     expect(first!.logs.filter((l) => /^deletion guard: holding 3 deletions/.test(l.msg))).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 4_000));
     await expectHeld(PRUNED);
@@ -86,7 +97,11 @@ describe('the deletion guard', () => {
     expect([stack.calls('CancelJob'), stack.calls('DeleteJob')]).toEqual([cancels, deletes]);
     expect((await stack.events('pruned-cancel')).filter((e) => e.reason === 'DeletionHeld').map((e) => e.count)).toEqual([1]);
 
-    for (const name of PRUNED) await stack.rest.request('PATCH', iotJobPath(stack.ns, name), { body: { metadata: { annotations: { [APPROVE_ANNOTATION]: 'true' } } }, contentType: MERGE_PATCH });
+    for (const name of PRUNED)
+      await stack.rest.request('PATCH', iotJobPath(stack.ns, name), {
+        body: { metadata: { annotations: { [APPROVE_ANNOTATION]: 'true' } } },
+        contentType: MERGE_PATCH,
+      });
     for (const name of PRUNED) await stack.until(`${name} gone`, async () => (await stack.get(name)) === undefined, 30_000);
     expect(stack.job('pruned-cancel')?.status).toBe('CANCELED');
     expect(stack.job('pruned-configmap')?.status).toBe('CANCELED');
@@ -96,7 +111,11 @@ describe('the deletion guard', () => {
   }, 120_000);
 
   it('lets one deletion of 1 among 4 go at once', async () => {
-    await createRunning([['single-1', {}], ['single-2', {}], ['single-3', {}]]);
+    await createRunning([
+      ['single-1', {}],
+      ['single-2', {}],
+      ['single-3', {}],
+    ]);
     const started = Date.now();
     await stack.delete('single-1');
     await stack.until('single-1 gone', async () => (await stack.get('single-1')) === undefined, 15_000);

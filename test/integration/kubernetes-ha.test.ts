@@ -15,7 +15,17 @@ let stack: KubeStack;
 let token: string;
 const programs: Program[] = [];
 
-const LEASE = ['--leader-elect', '--lease-duration-seconds', '3', '--renew-deadline-seconds', '2', '--retry-period-seconds', '0.5', '--leader-election-id', 'iot-jobs-controller'];
+const LEASE = [
+  '--leader-elect',
+  '--lease-duration-seconds',
+  '3',
+  '--renew-deadline-seconds',
+  '2',
+  '--retry-period-seconds',
+  '0.5',
+  '--leader-election-id',
+  'iot-jobs-controller',
+];
 
 beforeAll(async () => {
   stack = await KubeStack.create({ things: 2 });
@@ -28,7 +38,12 @@ afterAll(async () => {
 });
 
 function replica(identity: string): Program {
-  const args = [...stack.args([...LEASE, '--leader-election-namespace', stack.ns, '--leader-identity', identity, '--log-level', 'info'], stack.kubeconfig(token, 'controller'))];
+  const args = [
+    ...stack.args(
+      [...LEASE, '--leader-election-namespace', stack.ns, '--leader-identity', identity, '--log-level', 'info'],
+      stack.kubeconfig(token, 'controller'),
+    ),
+  ];
   const p = startProgram(built('controller/main.js'), args, { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey });
   programs.push(p);
   return p;
@@ -36,7 +51,10 @@ function replica(identity: string): Program {
 
 async function holder(): Promise<string | null | undefined> {
   try {
-    const lease = await stack.rest.request<{ spec: { holderIdentity?: string | null } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/iot-jobs-controller`);
+    const lease = await stack.rest.request<{ spec: { holderIdentity?: string | null } }>(
+      'GET',
+      `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/iot-jobs-controller`,
+    );
     return lease.spec.holderIdentity ?? null;
   } catch (err) {
     if (err instanceof KubeError && err.status === 404) return undefined;
@@ -105,9 +123,14 @@ describe('a leader that loses its lease', () => {
     const id = 'iot-jobs-controller';
     await stack.until('replica-lost to lead', async () => (await holder()) === 'replica-lost', 20_000);
     // Someone else takes the lease (as a replica would after a network partition).
-    const lease = await stack.rest.request<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/${id}`);
+    const lease = await stack.rest.request<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>(
+      'GET',
+      `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/${id}`,
+    );
     const now = new Date().toISOString().replace('Z', '000Z');
-    await stack.rest.request('PUT', `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/${id}`, { body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: now, acquireTime: now, leaseDurationSeconds: 30 } } });
+    await stack.rest.request('PUT', `/apis/coordination.k8s.io/v1/namespaces/${stack.ns}/leases/${id}`, {
+      body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: now, acquireTime: now, leaseDurationSeconds: 30 } },
+    });
     expect(await a.exited).toBe(1);
     expect(a.stdout()).toContain('lost the leader lease: another replica holds it');
   }, 30_000);
@@ -119,7 +142,21 @@ describe('leader election in directory mode', () => {
     const second = await Stack.create();
     try {
       dir.write('fw.yaml', manifest('fw', {}));
-      const le = ['--leader-elect', '--kubeconfig', stack.kubeconfig(), '--leader-election-namespace', stack.ns, '--leader-election-id', 'dir-mode', '--lease-duration-seconds', '3', '--renew-deadline-seconds', '2', '--retry-period-seconds', '0.5'];
+      const le = [
+        '--leader-elect',
+        '--kubeconfig',
+        stack.kubeconfig(),
+        '--leader-election-namespace',
+        stack.ns,
+        '--leader-election-id',
+        'dir-mode',
+        '--lease-duration-seconds',
+        '3',
+        '--renew-deadline-seconds',
+        '2',
+        '--retry-period-seconds',
+        '0.5',
+      ];
       const a = await dir.start([...le, '--leader-identity', 'dir-a']);
       await dir.until('dir-a to lead', () => a.kube?.elector?.isLeader);
       // The second replica reads the same directory and the same emulator.

@@ -42,7 +42,10 @@ describe('Kubernetes mode, job identity', () => {
     // Another namespace declares the same jobId; a controller watching only that namespace runs.
     const other = `${s.ns}-staging`;
     await s.rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: other } } });
-    const body = { ...s.resource('x', { jobId: 'shared', replacePolicy: 'Recreate', document: { op: 'ota', v: 2 } }), metadata: { name: 'x', namespace: other } };
+    const body = {
+      ...s.resource('x', { jobId: 'shared', replacePolicy: 'Recreate', document: { op: 'ota', v: 2 } }),
+      metadata: { name: 'x', namespace: other },
+    };
     await s.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${other}/iotjobs`, { body });
     const staging = await s.start(['--namespace', other]);
     await s.until('the staging IoTJob to be stalled', () => staging.logs.some((l) => l.key === `${other}/x` && l.outcome === 'stalled'));
@@ -62,11 +65,14 @@ describe('Kubernetes mode, job identity', () => {
     s.emu.service.call('DeleteJob', { jobId: 'fw', force: true });
     await s.until('the job to be deleted', () => s.job('fw') === undefined);
     const second = await s.start();
-    await s.untilStatus('fw', 'Stalled with Gone', (st) => (st.conditions ?? []).some((c: { type: string; status: string; message: string }) => c.type === 'Stalled' && c.status === 'True' && c.message.startsWith('Gone: job fw')));
+    await s.untilStatus('fw', 'Stalled with Gone', (st) =>
+      (st.conditions ?? []).some(
+        (c: { type: string; status: string; message: string }) => c.type === 'Stalled' && c.status === 'True' && c.message.startsWith('Gone: job fw'),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(s.job('fw')).toBeUndefined();
     expect(s.calls('CreateJob')).toBe(1);
     expect(second.logs.some((l) => l.key?.endsWith('/fw') && l.outcome === 'stalled')).toBe(true);
   });
 });
-

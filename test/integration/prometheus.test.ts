@@ -31,7 +31,9 @@ function renderRules(): void {
   writeFileSync(rulesFile, stringify({ groups: rule.spec.groups }));
 }
 
-async function query(expr: string): Promise<{ status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }> {
+async function query(
+  expr: string,
+): Promise<{ status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
   return (await res.json()) as never;
 }
@@ -40,7 +42,9 @@ beforeAll(async () => {
   const bin = requireProgram('prometheus', 'prometheus');
   requireProgram('promtool', 'prometheus');
   renderRules();
-  stack = await Stack.create({ emulator: { timeScale: 300, fleet: { size: 20, seed: 11, workMs: 60_000, failureRate: 0.3, rejectRate: 0.1, pollIntervalMs: 100 } } });
+  stack = await Stack.create({
+    emulator: { timeScale: 300, fleet: { size: 20, seed: 11, workMs: 60_000, failureRate: 0.3, rejectRate: 0.1, pollIntervalMs: 100 } },
+  });
   stack.write('fw.yaml', manifest('fw', { description: 'firmware 2.4', jobExecutionsRolloutConfig: { maximumPerMinute: 10 } }));
   const app = await stack.start();
   const target = new URL(app.server!.url).host;
@@ -48,14 +52,32 @@ beforeAll(async () => {
   promUrl = `http://127.0.0.1:${port}`;
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, rule_files: [rulesFile], scrape_configs: [{ job_name: 'iot-jobs-controller', static_configs: [{ targets: [target] }] }] }),
+    stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: [rulesFile],
+      scrape_configs: [{ job_name: 'iot-jobs-controller', static_configs: [{ targets: [target] }] }],
+    }),
   );
-  prometheus = spawn(bin, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  prometheus = spawn(
+    bin,
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   prometheus.stderr!.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  await waitFor('Prometheus to be ready', async () => {
-    if (prometheus!.exitCode !== null) throw new Error(`prometheus exited ${prometheus!.exitCode}:\n${promLog}`);
-    return (await fetch(`${promUrl}/-/ready`).then((r) => r.status, () => 0)) === 200 || undefined;
-  }, 30_000, 200);
+  await waitFor(
+    'Prometheus to be ready',
+    async () => {
+      if (prometheus!.exitCode !== null) throw new Error(`prometheus exited ${prometheus!.exitCode}:\n${promLog}`);
+      return (
+        (await fetch(`${promUrl}/-/ready`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200 || undefined
+      );
+    },
+    30_000,
+    200,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -108,20 +130,38 @@ describe('a real Prometheus scraping the controller', () => {
     expect(r.status).toBe(0);
   });
 
-  it('loads the chart\'s alert rules healthy', async () => {
-    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+  it("loads the chart's alert rules healthy", async () => {
+    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
     const rules = res.data.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name)).toEqual(['IoTJobFailureRatioHigh', 'IoTJobsReconcileErrors', 'IoTJobsAWSThrottled', 'IoTJobsControllerDown', 'IoTJobsSourceFailing', 'IoTJobsPruneBlocked', 'IoTJobsDeletionsHeld', 'IoTJobGone']);
-    await waitFor('every rule evaluated', async () => {
-      const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof res;
-      const all = again.data.groups.flatMap((g) => g.rules);
-      return all.every((r) => r.health === 'ok') || undefined;
-    }, 15_000, 500);
+    expect(rules.map((r) => r.name)).toEqual([
+      'IoTJobFailureRatioHigh',
+      'IoTJobsReconcileErrors',
+      'IoTJobsAWSThrottled',
+      'IoTJobsControllerDown',
+      'IoTJobsSourceFailing',
+      'IoTJobsPruneBlocked',
+      'IoTJobsDeletionsHeld',
+      'IoTJobGone',
+    ]);
+    await waitFor(
+      'every rule evaluated',
+      async () => {
+        const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof res;
+        const all = again.data.groups.flatMap((g) => g.rules);
+        return all.every((r) => r.health === 'ok') || undefined;
+      },
+      15_000,
+      500,
+    );
   });
 
   it('runs every query of the Grafana dashboard without error, and the main panel has data', async () => {
     const dash = JSON.parse(readFileSync(join(CHART, 'files', 'dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
-    const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr.replaceAll('$job_id', '.*').replaceAll('$__rate_interval', '1m') })));
+    const exprs = dash.panels.flatMap((p) =>
+      (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr.replaceAll('$job_id', '.*').replaceAll('$__rate_interval', '1m') })),
+    );
     expect(exprs.length).toBeGreaterThan(15);
     for (const { title, expr } of exprs) {
       const r = await query(expr);
@@ -133,7 +173,7 @@ describe('a real Prometheus scraping the controller', () => {
 });
 
 describe('promtool', () => {
-  it('check rules passes on the chart\'s rules', () => {
+  it("check rules passes on the chart's rules", () => {
     const r = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
     expect(r.stdout).toContain('SUCCESS: 8 rules found');
     expect(r.status).toBe(0);
@@ -169,13 +209,26 @@ describe('promtool', () => {
                   exp_labels: { severity: 'warning', job_id: 'fw-bad' },
                   exp_annotations: {
                     summary: 'IoT job fw-bad is failing on 50% of its devices',
-                    description: 'More than 10% of the finished executions of job fw-bad failed, were rejected or timed out. Consider state: Canceled, or an abortConfig.',
+                    description:
+                      'More than 10% of the finished executions of job fw-bad failed, were rejected or timed out. Consider state: Canceled, or an abortConfig.',
                   },
                 },
               ],
             },
             { eval_time: '8m', alertname: 'IoTJobsControllerDown', exp_alerts: [] },
-            { eval_time: '15m', alertname: 'IoTJobsControllerDown', exp_alerts: [{ exp_labels: { severity: 'warning' }, exp_annotations: { summary: 'iot-jobs-controller is down', description: 'No target of job iot-jobs-controller has been up for 5m: IoTJobs are not being reconciled.' } }] },
+            {
+              eval_time: '15m',
+              alertname: 'IoTJobsControllerDown',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning' },
+                  exp_annotations: {
+                    summary: 'iot-jobs-controller is down',
+                    description: 'No target of job iot-jobs-controller has been up for 5m: IoTJobs are not being reconciled.',
+                  },
+                },
+              ],
+            },
             { eval_time: '12m', alertname: 'IoTJobsDeletionsHeld', exp_alerts: [] },
             {
               eval_time: '20m',
@@ -185,13 +238,26 @@ describe('promtool', () => {
                   exp_labels: { severity: 'warning', job: 'iot-jobs-controller', instance: 'c:9464' },
                   exp_annotations: {
                     summary: "iot-jobs-controller's deletion guard is holding IoTJob deletions",
-                    description: '3 IoTJobs deleted together are held (finalizer kept, nothing done in AWS). Approve each with the annotation iot.gitops.dev/approve-deletion=true if the removal is intended; otherwise remove the finalizers so their jobs keep running.',
+                    description:
+                      '3 IoTJobs deleted together are held (finalizer kept, nothing done in AWS). Approve each with the annotation iot.gitops.dev/approve-deletion=true if the removal is intended; otherwise remove the finalizers so their jobs keep running.',
                   },
                 },
               ],
             },
             { eval_time: '25m', alertname: 'IoTJobGone', exp_alerts: [] },
-            { eval_time: '20m', alertname: 'IoTJobsSourceFailing', exp_alerts: [{ exp_labels: { severity: 'warning', job: 'iot-jobs-controller', instance: 'c:9464' }, exp_annotations: { summary: "iot-jobs-controller's source is failing (a bad commit?)", description: 'The manifests have been refused for 10m; the last good revision stays in force. The log names the file, line and field.' } }] },
+            {
+              eval_time: '20m',
+              alertname: 'IoTJobsSourceFailing',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', job: 'iot-jobs-controller', instance: 'c:9464' },
+                  exp_annotations: {
+                    summary: "iot-jobs-controller's source is failing (a bad commit?)",
+                    description: 'The manifests have been refused for 10m; the last good revision stays in force. The log names the file, line and field.',
+                  },
+                },
+              ],
+            },
           ],
         },
       ],

@@ -20,7 +20,9 @@ const STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', '
 beforeAll(async () => {
   const executablePath = requireProgram('chromium', 'chromium');
   // Slow enough that the page is seen mid-rollout: 30 devices, 2 a simulated minute at 20x (about 45 s).
-  stack = await Stack.create({ emulator: { timeScale: 20, fleet: { size: 30, seed: 5, workMs: 30_000, failureRate: 0.2, rejectRate: 0, pollIntervalMs: 100 } } });
+  stack = await Stack.create({
+    emulator: { timeScale: 20, fleet: { size: 30, seed: 5, workMs: 30_000, failureRate: 0.2, rejectRate: 0, pollIntervalMs: 100 } },
+  });
   stack.write('slow.yaml', manifest('slow', { jobExecutionsRolloutConfig: { maximumPerMinute: 2 } }));
   stack.write('canary.yaml', manifest('canary', { targets: ['thing:device-0001'], description: 'one device' }));
   // The metrics move at each resync (5 s), the page every 2 s: a steady window holds a page refresh.
@@ -28,7 +30,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage();
 }, 120_000);
@@ -43,8 +53,18 @@ async function shown(): Promise<Record<string, { jobId: string; awsStatus: strin
   return page.$$eval('tr.job', (rows) =>
     Object.fromEntries(
       rows.map((tr) => {
-        const counts = Object.fromEntries([...tr.querySelectorAll<HTMLElement>('.count')].map((c) => [c.dataset.status!, Number(c.querySelector('b')!.textContent)]));
-        return [(tr as HTMLElement).dataset.key!, { jobId: tr.querySelector('.job-id')!.textContent!, awsStatus: tr.querySelector('.aws-status')!.textContent!, counts, segments: tr.querySelectorAll('.bar span').length }];
+        const counts = Object.fromEntries(
+          [...tr.querySelectorAll<HTMLElement>('.count')].map((c) => [c.dataset.status!, Number(c.querySelector('b')!.textContent)]),
+        );
+        return [
+          (tr as HTMLElement).dataset.key!,
+          {
+            jobId: tr.querySelector('.job-id')!.textContent!,
+            awsStatus: tr.querySelector('.aws-status')!.textContent!,
+            counts,
+            segments: tr.querySelectorAll('.bar span').length,
+          },
+        ];
       }),
     ),
   );
@@ -84,10 +104,14 @@ async function compareWhenSteady(): Promise<{ page: Awaited<ReturnType<typeof sh
 describe('the status page', () => {
   it('shows every job mid-rollout, with counts that match /metrics', async () => {
     // Executions appear as the rollout reaches their devices, so mid-rollout means some finished and fewer than 30 exist.
-    await stack.until('the rollout under way', () => {
-      const d = stack.job('slow')?.jobProcessDetails;
-      return d && d.numberOfSucceededThings + d.numberOfFailedThings >= 3;
-    }, 30_000);
+    await stack.until(
+      'the rollout under way',
+      () => {
+        const d = stack.job('slow')?.jobProcessDetails;
+        return d && d.numberOfSucceededThings + d.numberOfFailedThings >= 3;
+      },
+      30_000,
+    );
     await page.goto(stack.app.server!.url);
     await page.waitForSelector('tr.job[data-key="slow"] .count');
     const mid = await compareWhenSteady();
@@ -106,10 +130,15 @@ describe('the status page', () => {
 
   it('follows the rollout by itself to the end, still matching /metrics', async () => {
     await stack.until('the rollout to end', () => stack.job('slow')?.status === 'COMPLETED', 60_000);
-    const end = await waitFor('the page to show the end', async () => {
-      const s = await compareWhenSteady();
-      return s.page.slow?.awsStatus === 'COMPLETED' ? s : undefined;
-    }, 20_000, 500);
+    const end = await waitFor(
+      'the page to show the end',
+      async () => {
+        const s = await compareWhenSteady();
+        return s.page.slow?.awsStatus === 'COMPLETED' ? s : undefined;
+      },
+      20_000,
+      500,
+    );
     expect(end.page.slow!.counts).toEqual(end.metrics.slow);
     expect(end.page.slow!.counts.SUCCEEDED! + end.page.slow!.counts.FAILED!).toBe(30);
   }, 90_000);

@@ -8,10 +8,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', 'controller');
-const FORBIDDEN = [/from '@aws-sdk\//, /from '@kubernetes\//, /from 'node:(fs|http|https|net|child_process)/, /from 'pino'/, /from 'prom-client'/, /from 'chokidar'/, /Date\.now\(/, /new Date\(\)/, /process\./];
+const FORBIDDEN = [
+  /from '@aws-sdk\//,
+  /from '@kubernetes\//,
+  /from 'node:(fs|http|https|net|child_process)/,
+  /from 'pino'/,
+  /from 'prom-client'/,
+  /from 'chokidar'/,
+  /Date\.now\(/,
+  /new Date\(\)/,
+  /process\./,
+];
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('architecture', () => {

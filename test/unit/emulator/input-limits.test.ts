@@ -61,10 +61,22 @@ describe('CreateJob input limits', () => {
 
   it.each([
     ['maximumPerMinute 0', { jobExecutionsRolloutConfig: { maximumPerMinute: 0 } }],
-    ['incrementFactor with two decimals', { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 1, incrementFactor: 1.25, rateIncreaseCriteria: { numberOfNotifiedThings: 1 } } } }],
-    ['rateIncreaseCriteria with neither count', { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 1, incrementFactor: 2, rateIncreaseCriteria: {} } } }],
-    ['an abort action other than CANCEL', { abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'PAUSE', thresholdPercentage: 1, minNumberOfExecutedThings: 1 }] } }],
-    ['an abort threshold above 100', { abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 101, minNumberOfExecutedThings: 1 }] } }],
+    [
+      'incrementFactor with two decimals',
+      { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 1, incrementFactor: 1.25, rateIncreaseCriteria: { numberOfNotifiedThings: 1 } } } },
+    ],
+    [
+      'rateIncreaseCriteria with neither count',
+      { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 1, incrementFactor: 2, rateIncreaseCriteria: {} } } },
+    ],
+    [
+      'an abort action other than CANCEL',
+      { abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'PAUSE', thresholdPercentage: 1, minNumberOfExecutedThings: 1 }] } },
+    ],
+    [
+      'an abort threshold above 100',
+      { abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 101, minNumberOfExecutedThings: 1 }] } },
+    ],
     ['a timeout of 10081 minutes', { timeoutConfig: { inProgressTimeoutInMinutes: 10081 } }],
     ['11 retries', { jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 11 }] } }],
     ['a presigned expiry of 30 s', { presignedUrlConfig: { roleArn: 'arn:aws:iam::123456789012:role/r', expiresInSec: 30 } }],

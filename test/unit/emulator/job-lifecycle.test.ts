@@ -240,9 +240,9 @@ describe('UpdateJob', () => {
     const h = new Harness();
     h.fleet('g', 1);
     h.createJob('j1', [groupArn('g')], { jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 3 }] } });
-    expect(errorCode(() => h.call('UpdateJob', { jobId: 'j1', jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 5 }] } }))).toBe(
-      'InvalidRequestException',
-    );
+    expect(
+      errorCode(() => h.call('UpdateJob', { jobId: 'j1', jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 5 }] } })),
+    ).toBe('InvalidRequestException');
     h.call('UpdateJob', { jobId: 'j1', jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 0 }] } });
     h.call('CancelJob', { jobId: 'j1' });
     expect(errorCode(() => h.call('UpdateJob', { jobId: 'j1', description: 'late' }))).toBe('InvalidRequestException');

@@ -55,7 +55,9 @@ describe('registry', () => {
     const h = new Harness();
     const a = h.call('CreateThing', { thingName: 'x', attributePayload: { attributes: { model: 'm1' } } });
     expect(h.call('CreateThing', { thingName: 'x', attributePayload: { attributes: { model: 'm1' } } })).toEqual(a);
-    expect(errorCode(() => h.call('CreateThing', { thingName: 'x', attributePayload: { attributes: { model: 'm2' } } }))).toBe('ResourceAlreadyExistsException');
+    expect(errorCode(() => h.call('CreateThing', { thingName: 'x', attributePayload: { attributes: { model: 'm2' } } }))).toBe(
+      'ResourceAlreadyExistsException',
+    );
     expect(h.call('DescribeThing', { thingName: 'x' })).toMatchObject({ thingName: 'x', thingArn: thingArn('x'), attributes: { model: 'm1' }, version: 1 });
     expect(errorCode(() => h.call('DescribeThing', { thingName: 'nope' }))).toBe('ResourceNotFoundException');
   });
@@ -81,7 +83,9 @@ describe('registry', () => {
     const h = new Harness();
     h.call('CreateThing', { thingName: 'a', attributePayload: { attributes: { ring: 'canary' } } });
     h.call('CreateThing', { thingName: 'b', attributePayload: { attributes: { ring: 'main' } } });
-    const names = (h.call('ListThings', { attributeName: 'ring', attributeValue: 'canary' }) as { things: { thingName: string }[] }).things.map((t) => t.thingName);
+    const names = (h.call('ListThings', { attributeName: 'ring', attributeValue: 'canary' }) as { things: { thingName: string }[] }).things.map(
+      (t) => t.thingName,
+    );
     expect(names).toEqual(['a']);
   });
 });

@@ -82,7 +82,14 @@ describe('abort criteria', () => {
       abortConfig: { criteriaList: [{ failureType: 'ALL', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 5 }] },
     });
     // 2 of 5 (40%) stays under the threshold; a FAILED sixth makes 3 of 6, which reaches 50%.
-    for (const [t, s] of [['t-1', 'FAILED'], ['t-2', 'SUCCEEDED'], ['t-3', 'SUCCEEDED'], ['t-4', 'SUCCEEDED'], ['t-5', 'REJECTED']] as const) h.finish(t, s);
+    for (const [t, s] of [
+      ['t-1', 'FAILED'],
+      ['t-2', 'SUCCEEDED'],
+      ['t-3', 'SUCCEEDED'],
+      ['t-4', 'SUCCEEDED'],
+      ['t-5', 'REJECTED'],
+    ] as const)
+      h.finish(t, s);
     expect(h.job('j1').status).toBe('IN_PROGRESS');
     h.finish('t-6', 'FAILED');
     expect(h.job('j1').status).toBe('CANCELED');

@@ -33,7 +33,14 @@ describe('snapshot and restore', () => {
 describe('timer queue', () => {
   it('pops events in time order, ties in insertion order, only when due', () => {
     const q = new TimerQueue<string>();
-    for (const [at, e] of [[5, 'c'], [1, 'a'], [5, 'd'], [3, 'b'], [9, 'e']] as const) q.schedule(at, e);
+    for (const [at, e] of [
+      [5, 'c'],
+      [1, 'a'],
+      [5, 'd'],
+      [3, 'b'],
+      [9, 'e'],
+    ] as const)
+      q.schedule(at, e);
     const out: string[] = [];
     for (let e = q.popDue(6); e; e = q.popDue(6)) out.push(e.event);
     expect(out).toEqual(['a', 'b', 'c', 'd']);
