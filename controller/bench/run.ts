@@ -34,7 +34,7 @@ const NODE_OPTIONS = values['node-options']!;
 const SIZES = values.sizes!.split(',').map(Number);
 const MODES = values.modes!.split(',');
 const PROBES = Number(values.probes);
-const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'x' };
 const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'CancelJobExecution', 'DeleteJobExecution'];
 
 function start(script: string, args: string[], nodeOptions = ''): Proc {

@@ -19,8 +19,6 @@ import { parseArgs } from 'node:util';
 import { AddThingToThingGroupCommand, CreateJobCommand, CreateThingCommand, CreateThingGroupCommand, DescribeJobCommand, IoTClient } from '@aws-sdk/client-iot';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// The SDK warns once per process that releases after January 2027 need Node 22; the figures below do not depend on it.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
   options: {
     jobs: { type: 'string', default: '10000' },
@@ -44,7 +42,7 @@ interface Server {
 function start(script: string, args: string[]): Promise<Server> {
   const child = spawn(process.execPath, [join(HERE, script), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: process.env,
   });
   return new Promise((resolve, reject) => {
     let out = '';
