@@ -18,7 +18,8 @@ import { compileManifestValidator } from '../../../controller/sources/crd-schema
 import { DirectorySource, ParseCache, readSnapshot, TextCache } from '../../../controller/sources/directory-source.js';
 
 const validate = compileManifestValidator();
-const manifest = (name: string, extra = ''): string => `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: ${name}}\nspec:\n  targets: [thing:t1]\n  document: {}\n${extra}`;
+const manifest = (name: string, extra = ''): string =>
+  `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: ${name}}\nspec:\n  targets: [thing:t1]\n  document: {}\n${extra}`;
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'bad-tree-'));
@@ -92,8 +93,18 @@ describe('reading a tree', () => {
     writeFileSync(join(dir, 'secret.yaml'), manifest('s'));
     const denied = (path: string): Error => Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
     const fs = {
-      readFile: (p: string) => (p.endsWith('secret.yaml') ? (() => { throw denied(p); })() : nodeFs.readFileSync(p)),
-      readdir: (p: string) => (p.endsWith('locked') ? (() => { throw denied(p); })() : nodeFs.readdirSync(p)),
+      readFile: (p: string) =>
+        p.endsWith('secret.yaml')
+          ? (() => {
+              throw denied(p);
+            })()
+          : nodeFs.readFileSync(p),
+      readdir: (p: string) =>
+        p.endsWith('locked')
+          ? (() => {
+              throw denied(p);
+            })()
+          : nodeFs.readdirSync(p),
     };
     expect(readSnapshot(dir, validate, { fs }).problems).toEqual([
       { file: 'locked', message: `the directory cannot be read: EACCES: permission denied, open '${join(dir, 'locked')}'` },
@@ -113,7 +124,10 @@ describe('reading a tree', () => {
   it('keeps a bad file bad through the caches, and sees it fixed', () => {
     const caches = { cache: new ParseCache(), texts: new TextCache() };
     writeFileSync(join(dir, 'a.yaml'), Buffer.from([0x6b, 0x3a, 0x20, 0xc3, 0x28, 0x0a]));
-    for (let i = 0; i < 2; i++) expect(readSnapshot(dir, validate, caches).problems).toEqual([{ file: 'a.yaml', line: 1, message: 'the file is not UTF-8: invalid byte 0xc3 at offset 3' }]);
+    for (let i = 0; i < 2; i++)
+      expect(readSnapshot(dir, validate, caches).problems).toEqual([
+        { file: 'a.yaml', line: 1, message: 'the file is not UTF-8: invalid byte 0xc3 at offset 3' },
+      ]);
     writeFileSync(join(dir, 'a.yaml'), manifest('a'));
     expect(readSnapshot(dir, validate, caches)).toMatchObject({ problems: [], jobs: [{ key: 'a' }, { key: 'good' }] });
   });
@@ -121,7 +135,16 @@ describe('reading a tree', () => {
 
 describe('DirectorySource with a bad tree', () => {
   const logs: Record<string, any>[] = [];
-  const sink = new Writable({ write: (c: Buffer, _e, done) => (c.toString().split('\n').filter(Boolean).forEach((l) => logs.push(JSON.parse(l))), done()) });
+  const sink = new Writable({
+    write: (c: Buffer, _e, done) => (
+      c
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => logs.push(JSON.parse(l))),
+      done()
+    ),
+  });
   const source = (metrics: Metrics, clock: FakeClock): DirectorySource =>
     new DirectorySource({ root: dir, validate, clock, logger: createLogger('debug', sink), metrics, rescanMs: 1_000, watch: false });
   const gauge = async (m: Metrics): Promise<number> => (await m.sourceProblems.get()).values[0]!.value;
@@ -152,23 +175,58 @@ describe('DirectorySource with a bad tree', () => {
   it('reads again when an entry vanishes mid-read, and says so when the tree never holds still', () => {
     const gone = (path: string): Error => Object.assign(new Error(`ENOENT: no such file or directory, lstat '${path}'`), { code: 'ENOENT' });
     let vanishings = 1;
-    const fs = { lstat: (p: string) => (p.endsWith('good.yaml') && vanishings-- > 0 ? (() => { throw gone(p); })() : nodeFs.lstatSync(p, { bigint: true })) };
-    const src = new DirectorySource({ root: dir, validate, clock: new FakeClock(), logger: createLogger('silent'), metrics: new Metrics({ kubernetes: false }), watch: false, fs });
+    const fs = {
+      lstat: (p: string) =>
+        p.endsWith('good.yaml') && vanishings-- > 0
+          ? (() => {
+              throw gone(p);
+            })()
+          : nodeFs.lstatSync(p, { bigint: true }),
+    };
+    const src = new DirectorySource({
+      root: dir,
+      validate,
+      clock: new FakeClock(),
+      logger: createLogger('silent'),
+      metrics: new Metrics({ kubernetes: false }),
+      watch: false,
+      fs,
+    });
     expect(src.scan()).toMatchObject({ problems: [], jobs: [{ key: 'good' }] });
     vanishings = 3;
-    expect(src.scan().problems).toEqual([{ file: '.', message: 'the directory changed while it was read, three times running; it is read again at the next change or rescan' }]);
+    expect(src.scan().problems).toEqual([
+      { file: '.', message: 'the directory changed while it was read, three times running; it is read again at the next change or rescan' },
+    ]);
     expect(src.keys()).toEqual(['good']);
   });
 
   it('never throws from scan: a crash in a document is a problem on its file, any other error one on the root', () => {
-    const crashing = Object.assign(() => {
-      throw new TypeError('boom');
-    }, { errors: null });
-    const a = new DirectorySource({ root: dir, validate: crashing, clock: new FakeClock(), logger: createLogger('silent'), metrics: new Metrics({ kubernetes: false }), watch: false });
+    const crashing = Object.assign(
+      () => {
+        throw new TypeError('boom');
+      },
+      { errors: null },
+    );
+    const a = new DirectorySource({
+      root: dir,
+      validate: crashing,
+      clock: new FakeClock(),
+      logger: createLogger('silent'),
+      metrics: new Metrics({ kubernetes: false }),
+      watch: false,
+    });
     expect(() => a.scan()).not.toThrow();
     expect(a.status().problems).toEqual([{ file: 'good.yaml', line: 1, message: 'the document cannot be read: boom' }]);
     const fs = { lstat: () => ({}) as never };
-    const b = new DirectorySource({ root: dir, validate, clock: new FakeClock(), logger: createLogger('silent'), metrics: new Metrics({ kubernetes: false }), watch: false, fs });
+    const b = new DirectorySource({
+      root: dir,
+      validate,
+      clock: new FakeClock(),
+      logger: createLogger('silent'),
+      metrics: new Metrics({ kubernetes: false }),
+      watch: false,
+      fs,
+    });
     expect(() => b.scan()).not.toThrow();
     expect(b.status().problems).toEqual([{ file: '.', message: expect.stringMatching(/^reading the source directory failed: TypeError: .*isSymbolicLink/) }]);
   });

@@ -3,8 +3,22 @@ import { ConfigError, loadConfig } from '../../../controller/config.js';
 
 describe('loadConfig', () => {
   it('reads flags, falls back to environment variables, and freezes the result', () => {
-    const c = loadConfig(['run', '--dir', '/repo', '--workers', '8'], { IOT_JOBS_ENDPOINT: 'http://x:1', AWS_DEFAULT_REGION: 'eu-west-1', IOT_JOBS_WORKERS: '2', IOT_JOBS_LOCAL: 'true' });
-    expect(c).toMatchObject({ command: 'run', dir: '/repo', workers: 8, endpoint: 'http://x:1', region: 'eu-west-1', local: true, resyncMs: 60_000, maxPruneShare: 0.5 });
+    const c = loadConfig(['run', '--dir', '/repo', '--workers', '8'], {
+      IOT_JOBS_ENDPOINT: 'http://x:1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      IOT_JOBS_WORKERS: '2',
+      IOT_JOBS_LOCAL: 'true',
+    });
+    expect(c).toMatchObject({
+      command: 'run',
+      dir: '/repo',
+      workers: 8,
+      endpoint: 'http://x:1',
+      region: 'eu-west-1',
+      local: true,
+      resyncMs: 60_000,
+      maxPruneShare: 0.5,
+    });
     expect(Object.isFrozen(c)).toBe(true);
     expect(loadConfig(['plan'], { IOT_JOBS_DIR: '/from-env' }).dir).toBe('/from-env');
   });
@@ -27,15 +41,39 @@ describe('loadConfig', () => {
   });
 
   it('reads Kubernetes mode: namespaces, kubeconfig, selector and leader election', () => {
-    const c = loadConfig(['run', '--kubernetes', '--namespace', 'a, b', '--label-selector', 'shard=1', '--leader-elect', '--lease-duration-seconds', '6', '--renew-deadline-seconds', '4', '--retry-period-seconds', '0.5'], {
-      KUBECONFIG: '/k/config',
-      POD_NAME: 'ctl-0',
-      POD_NAMESPACE: 'iot-system',
-    });
+    const c = loadConfig(
+      [
+        'run',
+        '--kubernetes',
+        '--namespace',
+        'a, b',
+        '--label-selector',
+        'shard=1',
+        '--leader-elect',
+        '--lease-duration-seconds',
+        '6',
+        '--renew-deadline-seconds',
+        '4',
+        '--retry-period-seconds',
+        '0.5',
+      ],
+      {
+        KUBECONFIG: '/k/config',
+        POD_NAME: 'ctl-0',
+        POD_NAMESPACE: 'iot-system',
+      },
+    );
     expect(c.dir).toBeUndefined();
     expect(c.kubernetes).toEqual({ namespaces: ['a', 'b'], labelSelector: 'shard=1', relistMs: 600_000 });
     expect(c.kubeAccess).toEqual({ kubeconfig: '/k/config', context: undefined });
-    expect(c.leaderElection).toEqual({ namespace: 'iot-system', name: 'iot-jobs-controller', identity: 'ctl-0', leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 });
+    expect(c.leaderElection).toEqual({
+      namespace: 'iot-system',
+      name: 'iot-jobs-controller',
+      identity: 'ctl-0',
+      leaseDurationMs: 6_000,
+      renewDeadlineMs: 4_000,
+      retryPeriodMs: 500,
+    });
     expect(loadConfig(['run'], { IOT_JOBS_KUBERNETES: 'true' }).kubernetes?.namespaces).toEqual([]);
   });
 

@@ -17,7 +17,16 @@ const quiet = createLogger('silent', new Writable({ write: (_c, _e, done) => don
 
 /** A source with fixed manifests, always synced. */
 function fixedSource(keys: string[]): DesiredSource {
-  return { kind: 'directory', prunesAbsent: true, get: (k) => (keys.includes(k) ? aDesired({}, k) : undefined), keys: () => keys, status: () => ({ revision: 'r1', problems: [] }), synced: () => true, start: async () => undefined, stop: async () => undefined };
+  return {
+    kind: 'directory',
+    prunesAbsent: true,
+    get: (k) => (keys.includes(k) ? aDesired({}, k) : undefined),
+    keys: () => keys,
+    status: () => ({ revision: 'r1', problems: [] }),
+    synced: () => true,
+    start: async () => undefined,
+    stop: async () => undefined,
+  };
 }
 
 describe('the resync', () => {
@@ -25,7 +34,10 @@ describe('the resync', () => {
     const clock = new FakeClock();
     const reads: string[] = [];
     const jobs = {
-      list: async () => [{ jobId: 'unknown-1', status: 'IN_PROGRESS' as const }, { jobId: 'unknown-2', status: 'IN_PROGRESS' as const }],
+      list: async () => [
+        { jobId: 'unknown-1', status: 'IN_PROGRESS' as const },
+        { jobId: 'unknown-2', status: 'IN_PROGRESS' as const },
+      ],
       readOne: async (jobId: string) => {
         reads.push(jobId);
         throw new ThrottledError('DescribeJob: Rate exceeded');
@@ -33,7 +45,17 @@ describe('the resync', () => {
     } as unknown as IotJobs;
     const queue = new WorkQueue(clock);
     const controller = new Controller(
-      { source: fixedSource(['a', 'b']), jobs, inventory: new Inventory(CONTROLLER), queue, reconciler: {} as Reconciler, pruneGate: new PruneGate({ maxShare: 0.5 }), metrics: new Metrics(), logger: quiet, clock },
+      {
+        source: fixedSource(['a', 'b']),
+        jobs,
+        inventory: new Inventory(CONTROLLER),
+        queue,
+        reconciler: {} as Reconciler,
+        pruneGate: new PruneGate({ maxShare: 0.5 }),
+        metrics: new Metrics(),
+        logger: quiet,
+        clock,
+      },
       { workers: 1, resyncMs: 60_000, jitter: 0, discoveryPerResync: 10 },
     );
     await controller.resync();

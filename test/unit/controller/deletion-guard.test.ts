@@ -29,7 +29,10 @@ describe('judgeDeletions', () => {
   });
 
   it('holds a single deletion only by the window: --max-deletions 0 asks approval for every deletion', () => {
-    expect(judgeDeletions({ managed: 1, deleting: 1, unapproved: 1 }, { ...LIMITS, maxDeletions: 0, windowMs: 90_000 })).toEqual({ hold: true, reason: '1 IoTJobs were deleted without approval within 90 s (more than 0)' });
+    expect(judgeDeletions({ managed: 1, deleting: 1, unapproved: 1 }, { ...LIMITS, maxDeletions: 0, windowMs: 90_000 })).toEqual({
+      hold: true,
+      reason: '1 IoTJobs were deleted without approval within 90 s (more than 0)',
+    });
   });
 
   it('counts only deletionPolicies that act on AWS', () => {
@@ -132,4 +135,3 @@ describe('DeletionHold', () => {
     expect(hold.state('ns/k0')?.kind).toBe('held');
   });
 });
-

@@ -16,7 +16,15 @@ const indexOf = <P = never, F = undefined>(conflicts: ConflictPolicy<string> = {
 /** A job whose spec cannot be serialised: any digest of it throws. */
 function undigestable(key: string): DesiredJob {
   const job = aDesired({}, key);
-  return { ...job, spec: { ...job.spec, toJSON: () => { throw new Error('digest computed'); } } as unknown as DesiredJob['spec'] };
+  return {
+    ...job,
+    spec: {
+      ...job.spec,
+      toJSON: () => {
+        throw new Error('digest computed');
+      },
+    } as unknown as DesiredJob['spec'],
+  };
 }
 
 describe('DesiredIndex.replace (a whole snapshot)', () => {
@@ -99,9 +107,14 @@ describe('claims', () => {
     expect(claims.claimants('v')).toEqual(['a']);
   });
 
-  it('refusedClaims names each later claimant of a jobId or a name, at its place, and the first one\'s place', () => {
+  it("refusedClaims names each later claimant of a jobId or a name, at its place, and the first one's place", () => {
     const at = (job: DesiredJob, file: string): DesiredJob => ({ ...job, origin: { file, doc: 0, line: 3 } });
-    const jobs = [at(aDesired({ jobId: 'x' }, 'one'), 'a.yaml'), at(aDesired({ jobId: 'y' }, 'two'), 'b.yaml'), at(aDesired({ jobId: 'y' }, 'three'), 'c.yaml'), at(aDesired({ jobId: 'z' }, 'one'), 'd.yaml')];
+    const jobs = [
+      at(aDesired({ jobId: 'x' }, 'one'), 'a.yaml'),
+      at(aDesired({ jobId: 'y' }, 'two'), 'b.yaml'),
+      at(aDesired({ jobId: 'y' }, 'three'), 'c.yaml'),
+      at(aDesired({ jobId: 'z' }, 'one'), 'd.yaml'),
+    ];
     expect(refusedClaims(jobs)).toEqual([
       { file: 'c.yaml', line: 3, field: 'spec.jobId', message: 'jobId "y" is also claimed by b.yaml:3' },
       { file: 'd.yaml', line: 3, field: 'metadata.name', message: 'name "one" is also claimed by a.yaml:3' },
@@ -114,14 +127,33 @@ describe('desired-job assembly', () => {
   const origin = { file: 'ns/fw', doc: 0, line: 0 };
 
   it('defaults the jobId to the name and words a bad one as a problem on metadata.name', () => {
-    expect(identityOf({ key: 'ns/fw', name: 'fw', spec: { targets: ['thing:t'], document: {} }, origin, generation: 2 })).toEqual({ key: 'ns/fw', jobId: 'fw', spec: { targets: ['thing:t'], document: {} }, origin, generation: 2 });
-    expect(identityOf({ key: 'fw.v2', name: 'fw.v2', spec: { targets: ['thing:t'], document: {} }, origin })).toMatchObject({ field: 'metadata.name', message: expect.stringContaining('"fw.v2" is not a valid AWS IoT jobId') });
+    expect(identityOf({ key: 'ns/fw', name: 'fw', spec: { targets: ['thing:t'], document: {} }, origin, generation: 2 })).toEqual({
+      key: 'ns/fw',
+      jobId: 'fw',
+      spec: { targets: ['thing:t'], document: {} },
+      origin,
+      generation: 2,
+    });
+    expect(identityOf({ key: 'fw.v2', name: 'fw.v2', spec: { targets: ['thing:t'], document: {} }, origin })).toMatchObject({
+      field: 'metadata.name',
+      message: expect.stringContaining('"fw.v2" is not a valid AWS IoT jobId'),
+    });
   });
 
   it('resolves the document, or names the spec field at fault', () => {
-    expect(desiredJobOf({ key: 'fw', name: 'fw', spec: { targets: ['thing:t'], document: { op: 1 } }, origin }, {})).toMatchObject({ jobId: 'fw', document: '{"op":1}' });
+    expect(desiredJobOf({ key: 'fw', name: 'fw', spec: { targets: ['thing:t'], document: { op: 1 } }, origin }, {})).toMatchObject({
+      jobId: 'fw',
+      document: '{"op":1}',
+    });
     const ref = { name: 'cm', key: 'job.json' };
-    expect(desiredJobOf({ key: 'fw', name: 'fw', spec: { targets: ['thing:t'], documentConfigMap: ref }, origin }, { configMap: () => ({ error: 'ConfigMap ns/cm does not exist' }) })).toEqual({ field: 'spec.documentConfigMap', message: 'ConfigMap ns/cm does not exist' });
-    expect(desiredJobOf({ key: 'fw', name: 'fw', spec: { targets: ['thing:t'], documentConfigMap: ref }, origin }, { configMap: () => ({ text: '{ no' }) })).toEqual({ field: 'spec.documentConfigMap', message: 'the job document is not valid JSON' });
+    expect(
+      desiredJobOf(
+        { key: 'fw', name: 'fw', spec: { targets: ['thing:t'], documentConfigMap: ref }, origin },
+        { configMap: () => ({ error: 'ConfigMap ns/cm does not exist' }) },
+      ),
+    ).toEqual({ field: 'spec.documentConfigMap', message: 'ConfigMap ns/cm does not exist' });
+    expect(
+      desiredJobOf({ key: 'fw', name: 'fw', spec: { targets: ['thing:t'], documentConfigMap: ref }, origin }, { configMap: () => ({ text: '{ no' }) }),
+    ).toEqual({ field: 'spec.documentConfigMap', message: 'the job document is not valid JSON' });
   });
 });

@@ -17,7 +17,15 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-const source = (dir: string): DirectorySource => new DirectorySource({ root: dir, validate, clock: new FakeClock(), logger: createLogger('silent'), metrics: new Metrics({ defaultMetrics: false }), watch: false });
+const source = (dir: string): DirectorySource =>
+  new DirectorySource({
+    root: dir,
+    validate,
+    clock: new FakeClock(),
+    logger: createLogger('silent'),
+    metrics: new Metrics({ defaultMetrics: false }),
+    watch: false,
+  });
 
 describe('the directory source', () => {
   it('sees an edit in place behind a --dir link whose target is not a commit hash (regression: it froze)', async () => {

@@ -7,7 +7,8 @@ import { changedKeys, ParseCache, readSnapshot, TextCache } from '../../../contr
 import { aDesired } from '../../helpers/builders.js';
 
 const validate = compileManifestValidator();
-const doc = (name: string, description = 'd'): string => `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: ${name}}\nspec: {targets: [thing:t1], document: {}, description: ${description}}\n`;
+const doc = (name: string, description = 'd'): string =>
+  `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata: {name: ${name}}\nspec: {targets: [thing:t1], document: {}, description: ${description}}\n`;
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,8 +33,16 @@ describe('snapshot caches', () => {
   it('changedKeys lists added, edited and removed keys, not the unchanged ones', () => {
     const a = aDesired({}, 'a');
     const b = aDesired({}, 'b');
-    const before = new Map([['a', a], ['b', b], ['c', aDesired({}, 'c')]]);
-    const after = new Map([['a', a], ['b', aDesired({ description: 'new' }, 'b')], ['d', aDesired({}, 'd')]]);
+    const before = new Map([
+      ['a', a],
+      ['b', b],
+      ['c', aDesired({}, 'c')],
+    ]);
+    const after = new Map([
+      ['a', a],
+      ['b', aDesired({ description: 'new' }, 'b')],
+      ['d', aDesired({}, 'd')],
+    ]);
     expect(changedKeys(before, after).sort()).toEqual(['b', 'c', 'd']);
     expect(changedKeys(before, new Map([['a', aDesired({}, 'a')]]))).toEqual(['b', 'c']);
   });

@@ -28,7 +28,15 @@ const IAM_PREFIX: Record<string, string> = { '@aws-sdk/client-iot': 'iot' };
 const ALSO_AUTHORIZES: Record<string, string[]> = { CreateJob: ['iot:TagResource', 'iam:PassRole'], UpdateJob: ['iam:PassRole'] };
 
 /** The IoT actions that change a job or its executions, or could take a job over. */
-const DESTRUCTIVE = ['iot:UpdateJob', 'iot:CancelJob', 'iot:DeleteJob', 'iot:CancelJobExecution', 'iot:DeleteJobExecution', 'iot:TagResource', 'iot:UntagResource'];
+const DESTRUCTIVE = [
+  'iot:UpdateJob',
+  'iot:CancelJob',
+  'iot:DeleteJob',
+  'iot:CancelJobExecution',
+  'iot:DeleteJobExecution',
+  'iot:TagResource',
+  'iot:UntagResource',
+];
 /** Actions whose request also names a job ("job*" in the reference), so a grant on thing/* alone authorizes nothing. */
 const ALSO_NEED_THE_JOB = ['iot:DescribeJobExecution', 'iot:CancelJobExecution', 'iot:DeleteJobExecution'];
 
@@ -67,7 +75,10 @@ function actionsInCode(): { operations: string[]; actions: Set<string>; problems
     for (const m of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+['"](@aws-sdk\/[^'"]+)['"]/g)) {
       const [typeOnly, names, pkg] = [m[1], m[2]!, m[3]!];
       if (typeOnly) continue;
-      const values = names.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
+      const values = names
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n && !n.startsWith('type '));
       if (values.length === 0) continue;
       const prefix = IAM_PREFIX[pkg];
       if (!prefix) {
@@ -77,13 +88,16 @@ function actionsInCode(): { operations: string[]; actions: Set<string>; problems
       for (const name of values) {
         const local = name.split(/\s+as\s+/)[0]!;
         if (local.endsWith('Command')) operations.add(`${prefix}:${local.slice(0, -'Command'.length)}`);
-        else if (!/(Client|Exception)$/.test(local)) problems.push(`${rel}: imports ${local} from ${pkg}; only Command classes (client.send(new XCommand)) can be checked against the policy`);
+        else if (!/(Client|Exception)$/.test(local))
+          problems.push(`${rel}: imports ${local} from ${pkg}; only Command classes (client.send(new XCommand)) can be checked against the policy`);
       }
     }
-    for (const m of text.matchAll(/import\s+(\w+)\s+from\s+['"](@aws-sdk\/[^'"]+)['"]/g)) problems.push(`${rel}: default import ${m[1]} from ${m[2]} cannot be checked`);
+    for (const m of text.matchAll(/import\s+(\w+)\s+from\s+['"](@aws-sdk\/[^'"]+)['"]/g))
+      problems.push(`${rel}: default import ${m[1]} from ${m[2]} cannot be checked`);
   }
   for (const c of constructed) {
-    if (![...operations].some((op) => op.endsWith(`:${c.slice(0, -'Command'.length)}`))) problems.push(`new ${c}(…) is not imported from a known AWS SDK client`);
+    if (![...operations].some((op) => op.endsWith(`:${c.slice(0, -'Command'.length)}`)))
+      problems.push(`new ${c}(…) is not imported from a known AWS SDK client`);
   }
   const actions = new Set(operations);
   for (const op of operations) for (const a of ALSO_AUTHORIZES[op.split(':')[1]!] ?? []) actions.add(a);
@@ -125,7 +139,9 @@ describe('the IAM policy matches the code', () => {
       for (const a of acts.filter((x) => DESTRUCTIVE.includes(x) || x === 'iot:CreateJob')) {
         expect(resources, `${s.Sid}: ${a} on "*"`).not.toContain('*');
         if (resources.some(isJobArn)) {
-          const ok = requiresOurs(s, `aws:ResourceTag/${MANAGED_BY}`) || ((a === 'iot:CreateJob' || a === 'iot:TagResource') && requiresOurs(s, `aws:RequestTag/${MANAGED_BY}`));
+          const ok =
+            requiresOurs(s, `aws:ResourceTag/${MANAGED_BY}`) ||
+            ((a === 'iot:CreateJob' || a === 'iot:TagResource') && requiresOurs(s, `aws:RequestTag/${MANAGED_BY}`));
           expect(ok, `${s.Sid}: ${a} on jobs without a managed-by = CONTROLLER_ID condition`).toBe(true);
         } else {
           // Grants on things alone: only for calls that also name the job, which the job's grant gates.
@@ -172,7 +188,13 @@ interface Call {
 const ENV = { REGION: 'eu-west-1', ACCOUNT: '123456789012', CONTROLLER_ID: 'prod-eu' };
 const concrete = JSON.parse(policyText.replace(/REGION|ACCOUNT|CONTROLLER_ID/g, (k) => ENV[k as keyof typeof ENV])) as Policy;
 
-const glob = (pattern: string, value: string): boolean => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+const glob = (pattern: string, value: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(value);
 
 function contextValue(call: Call, res: Resource, key: string): string | undefined {
   if (key.startsWith('aws:ResourceTag/')) return res.tags?.[key.slice('aws:ResourceTag/'.length)];
@@ -205,7 +227,9 @@ function conditionHolds(cond: Condition | undefined, call: Call, res: Resource):
 /** Allowed when, for every resource the call names, no Deny matches and some Allow does. */
 function allowed(call: Call): boolean {
   return call.resources.every((res) => {
-    const matching = concrete.Statement.filter((s) => list(s.Action).some((a) => glob(a, call.action)) && list(s.Resource).some((r) => glob(r, res.arn)) && conditionHolds(s.Condition, call, res));
+    const matching = concrete.Statement.filter(
+      (s) => list(s.Action).some((a) => glob(a, call.action)) && list(s.Resource).some((r) => glob(r, res.arn)) && conditionHolds(s.Condition, call, res),
+    );
     return !matching.some((s) => s.Effect === 'Deny') && matching.some((s) => s.Effect === 'Allow');
   });
 }
@@ -218,7 +242,7 @@ describe('the policy, played against a model of IAM', () => {
   const thing = { arn: arn('thing', 'dev-1') };
   const group = { arn: arn('thinggroup', 'fleet'), tags: {} };
 
-  it('changes only its own jobs: update, cancel, delete and tag are refused on anyone else\'s', () => {
+  it("changes only its own jobs: update, cancel, delete and tag are refused on anyone else's", () => {
     for (const action of ['iot:UpdateJob', 'iot:CancelJob', 'iot:DeleteJob', 'iot:TagResource']) {
       expect(allowed({ action, resources: [ours] }), `${action} on ours`).toBe(true);
       expect(allowed({ action, resources: [otherControllers] }), `${action} on another controller's`).toBe(false);
@@ -243,7 +267,7 @@ describe('the policy, played against a model of IAM', () => {
     expect(allowed({ action: 'iot:CreateJob', resources: [fresh, thing], requestTags: {} })).toBe(false);
   });
 
-  it('never takes over another controller\'s job, nor hands its own away, through its tags', () => {
+  it("never takes over another controller's job, nor hands its own away, through its tags", () => {
     expect(allowed({ action: 'iot:TagResource', resources: [otherControllers], requestTags: { [MANAGED_BY]: 'prod-eu' } })).toBe(false);
     expect(allowed({ action: 'iot:TagResource', resources: [ours], requestTags: { [MANAGED_BY]: 'staging' } })).toBe(false);
     expect(allowed({ action: 'iot:TagResource', resources: [ours], requestTags: { team: 'b' } })).toBe(true);
@@ -257,14 +281,21 @@ describe('the policy, played against a model of IAM', () => {
   });
 
   it('reads any job (ownership is learned from the tags it reads), lists jobs, passes only the presign role, and only to AWS IoT', () => {
-    for (const action of ['iot:DescribeJob', 'iot:GetJobDocument', 'iot:ListTagsForResource', 'iot:ListJobExecutionsForJob']) expect(allowed({ action, resources: [humans] }), action).toBe(true);
+    for (const action of ['iot:DescribeJob', 'iot:GetJobDocument', 'iot:ListTagsForResource', 'iot:ListJobExecutionsForJob'])
+      expect(allowed({ action, resources: [humans] }), action).toBe(true);
     expect(allowed({ action: 'iot:DescribeJobExecution', resources: [humans, thing] })).toBe(true);
     expect(allowed({ action: 'iot:ListJobs', resources: [{ arn: '*' }] })).toBe(true);
     expect(allowed({ action: 'iot:DescribeThingGroup', resources: [group] })).toBe(true);
     const role = { arn: 'arn:aws:iam::123456789012:role/iot-jobs-presign-fw' };
     expect(allowed({ action: 'iam:PassRole', resources: [role], context: { 'iam:PassedToService': 'iot.amazonaws.com' } })).toBe(true);
     expect(allowed({ action: 'iam:PassRole', resources: [role], context: { 'iam:PassedToService': 'ec2.amazonaws.com' } })).toBe(false);
-    expect(allowed({ action: 'iam:PassRole', resources: [{ arn: 'arn:aws:iam::123456789012:role/admin' }], context: { 'iam:PassedToService': 'iot.amazonaws.com' } })).toBe(false);
+    expect(
+      allowed({
+        action: 'iam:PassRole',
+        resources: [{ arn: 'arn:aws:iam::123456789012:role/admin' }],
+        context: { 'iam:PassedToService': 'iot.amazonaws.com' },
+      }),
+    ).toBe(false);
     expect(allowed({ action: 'iot:DeleteThing', resources: [thing] })).toBe(false);
   });
 });

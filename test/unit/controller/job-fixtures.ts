@@ -13,14 +13,22 @@ const ROLE = 'arn:aws:iam::123456789012:role/ota';
 export const UPDATABLE_SPEC = {
   description: 'firmware 2.1',
   presignedUrlConfig: { roleArn: ROLE, expiresInSec: 1800 },
-  jobExecutionsRolloutConfig: { maximumPerMinute: 50, exponentialRate: { baseRatePerMinute: 5, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 10 } } },
+  jobExecutionsRolloutConfig: {
+    maximumPerMinute: 50,
+    exponentialRate: { baseRatePerMinute: 5, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 10 } },
+  },
   abortConfig: { criteriaList: [{ failureType: 'FAILED' as const, action: 'CANCEL' as const, thresholdPercentage: 20, minNumberOfExecutedThings: 5 }] },
   timeoutConfig: { inProgressTimeoutInMinutes: 30 },
   jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'TIMED_OUT' as const, numberOfRetries: 2 }] },
 };
 
 /** The scheduling configuration of the full job. */
-export const SCHEDULING = { startTime: '2030-01-01T00:00', endTime: '2030-01-02T00:00', endBehavior: 'CANCEL' as const, maintenanceWindows: [{ startTime: 'cron(0 0 * * ? *)', durationInMinutes: 60 }] };
+export const SCHEDULING = {
+  startTime: '2030-01-01T00:00',
+  endTime: '2030-01-02T00:00',
+  endBehavior: 'CANCEL' as const,
+  maintenanceWindows: [{ startTime: 'cron(0 0 * * ? *)', durationInMinutes: 60 }],
+};
 
 /** A desired job with every field set; a target repeats and the document's keys are unsorted. */
 export function fullDesired(): DesiredJob {
@@ -45,7 +53,11 @@ export function fullDescribe(): DescribeJobCommandOutput {
       jobId: 'fw',
       jobArn: 'arn:aws:iot:us-east-1:123456789012:job/fw',
       status: 'IN_PROGRESS',
-      targets: ['arn:aws:iot:us-east-1:123456789012:thing/t2', 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet', 'arn:aws:iot:us-east-1:123456789012:thing/t1'],
+      targets: [
+        'arn:aws:iot:us-east-1:123456789012:thing/t2',
+        'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet',
+        'arn:aws:iot:us-east-1:123456789012:thing/t1',
+      ],
       targetSelection: 'CONTINUOUS',
       schedulingConfig: SCHEDULING,
       forceCanceled: false,
@@ -54,7 +66,16 @@ export function fullDescribe(): DescribeJobCommandOutput {
       createdAt: new Date(1_000),
       lastUpdatedAt: new Date(2_000),
       completedAt: new Date(3_000),
-      jobProcessDetails: { numberOfQueuedThings: 1, numberOfInProgressThings: 2, numberOfSucceededThings: 3, numberOfFailedThings: 4, numberOfTimedOutThings: 5, numberOfRejectedThings: 6, numberOfRemovedThings: 7, numberOfCanceledThings: 8 },
+      jobProcessDetails: {
+        numberOfQueuedThings: 1,
+        numberOfInProgressThings: 2,
+        numberOfSucceededThings: 3,
+        numberOfFailedThings: 4,
+        numberOfTimedOutThings: 5,
+        numberOfRejectedThings: 6,
+        numberOfRemovedThings: 7,
+        numberOfCanceledThings: 8,
+      },
     },
   };
 }

@@ -16,9 +16,11 @@ const parse = (text: string, path = 'jobs/a.yaml') => parseManifests([{ path, te
 
 describe('parseManifests', () => {
   it('reads several documents from one file, defaulting jobId to metadata.name and serialising object documents', () => {
-    const text = [job('fw-one', '  targets: [thingGroup:fleet]\n  document: {op: ota, url: "${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k}"}'),
+    const text = [
+      job('fw-one', '  targets: [thingGroup:fleet]\n  document: {op: ota, url: "${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k}"}'),
       job('fw-two', '  jobId: FwTwo_v2\n  targets: ["arn:aws:iot:us-east-1:123456789012:thing/t1"]\n  document: \'{"op":"x"}\''),
-      ''].join('\n---\n');
+      '',
+    ].join('\n---\n');
     const { jobs, problems } = parse(text);
     expect(problems).toEqual([]);
     expect(jobs.map((j) => [j.key, j.jobId, j.document])).toEqual([
@@ -41,13 +43,20 @@ describe('parseManifests', () => {
   });
 
   it('refuses an unknown nested field and a typo in metadata', () => {
-    const text = job('x', '  targets: [thing:t1]\n  document: {}\n  abortConfig:\n    criteriaList:\n      - failureType: FAILED\n        action: CANCEL\n        thresholdPercentage: 10\n        minNumberOfExecutedThings: 5\n        treshold: 3').replace('  name: x', '  name: x\n  lables: {a: b}');
-    const fields = parse(text).problems.map((p) => p.field).sort();
+    const text = job(
+      'x',
+      '  targets: [thing:t1]\n  document: {}\n  abortConfig:\n    criteriaList:\n      - failureType: FAILED\n        action: CANCEL\n        thresholdPercentage: 10\n        minNumberOfExecutedThings: 5\n        treshold: 3',
+    ).replace('  name: x', '  name: x\n  lables: {a: b}');
+    const fields = parse(text)
+      .problems.map((p) => p.field)
+      .sort();
     expect(fields).toEqual(['metadata.lables', 'spec.abortConfig.criteriaList[0].treshold']);
   });
 
   it('reports schema violations with the field and allowed values', () => {
-    const { problems } = parse(job('x', '  targets: [thing:t1]\n  document: {}\n  targetSelection: SOMETIMES\n  timeoutConfig: {inProgressTimeoutInMinutes: 99999}'));
+    const { problems } = parse(
+      job('x', '  targets: [thing:t1]\n  document: {}\n  targetSelection: SOMETIMES\n  timeoutConfig: {inProgressTimeoutInMinutes: 99999}'),
+    );
     expect(problems).toEqual([
       { file: 'jobs/a.yaml', line: 8, field: 'spec.targetSelection', message: 'must be one of SNAPSHOT, CONTINUOUS' },
       { file: 'jobs/a.yaml', line: 9, field: 'spec.timeoutConfig.inProgressTimeoutInMinutes', message: 'must be <= 10080' },
@@ -70,8 +79,14 @@ describe('parseManifests', () => {
   });
 
   it('refuses a document that is a list, not JSON, or over 32 KB', () => {
-    expect(parse(job('x', '  targets: [thing:t1]\n  document: [1, 2]')).problems[0]).toMatchObject({ field: 'spec.document', message: 'must be an object or a string' });
-    expect(parse(job('x', '  targets: [thing:t1]\n  document: "not json"')).problems[0]).toMatchObject({ field: 'spec.document', message: 'the job document is not valid JSON' });
+    expect(parse(job('x', '  targets: [thing:t1]\n  document: [1, 2]')).problems[0]).toMatchObject({
+      field: 'spec.document',
+      message: 'must be an object or a string',
+    });
+    expect(parse(job('x', '  targets: [thing:t1]\n  document: "not json"')).problems[0]).toMatchObject({
+      field: 'spec.document',
+      message: 'the job document is not valid JSON',
+    });
     const big = job('x', `  targets: [thing:t1]\n  document: {pad: "${'x'.repeat(33_000)}"}`);
     expect(parse(big).problems[0]).toMatchObject({ field: 'spec.document', message: expect.stringMatching(/AWS accepts at most 32768/) });
   });
@@ -98,7 +113,7 @@ describe('parseManifests', () => {
     expect(r.problems).toEqual([{ file: 'b.yaml', line: 1, field: 'spec.jobId', message: 'jobId "same" is also claimed by a.yaml:1' }]);
   });
 
-  it('accepts manifests whose jobIds only look like each other\'s replacements: ids are skipped when taken, and tags tell the jobs apart', () => {
+  it("accepts manifests whose jobIds only look like each other's replacements: ids are skipped when taken, and tags tell the jobs apart", () => {
     const files = ['pp', 'pp-r2', 'pp-r2-r3'].map((n) => ({ path: `${n}.yaml`, text: job(n, '  targets: [thing:t1]\n  document: {}') }));
     const r = parseManifests(files, ctx);
     expect(r.problems).toEqual([]);
@@ -128,23 +143,37 @@ describe('bad input in one file', () => {
   const good = '  targets: [thing:t1]\n  document: {}';
 
   it('reports one YAML syntax mistake once, at its own line (regression: listed twice, at line 1)', () => {
-    expect(parse('a: b\n c: d\n').problems).toEqual([{ file: 'jobs/a.yaml', line: 1, message: 'YAML syntax error: Nested mappings are not allowed in compact mappings' }]);
-    expect(parse(job('x', '  targets: [thing:t1]\n   document: {}')).problems).toEqual([{ file: 'jobs/a.yaml', line: 7, message: 'YAML syntax error: All mapping items must start at the same column' }]);
+    expect(parse('a: b\n c: d\n').problems).toEqual([
+      { file: 'jobs/a.yaml', line: 1, message: 'YAML syntax error: Nested mappings are not allowed in compact mappings' },
+    ]);
+    expect(parse(job('x', '  targets: [thing:t1]\n   document: {}')).problems).toEqual([
+      { file: 'jobs/a.yaml', line: 7, message: 'YAML syntax error: All mapping items must start at the same column' },
+    ]);
   });
 
   it('refuses a YAML warning such as an unknown tag, as a warning at its line (regression: dropped, the value sent as if untagged)', () => {
-    expect(parse(job('x', '  targets: [thing:t1]\n  document: !foo {}')).problems).toEqual([{ file: 'jobs/a.yaml', line: 7, severity: 'warning', message: 'YAML warning: Unresolved tag: !foo' }]);
+    expect(parse(job('x', '  targets: [thing:t1]\n  document: !foo {}')).problems).toEqual([
+      { file: 'jobs/a.yaml', line: 7, severity: 'warning', message: 'YAML warning: Unresolved tag: !foo' },
+    ]);
   });
 
   it('makes an alias bomb a problem at its document (regression: toJS threw out of the parser)', () => {
     const names = 'abcdefghij'.split('');
-    const lines = names.map((n, i) => (i === 0 ? `  ${n}: &${n} [x, x, x, x, x, x, x, x, x]` : `  ${n}: &${n} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`));
+    const lines = names.map((n, i) =>
+      i === 0
+        ? `  ${n}: &${n} [x, x, x, x, x, x, x, x, x]`
+        : `  ${n}: &${n} [${Array(9)
+            .fill(`*${names[i - 1]}`)
+            .join(', ')}]`,
+    );
     const r = parse(job('x', `${good}\n  description: bomb\n  x-bomb:\n${lines.map((l) => `  ${l}`).join('\n')}`));
     expect(r.problems).toEqual([{ file: 'jobs/a.yaml', line: 1, message: expect.stringMatching(/^the document cannot be read: .*alias/) }]);
   });
 
   it('makes an alias with no anchor a problem, not an exception', () => {
-    expect(parse(job('x', `${good}\n  description: *nowhere`)).problems).toEqual([{ file: 'jobs/a.yaml', line: 1, message: expect.stringMatching(/^the document cannot be read: Unresolved alias/) }]);
+    expect(parse(job('x', `${good}\n  description: *nowhere`)).problems).toEqual([
+      { file: 'jobs/a.yaml', line: 1, message: expect.stringMatching(/^the document cannot be read: Unresolved alias/) },
+    ]);
   });
 
   it('refuses nesting deeper than 64 levels at the line where it goes too deep, and accepts 64', () => {
@@ -154,10 +183,13 @@ describe('bad input in one file', () => {
     expect(parse(nested(5000)).problems).toHaveLength(1);
   });
 
-  it.each([['empty', ''], ['whitespace', '  \n\n'], ['comments', '# nothing here\n'], ['a document marker', '---\n'], ['empty documents', '---\n...\n---\n']])(
-    'refuses a file that holds no IoTJob (%s) instead of removing its jobs (regression: an emptied file canceled its rollout)',
-    (_what, text) => {
-      expect(parse(text).problems).toEqual([{ file: 'jobs/a.yaml', message: 'the file holds no IoTJob; delete the file to remove its jobs' }]);
-    },
-  );
+  it.each([
+    ['empty', ''],
+    ['whitespace', '  \n\n'],
+    ['comments', '# nothing here\n'],
+    ['a document marker', '---\n'],
+    ['empty documents', '---\n...\n---\n'],
+  ])('refuses a file that holds no IoTJob (%s) instead of removing its jobs (regression: an emptied file canceled its rollout)', (_what, text) => {
+    expect(parse(text).problems).toEqual([{ file: 'jobs/a.yaml', message: 'the file holds no IoTJob; delete the file to remove its jobs' }]);
+  });
 });

@@ -121,12 +121,25 @@ describe('fromDescribeJob', () => {
 
   it('defaults what a sparse answer leaves out: no targets, SNAPSHOT selection, zero counts', () => {
     const o = fromDescribeJob({ $metadata: {}, documentSource: 's3://b/k', job: { jobId: 'j', jobArn: `${ARN}:job/j`, status: 'COMPLETED' } });
-    expect([o.targets, o.targetSelection, o.documentSource, o.description, o.counts.QUEUED, o.createdAt]).toEqual([[], 'SNAPSHOT', 's3://b/k', undefined, 0, undefined]);
+    expect([o.targets, o.targetSelection, o.documentSource, o.description, o.counts.QUEUED, o.createdAt]).toEqual([
+      [],
+      'SNAPSHOT',
+      's3://b/k',
+      undefined,
+      0,
+      undefined,
+    ]);
   });
 });
 
 describe('fromSummary', () => {
   it('keeps the id, ARN, status and times in epoch milliseconds', () => {
-    expect(fromSummary({ jobId: 'j', jobArn: 'a', status: 'CANCELED', lastUpdatedAt: new Date(5), completedAt: new Date(6) })).toStrictEqual({ jobId: 'j', jobArn: 'a', status: 'CANCELED', lastUpdatedAt: 5, completedAt: 6 });
+    expect(fromSummary({ jobId: 'j', jobArn: 'a', status: 'CANCELED', lastUpdatedAt: new Date(5), completedAt: new Date(6) })).toStrictEqual({
+      jobId: 'j',
+      jobArn: 'a',
+      status: 'CANCELED',
+      lastUpdatedAt: 5,
+      completedAt: 6,
+    });
   });
 });

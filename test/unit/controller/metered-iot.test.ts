@@ -38,7 +38,7 @@ describe('metered IoT calls', () => {
     expect(sent).toEqual(['c1@0', 'd1@0', 'c2@100', 'c3@200']);
   });
 
-  it('meters a failed call by its error name and throws the controller\'s typed errors', async () => {
+  it("meters a failed call by its error name and throws the controller's typed errors", async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const iot = new MeteredIot({ client: NO_CLIENT, clock: new FakeClock(), metrics, tps: 1_000 });
     const fail = (name: string) => async (): Promise<never> => {
@@ -52,9 +52,12 @@ describe('metered IoT calls', () => {
 });
 
 describe('account lookup', () => {
-  it('learns the account once from the first shorthand target\'s ARN, through the lookup', async () => {
+  it("learns the account once from the first shorthand target's ARN, through the lookup", async () => {
     const asked: string[] = [];
-    const accounts = new AccountResolver({ targetArn: async (kind, name) => (asked.push(`${kind}:${name}`), `arn:aws:iot:eu-west-1:123456789012:thinggroup/${name}`) }, 'eu-west-1');
+    const accounts = new AccountResolver(
+      { targetArn: async (kind, name) => (asked.push(`${kind}:${name}`), `arn:aws:iot:eu-west-1:123456789012:thinggroup/${name}`) },
+      'eu-west-1',
+    );
     await accounts.ensure(['arn:aws:iot:eu-west-1:999999999999:thing/x']);
     expect(accounts.partition().account).toBe('');
     await accounts.ensure(['thingGroup:fleet']);

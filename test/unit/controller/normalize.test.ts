@@ -11,7 +11,13 @@ import { aDesired, anObserved, CONTROLLER, FLEET_ARN, PARTITION } from '../../he
 import { fullDescribe, fullDesired, SCHEDULING, UPDATABLE_SPEC } from './job-fixtures.js';
 
 const ARN = 'arn:aws:iot:us-east-1:123456789012';
-const TAGS = { team: 'ota', env: 'prod', 'iot-jobs-controller/managed-by': 'ctl-test', 'iot-jobs-controller/source-key': 'fw', 'iot-jobs-controller/deletion-policy': 'Delete' };
+const TAGS = {
+  team: 'ota',
+  env: 'prod',
+  'iot-jobs-controller/managed-by': 'ctl-test',
+  'iot-jobs-controller/source-key': 'fw',
+  'iot-jobs-controller/deletion-policy': 'Delete',
+};
 
 /** The shape both sides of the full job come to. */
 const FULL_SHAPE = {
@@ -30,8 +36,18 @@ describe('desiredShape', () => {
   });
 
   it('fills AWS defaults and drops empty objects, so the omitted and the explicit default compare equal', () => {
-    const s = desiredShape(aDesired({ presignedUrlConfig: { roleArn: 'r' }, jobExecutionsRolloutConfig: { maximumPerMinute: 1000 }, timeoutConfig: {}, description: '' }), PARTITION, CONTROLLER);
-    expect([s.presignedUrlConfig, s.jobExecutionsRolloutConfig, s.timeoutConfig, s.targetSelection, s.description]).toEqual([{ roleArn: 'r', expiresInSec: 3600 }, undefined, undefined, 'SNAPSHOT', '']);
+    const s = desiredShape(
+      aDesired({ presignedUrlConfig: { roleArn: 'r' }, jobExecutionsRolloutConfig: { maximumPerMinute: 1000 }, timeoutConfig: {}, description: '' }),
+      PARTITION,
+      CONTROLLER,
+    );
+    expect([s.presignedUrlConfig, s.jobExecutionsRolloutConfig, s.timeoutConfig, s.targetSelection, s.description]).toEqual([
+      { roleArn: 'r', expiresInSec: 3600 },
+      undefined,
+      undefined,
+      'SNAPSHOT',
+      '',
+    ]);
   });
 });
 

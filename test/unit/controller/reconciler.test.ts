@@ -18,11 +18,23 @@ const quiet = createLogger('silent', new Writable({ write: (_c, _e, done) => don
 /** A source of fixed manifests. */
 function source(jobs: DesiredJob[]): DesiredSource {
   const byKey = new Map(jobs.map((j) => [j.key, j]));
-  return { kind: 'directory', prunesAbsent: true, get: (k) => byKey.get(k), keys: () => [...byKey.keys()], status: () => ({ revision: 'r1', problems: [] }), synced: () => true, start: async () => undefined, stop: async () => undefined };
+  return {
+    kind: 'directory',
+    prunesAbsent: true,
+    get: (k) => byKey.get(k),
+    keys: () => [...byKey.keys()],
+    status: () => ({ revision: 'r1', problems: [] }),
+    synced: () => true,
+    start: async () => undefined,
+    stop: async () => undefined,
+  };
 }
 
 /** A reconciler on fakes; `reports` collects what the hooks were told. */
-function setup(manifests: DesiredJob[], over: Partial<ReconcilerDeps> = {}): { r: Reconciler; jobs: FakeIotJobs; inventory: Inventory; metrics: Metrics; reports: ReconcileReport[]; mutated: string[] } {
+function setup(
+  manifests: DesiredJob[],
+  over: Partial<ReconcilerDeps> = {},
+): { r: Reconciler; jobs: FakeIotJobs; inventory: Inventory; metrics: Metrics; reports: ReconcileReport[]; mutated: string[] } {
   const jobs = new FakeIotJobs();
   const inventory = new Inventory(CONTROLLER);
   inventory.setSummaries([]);
@@ -91,7 +103,7 @@ describe('the reconciler', () => {
     expect(await counter(s.metrics, 'create', 'failed')).toBe(1);
   });
 
-  it('waits for the first ListJobs before deciding which job is a manifest\'s', async () => {
+  it("waits for the first ListJobs before deciding which job is a manifest's", async () => {
     const s = setup([aDesired()], { inventory: new Inventory(CONTROLLER) });
     expect(await s.r.reconcile('fw')).toMatchObject({ result: 'requeue' });
     expect(s.jobs.calls).toEqual([]);

@@ -38,7 +38,12 @@ describe('token bucket: taking a token without waiting', () => {
     const bucket = new TokenBucket(10, 1, clock);
     bucket.tryTake();
     const order: string[] = [];
-    const asks: [string, boolean][] = [['routine-1', false], ['change-1', true], ['routine-2', false], ['change-2', true]];
+    const asks: [string, boolean][] = [
+      ['routine-1', false],
+      ['change-1', true],
+      ['routine-2', false],
+      ['change-2', true],
+    ];
     const takes = asks.map(([name, first]) => bucket.take(first).then(() => order.push(name)));
     await clock.advance(1_000);
     await Promise.all(takes);
