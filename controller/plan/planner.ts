@@ -6,7 +6,7 @@
  */
 import type { Action } from '../model/action.js';
 import { stateOf, type DeletionPolicy, type DesiredJob, type ExecutionOverride } from '../model/iot-job.js';
-import type { ObservedJob } from '../model/observed-job.js';
+import type { ObservedExecution, ObservedJob } from '../model/observed-job.js';
 import { differentIn, diffJob } from './diff.js';
 import type { ComparedField } from './fields.js';
 import { nextFreeJobId, revisionOf } from './job-ids.js';
@@ -43,7 +43,8 @@ export function planJob(desired: DesiredJob | undefined, observed: ObservedJob |
   if (!observed) return planMissing(desired, ctx);
   const refused = refuseClaim(desired, observed, ctx);
   if (refused) return refused;
-  if (observed.status === 'DELETION_IN_PROGRESS') return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
+  if (observed.status === 'DELETION_IN_PROGRESS')
+    return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
   const claim = planClaim(desired, observed);
   if (claim) return claim;
   return stateOf(desired.spec) === 'Canceled' ? planCanceled(desired, observed) : planActive(desired, observed, ctx);
@@ -58,11 +59,14 @@ function refuseClaim(desired: DesiredJob, observed: ObservedJob, ctx: PlanContex
   const stall = (reason: string): Action => ({ kind: 'noop', jobId: observed.jobId, stalled: true, reason });
   const adopts = desired.spec.adopt === true && observed.jobId === desired.jobId;
   if (!isOwned(observed, ctx.controllerId)) {
-    return adopts ? undefined : stall(`job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over, or choose another spec.jobId`);
+    return adopts
+      ? undefined
+      : stall(`job ${observed.jobId} exists but is not managed by this controller; set spec.adopt: true to take it over, or choose another spec.jobId`);
   }
   const owner = observed.tags[SOURCE_KEY];
   if (owner === desired.key || ctx.takeover) return undefined;
-  if (owner === undefined) return adopts ? undefined : stall(`job ${observed.jobId} carries this controller's managed-by tag but no source-key; set spec.adopt: true to take it over`);
+  if (owner === undefined)
+    return adopts ? undefined : stall(`job ${observed.jobId} carries this controller's managed-by tag but no source-key; set spec.adopt: true to take it over`);
   return stall(`job ${observed.jobId} belongs to manifest ${owner}; choose another spec.jobId for ${desired.key}`);
 }
 
@@ -97,7 +101,14 @@ function planCanceled(desired: DesiredJob, observed: ObservedJob): Action {
     return { kind: 'cancel', jobId: observed.jobId, force, reasonCode: opts.reasonCode, comment: opts.comment, reason: 'spec.state is Canceled' };
   }
   if (observed.status === 'CANCELED' && force && !observed.forceCanceled && observed.counts.IN_PROGRESS > 0) {
-    return { kind: 'cancel', jobId: observed.jobId, force: true, reasonCode: opts.reasonCode, comment: opts.comment, reason: 'spec.cancel.force is set and executions are still IN_PROGRESS' };
+    return {
+      kind: 'cancel',
+      jobId: observed.jobId,
+      force: true,
+      reasonCode: opts.reasonCode,
+      comment: opts.comment,
+      reason: 'spec.cancel.force is set and executions are still IN_PROGRESS',
+    };
   }
   return planOverrides(desired, observed) ?? { kind: 'noop', jobId: observed.jobId, reason: `job is ${observed.status}, as spec.state Canceled asks` };
 }
@@ -109,11 +120,17 @@ function planActive(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext
   if (immutable.length > 0) return planReplace(desired, observed, immutable, ctx);
   if (observed.status === 'CANCELED') {
     const by = observed.reasonCode ? ` (reasonCode ${observed.reasonCode}${observed.comment ? `: ${observed.comment}` : ''})` : '';
-    return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `job ${observed.jobId} was canceled outside the controller${by}; it is not recreated` };
+    return {
+      kind: 'noop',
+      jobId: observed.jobId,
+      stalled: true,
+      reason: `job ${observed.jobId} was canceled outside the controller${by}; it is not recreated`,
+    };
   }
   const mutable = [...differentIn(delta, 'update'), ...differentIn(delta, 'tags')];
   if (mutable.length > 0) {
-    if (observed.status === 'COMPLETED') return { kind: 'noop', jobId: observed.jobId, reason: `job is COMPLETED; changes to ${mutable.join(', ')} no longer apply` };
+    if (observed.status === 'COMPLETED')
+      return { kind: 'noop', jobId: observed.jobId, reason: `job is COMPLETED; changes to ${mutable.join(', ')} no longer apply` };
     return { kind: 'update', jobId: observed.jobId, fields: mutable, reason: `${mutable.join(', ')} differ from the manifest` };
   }
   return planOverrides(desired, observed) ?? { kind: 'noop', jobId: observed.jobId, reason: 'in sync' };
@@ -122,12 +139,29 @@ function planActive(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext
 function planReplace(desired: DesiredJob, observed: ObservedJob, fields: ComparedField[], ctx: PlanContext): Action {
   const list = fields.join(', ');
   if ((desired.spec.replacePolicy ?? 'Refuse') !== 'Recreate') {
-    return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `${list} cannot be changed on an existing job; set spec.replacePolicy: Recreate to replace it with a new job` };
+    return {
+      kind: 'noop',
+      jobId: observed.jobId,
+      stalled: true,
+      reason: `${list} cannot be changed on an existing job; set spec.replacePolicy: Recreate to replace it with a new job`,
+    };
   }
   const n = revisionOf(desired.jobId, observed.jobId) ?? 1;
   const jobId = nextFreeJobId(desired.jobId, n, ctx.taken ?? (() => false));
-  if (jobId === undefined) return { kind: 'noop', jobId: observed.jobId, stalled: true, reason: `${list} changed, but no free job id follows ${observed.jobId}; choose another spec.jobId` };
-  return { kind: 'replace', oldJobId: observed.jobId, jobId, cancelOld: ACTIVE.has(observed.status), reason: `${list} changed; replacing job ${observed.jobId} with ${jobId}` };
+  if (jobId === undefined)
+    return {
+      kind: 'noop',
+      jobId: observed.jobId,
+      stalled: true,
+      reason: `${list} changed, but no free job id follows ${observed.jobId}; choose another spec.jobId`,
+    };
+  return {
+    kind: 'replace',
+    oldJobId: observed.jobId,
+    jobId,
+    cancelOld: ACTIVE.has(observed.status),
+    reason: `${list} changed; replacing job ${observed.jobId} with ${jobId}`,
+  };
 }
 
 /** The first execution override that still has something to do, if any. */
@@ -139,32 +173,63 @@ function planOverrides(desired: DesiredJob, observed: ObservedJob): Action | und
   return undefined;
 }
 
+/** What one execution override still asks for on the observed job; undefined when the thing has no execution or nothing is left to do. */
 function planOverride(o: ExecutionOverride, observed: ObservedJob): Action | undefined {
   const exec = observed.executions?.[o.thingName];
   if (!exec) return undefined;
+  return o.action === 'Cancel' ? planCancelExecution(o, exec, observed.jobId) : planDeleteExecution(o, exec, observed.jobId);
+}
+
+/** Cancels a QUEUED execution, or an IN_PROGRESS one when the override forces it; undefined otherwise. */
+function planCancelExecution(o: ExecutionOverride, exec: ObservedExecution, jobId: string): Action | undefined {
   const force = o.force ?? false;
-  if (o.action === 'Cancel') {
-    if (exec.status === 'QUEUED' || (exec.status === 'IN_PROGRESS' && force)) {
-      return { kind: 'cancel-execution', jobId: observed.jobId, thingName: o.thingName, force, reason: `spec.executions cancels the execution on ${o.thingName}` };
-    }
-    return undefined;
+  if (exec.status === 'QUEUED' || (exec.status === 'IN_PROGRESS' && force)) {
+    return { kind: 'cancel-execution', jobId, thingName: o.thingName, force, reason: `spec.executions cancels the execution on ${o.thingName}` };
   }
+  return undefined;
+}
+
+/** Deletes the execution (the override's executionNumber, else the observed one), unless it is IN_PROGRESS and the override does not force it (undefined). */
+function planDeleteExecution(o: ExecutionOverride, exec: ObservedExecution, jobId: string): Action | undefined {
+  const force = o.force ?? false;
   if (exec.status === 'IN_PROGRESS' && !force) return undefined;
   const executionNumber = o.executionNumber ?? exec.executionNumber;
-  return { kind: 'delete-execution', jobId: observed.jobId, thingName: o.thingName, executionNumber, force, reason: `spec.executions deletes the execution on ${o.thingName}` };
+  return { kind: 'delete-execution', jobId, thingName: o.thingName, executionNumber, force, reason: `spec.executions deletes the execution on ${o.thingName}` };
 }
 
 /** The manifest is gone: apply the deletionPolicy recorded on the job. */
 function planRemoval(observed: ObservedJob | undefined, ctx: PlanContext): Action {
   if (!observed) return { kind: 'noop', reason: 'no manifest and no job' };
+  return leftToOthers(observed, ctx) ?? applyDeletionPolicy(observed, ctx.deletionPolicy ?? recordedDeletionPolicy(observed));
+}
+
+/**
+ * A removed manifest's job that is not its to remove: not this controller's, now tagged for another
+ * manifest, or declared again by another manifest (a rename) that takes it over. Undefined when
+ * the removal may apply the deletionPolicy.
+ */
+function leftToOthers(observed: ObservedJob, ctx: PlanContext): Action | undefined {
   if (!isOwned(observed, ctx.controllerId)) return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} is not managed by this controller` };
-  if (ctx.removedKey !== undefined && observed.tags[SOURCE_KEY] !== ctx.removedKey) return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} now belongs to manifest ${observed.tags[SOURCE_KEY] ?? '(none)'}` };
-  if (ctx.claimedBy) return { kind: 'noop', jobId: observed.jobId, reason: `manifest removed, but ${ctx.claimedBy} now declares job ${observed.jobId}; it takes the job over` };
-  const policy = ctx.deletionPolicy ?? recordedDeletionPolicy(observed);
+  if (ctx.removedKey !== undefined && observed.tags[SOURCE_KEY] !== ctx.removedKey)
+    return { kind: 'noop', jobId: observed.jobId, reason: `job ${observed.jobId} now belongs to manifest ${observed.tags[SOURCE_KEY] ?? '(none)'}` };
+  if (ctx.claimedBy)
+    return { kind: 'noop', jobId: observed.jobId, reason: `manifest removed, but ${ctx.claimedBy} now declares job ${observed.jobId}; it takes the job over` };
+  return undefined;
+}
+
+/** A removed manifest's own job under its deletionPolicy: Orphan leaves it, an active job is canceled first, Delete deletes it, Cancel keeps a finished one. */
+function applyDeletionPolicy(observed: ObservedJob, policy: DeletionPolicy): Action {
   if (policy === 'Orphan') return { kind: 'noop', jobId: observed.jobId, reason: 'manifest removed; deletionPolicy Orphan leaves the job alone' };
-  if (observed.status === 'DELETION_IN_PROGRESS') return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
+  if (observed.status === 'DELETION_IN_PROGRESS')
+    return { kind: 'wait', jobId: observed.jobId, afterMs: DELETION_POLL_MS, reason: `job ${observed.jobId} is being deleted` };
   if (ACTIVE.has(observed.status)) {
-    return { kind: 'cancel', jobId: observed.jobId, force: false, comment: 'The IoTJob manifest was removed from the source', reason: `manifest removed; deletionPolicy ${policy} cancels the job first` };
+    return {
+      kind: 'cancel',
+      jobId: observed.jobId,
+      force: false,
+      comment: 'The IoTJob manifest was removed from the source',
+      reason: `manifest removed; deletionPolicy ${policy} cancels the job first`,
+    };
   }
   if (policy === 'Delete') return { kind: 'delete', jobId: observed.jobId, reason: 'manifest removed; deletionPolicy Delete' };
   return { kind: 'noop', jobId: observed.jobId, reason: `manifest removed; job is ${observed.status} and keeps its history` };

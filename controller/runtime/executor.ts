@@ -21,54 +21,73 @@ export interface ExecutorDeps {
   controllerId: string;
 }
 
-/** Carries out one action for one manifest; resolves to its outcome, throws on failure. */
-export async function execute(action: Action, key: string, desired: DesiredJob | undefined, observed: ObservedJob | undefined, deps: ExecutorDeps): Promise<Outcome> {
+/** The manifest an action is carried out for: its key, its desired job (undefined: the manifest is gone) and the job observed for it (undefined: AWS has none). */
+export interface ExecuteTarget {
+  key: string;
+  desired?: DesiredJob;
+  observed?: ObservedJob;
+}
+
+/** An action that changes AWS (neither a noop nor a wait). */
+type Mutation = Exclude<Action, { kind: 'noop' } | { kind: 'wait' }>;
+
+/** Carries out one action for one manifest; resolves to its outcome, throws on failure (a wait throws its WaitError). */
+export async function execute(action: Action, target: ExecuteTarget, deps: ExecutorDeps): Promise<Outcome> {
   if (action.kind === 'noop') return outcomeOf(action);
-  const { jobs } = deps;
-  switch (action.kind) {
-    case 'wait':
-      throw new WaitError(action.reason, action.afterMs);
-    case 'create': {
-      await jobs.create(need(desired), action.jobId);
-      deps.inventory.recordCreated(key, action.jobId);
-      break;
-    }
-    case 'update':
-      if (action.claim) await ensureClaimable(action.jobId, action.claim, deps);
-      await jobs.update(need(desired), need(observed), action.fields as ComparedField[]);
-      for (const field of action.fields) deps.metrics.driftCorrected.inc({ field });
-      jobs.invalidate(action.jobId);
-      break;
-    case 'replace':
-      if (action.cancelOld) {
-        await ensureOwned(action.oldJobId, key, deps);
-        await jobs.cancel(action.oldJobId, { force: false, comment: `Replaced by job ${action.jobId}` });
-      }
-      await jobs.create(need(desired), action.jobId);
-      deps.inventory.recordCreated(key, action.jobId);
-      deps.metrics.forgetJob(action.oldJobId);
-      break;
-    case 'cancel':
-      await ensureOwned(action.jobId, key, deps);
-      await jobs.cancel(action.jobId, { force: action.force, reasonCode: action.reasonCode, comment: action.comment });
-      break;
-    case 'delete':
-      await ensureOwned(action.jobId, key, deps);
-      deps.inventory.recordDeleting(action.jobId);
-      await jobs.delete(action.jobId);
-      break;
-    case 'cancel-execution':
-      await ensureOwned(action.jobId, key, deps);
-      await jobs.cancelExecution(action.jobId, action.thingName, action.force);
-      break;
-    case 'delete-execution':
-      await ensureOwned(action.jobId, key, deps);
-      await jobs.deleteExecution(action.jobId, action.thingName, action.executionNumber, action.force);
-      break;
-  }
+  if (action.kind === 'wait') throw new WaitError(action.reason, action.afterMs);
+  await mutate(action, target, deps);
   return outcomeOf(action);
 }
 
+/** Makes the AWS calls of one mutation; every destructive one after a fresh read shows the job is this manifest's. */
+async function mutate(action: Mutation, target: ExecuteTarget, deps: ExecutorDeps): Promise<void> {
+  const { jobs } = deps;
+  const { key } = target;
+  switch (action.kind) {
+    case 'create':
+      await jobs.create(need(target.desired), action.jobId);
+      deps.inventory.recordCreated(key, action.jobId);
+      return;
+    case 'update':
+      return update(action, target, deps);
+    case 'replace':
+      return replace(action, target, deps);
+    case 'cancel':
+      await ensureOwned(action.jobId, key, deps);
+      return jobs.cancel(action.jobId, { force: action.force, reasonCode: action.reasonCode, comment: action.comment });
+    case 'delete':
+      await ensureOwned(action.jobId, key, deps);
+      deps.inventory.recordDeleting(action.jobId);
+      return jobs.delete(action.jobId);
+    case 'cancel-execution':
+      await ensureOwned(action.jobId, key, deps);
+      return jobs.cancelExecution(action.jobId, action.thingName, action.force);
+    case 'delete-execution':
+      await ensureOwned(action.jobId, key, deps);
+      return jobs.deleteExecution(action.jobId, action.thingName, action.executionNumber, action.force);
+  }
+}
+
+/** UpdateJob with the planned fields (a claim is checked afresh first), one drift count per field, and the job's cache invalidated. */
+async function update(action: Extract<Action, { kind: 'update' }>, target: ExecuteTarget, deps: ExecutorDeps): Promise<void> {
+  if (action.claim) await ensureClaimable(action.jobId, action.claim, deps);
+  await deps.jobs.update(need(target.desired), need(target.observed), action.fields as ComparedField[]);
+  for (const field of action.fields) deps.metrics.driftCorrected.inc({ field });
+  deps.jobs.invalidate(action.jobId);
+}
+
+/** Cancels the old job when it is still active (checked afresh), creates the new one, and forgets the old job's series. */
+async function replace(action: Extract<Action, { kind: 'replace' }>, target: ExecuteTarget, deps: ExecutorDeps): Promise<void> {
+  if (action.cancelOld) {
+    await ensureOwned(action.oldJobId, target.key, deps);
+    await deps.jobs.cancel(action.oldJobId, { force: false, comment: `Replaced by job ${action.jobId}` });
+  }
+  await deps.jobs.create(need(target.desired), action.jobId);
+  deps.inventory.recordCreated(target.key, action.jobId);
+  deps.metrics.forgetJob(action.oldJobId);
+}
+
+/** The value the planner's action needs; an internal error when it is undefined (the planner chose an action without it). */
 function need<T>(v: T | undefined): T {
   if (v === undefined) throw new Error('internal error: the planner chose an action without the data it needs');
   return v;

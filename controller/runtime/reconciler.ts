@@ -6,12 +6,11 @@
 import type { IotJobs } from '../aws/iot-jobs.js';
 import { mutates, outcomeOf, type Action, type Outcome } from '../model/action.js';
 import { TerminalError, WaitError } from '../model/errors.js';
-import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { resultOf, type ReconcileReport, type ReconcileResult } from '../model/report.js';
-import { planJob } from '../plan/planner.js';
+import { planJob, type PlanContext } from '../plan/planner.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from '../model/clock.js';
 import { execute } from './executor.js';
@@ -86,28 +85,42 @@ export class Reconciler {
 
   /** Observes, plans one action and carries it out (unless planning only). */
   private async run(report: ReconcileReport): Promise<ReconcileOutcome> {
-    const d = this.d;
     const { key, desired, leaving } = report;
     const held = desired || leaving ? undefined : this.withoutManifest(key);
     if (held) return this.settle(report, held, outcomeOf(held));
-    if (desired) await d.accounts.ensure(desired.spec.targets);
-    const { observed, identity } = await this.observe(report);
+    if (desired) await this.d.accounts.ensure(desired.spec.targets);
+    const observation = await this.observe(report);
+    const { observed } = observation;
     report.observed = observed;
-    this.noteGone(key, identity?.kind === 'gone');
-    const action = planJob(desired, observed, {
-      controllerId: d.controllerId,
-      partition: d.accounts.partition(),
+    this.noteGone(key, observation.identity?.kind === 'gone');
+    const action = planJob(desired, observed, this.planContext(report, observation));
+    report.action = action;
+    return this.carryOut(report, action, observed);
+  }
+
+  /** What the planner knows besides the two sides: who took the job over, which ids are taken, the leaving manifest's policy, a claimant after a rename. */
+  private planContext(report: ReconcileReport, { observed, identity }: Observation): PlanContext {
+    const { key, desired, leaving } = report;
+    return {
+      controllerId: this.d.controllerId,
+      partition: this.d.accounts.partition(),
       goneJobId: identity?.kind === 'gone' ? identity.jobId : undefined,
       takeover: identity?.kind === 'takeover',
       taken: (jobId) => this.observer.taken(jobId),
       deletionPolicy: leaving?.spec.deletionPolicy,
       claimedBy: desired || !observed ? undefined : this.observer.claimant(key, observed.jobId),
       removedKey: desired ? undefined : key,
-    });
-    report.action = action;
+    };
+  }
+
+  /** Executes the planned action (the mutate hook first for a declared manifest), or only reports it when planning only. */
+  private async carryOut(report: ReconcileReport, action: Action, observed: ObservedJob | undefined): Promise<ReconcileOutcome> {
+    const d = this.d;
+    const { key, desired } = report;
     if (d.dryRun) return this.settle(report, action, action.kind === 'noop' ? outcomeOf(action) : 'planned');
     if (desired && mutates(action)) await d.hooks.beforeMutate(key);
-    return this.settle(report, action, await execute(action, key, desired, observed, { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId }));
+    const deps = { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId };
+    return this.settle(report, action, await execute(action, { key, desired, observed }, deps));
   }
 
   /** The job of the report's manifest: declared, leaving (Kubernetes) or removed (directory). */
@@ -153,35 +166,63 @@ export class Reconciler {
     const problem = this.d.source.problemOf?.(key);
     if (problem?.waiting) return { kind: 'wait', afterMs: 1_000, reason: problem.message };
     if (problem) return { kind: 'noop', stalled: true, reason: problem.message };
-    if (!this.d.source.prunesAbsent) return { kind: 'noop', reason: 'no manifest; in this mode only a deletion request removes a job, so the job is left alone' };
+    if (!this.d.source.prunesAbsent)
+      return { kind: 'noop', reason: 'no manifest; in this mode only a deletion request removes a job, so the job is left alone' };
     if (!this.d.pruneGate.allowed()) return { kind: 'noop', stalled: true, reason: 'the prune guard holds removals back' };
     return undefined;
   }
 
   /** One info line whenever a job's status or execution counts change: the rollout, as it happens. */
   private logProgress(key: string, o: ObservedJob): void {
-    const c = o.counts;
-    const line = { key, jobId: o.jobId, status: o.status, queued: c.QUEUED, inProgress: c.IN_PROGRESS, succeeded: c.SUCCEEDED, failed: c.FAILED, timedOut: c.TIMED_OUT, rejected: c.REJECTED, removed: c.REMOVED, canceled: c.CANCELED };
-    const signature = `${o.status}:${c.QUEUED}:${c.IN_PROGRESS}:${c.SUCCEEDED}:${c.FAILED}:${c.TIMED_OUT}:${c.REJECTED}:${c.REMOVED}:${c.CANCELED}`;
+    const { QUEUED: queued, IN_PROGRESS: inProgress, SUCCEEDED: succeeded, FAILED: failed } = o.counts;
+    const { TIMED_OUT: timedOut, REJECTED: rejected, REMOVED: removed, CANCELED: canceled } = o.counts;
+    const line = { key, jobId: o.jobId, status: o.status, queued, inProgress, succeeded, failed, timedOut, rejected, removed, canceled };
+    const signature = `${o.status}:${queued}:${inProgress}:${succeeded}:${failed}:${timedOut}:${rejected}:${removed}:${canceled}`;
     if (this.progress.get(o.jobId) === signature) return;
     this.progress.set(o.jobId, signature);
     this.d.logger.info(line, 'rollout progress');
   }
 
+  /** Records a finished reconcile once: its metrics, the job's progress, and one log line. */
   private record(r: ReconcileReport, started: number): void {
-    const { metrics, logger } = this.d;
+    this.recordMetrics(r, started);
+    this.logResult(r);
+  }
+
+  /** The reconcile's count and duration, the observed job's series and progress line, and the action's count. */
+  private recordMetrics(r: ReconcileReport, started: number): void {
+    const { metrics } = this.d;
     metrics.reconcileTotal.inc({ result: r.result });
     metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
     if (r.observed) {
       metrics.observeJob(r.observed, r.key, r.revision ?? '');
       this.logProgress(r.key, r.observed);
     }
-    const a = r.action;
-    if (a) metrics.actionsTotal.inc({ action: a.kind, outcome: r.outcome });
-    const line = { key: r.key, jobId: (a && 'jobId' in a ? a.jobId : undefined) ?? r.observed?.jobId, action: a?.kind, outcome: r.outcome, reason: a?.reason, revision: r.revision, result: r.result, err: r.error };
+    if (r.action) metrics.actionsTotal.inc({ action: r.action.kind, outcome: r.outcome });
+  }
+
+  /** One line per reconcile: an error when it failed, a warning when it needs attention, debug when nothing changed or it only planned, else info. */
+  private logResult(r: ReconcileReport): void {
+    const { logger } = this.d;
+    const line = resultLine(r);
     if (r.outcome === 'failed') logger.error(line, 'reconcile failed');
     else if (r.outcome === 'stalled') logger.warn(line, 'needs attention');
     else if (r.outcome === 'unchanged' || r.outcome === 'planned') logger.debug(line, r.outcome === 'planned' ? 'planned' : 'in sync');
     else logger.info(line, r.outcome);
   }
+}
+
+/** The fields of a reconcile's log line; jobId is the action's job, else the observed one (undefined when neither has one). */
+function resultLine(r: ReconcileReport) {
+  const a = r.action;
+  return {
+    key: r.key,
+    jobId: (a && 'jobId' in a ? a.jobId : undefined) ?? r.observed?.jobId,
+    action: a?.kind,
+    outcome: r.outcome,
+    reason: a?.reason,
+    revision: r.revision,
+    result: r.result,
+    err: r.error,
+  };
 }

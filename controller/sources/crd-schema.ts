@@ -36,17 +36,17 @@ export function loadCrdSchema(path = crdPath()): Schema {
 /** A deep copy of a CRD schema in which unknown properties are refused. */
 export function strictSchema(schema: Schema): Schema {
   const out: Schema = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'properties' && v && typeof v === 'object') {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, strictSchema(s)]));
-    } else if ((k === 'items' || k === 'additionalProperties') && v && typeof v === 'object') {
-      out[k] = strictSchema(v as Schema);
-    } else {
-      out[k] = v;
-    }
-  }
+  for (const [k, v] of Object.entries(schema)) out[k] = strictValue(k, v);
   if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
   return out;
+}
+
+/** A schema keyword's value, made strict where it holds schemas (properties, items, additionalProperties); any other value as it is. */
+function strictValue(k: string, v: unknown): unknown {
+  if (!v || typeof v !== 'object') return v;
+  if (k === 'properties') return Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, strictSchema(s)]));
+  if (k === 'items' || k === 'additionalProperties') return strictSchema(v as Schema);
+  return v;
 }
 
 /** In directory mode, metadata carries a name and optionally a namespace, labels and annotations. */

@@ -60,6 +60,11 @@ function differs(a: Stored<unknown, unknown> | undefined, b: Stored<unknown, unk
   return a.entry !== b.entry && digestOf(a) !== digestOf(b);
 }
 
+/** 1 when an entry has a problem, else 0 (undefined: no entry). */
+function problems(entry: IndexEntry<unknown, unknown> | undefined): number {
+  return entry?.problem !== undefined ? 1 : 0;
+}
+
 /** The keys added, removed or changed in what the controller acts on between two sets of jobs. */
 export function changedKeys(before: ReadonlyMap<string, DesiredJob>, after: ReadonlyMap<string, DesiredJob>): string[] {
   const out: string[] = [];
@@ -102,15 +107,22 @@ export class DesiredIndex<P = never, F = undefined> {
     const changed: string[] = [];
     for (const key of keys) {
       const before = this.stored.get(key);
-      const entry = compute(key);
-      const after = entry && (before?.entry === entry ? before : { entry });
-      if (after) this.stored.set(key, after);
-      else this.stored.delete(key);
-      if (differs(before, after)) changed.push(key);
-      this.keyProblems += (entry?.problem !== undefined ? 1 : 0) - (before?.entry.problem !== undefined ? 1 : 0);
+      if (this.store(key, before, compute(key))) changed.push(key);
     }
     this.publish();
     return changed;
+  }
+
+  /**
+   * Stores a key's new entry (undefined removes the key; the same entry keeps its stored digest),
+   * keeps the problem count, and returns whether the entry changed in what the controller acts on.
+   */
+  private store(key: string, before: Stored<P, F> | undefined, entry: IndexEntry<P, F> | undefined): boolean {
+    const after = entry && (before?.entry === entry ? before : { entry });
+    if (after) this.stored.set(key, after);
+    else this.stored.delete(key);
+    this.keyProblems += problems(entry) - problems(before?.entry);
+    return differs(before, after);
   }
 
   /**

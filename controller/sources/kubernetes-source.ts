@@ -68,8 +68,30 @@ function jobIdClaimed(o: IoTJobObject): string {
   return o.spec?.jobId ?? o.metadata.name;
 }
 
+/** Whether an IoTJob carries the approve annotation set to "true". */
 function approved(o: IoTJobObject): boolean {
   return o.metadata.annotations?.[APPROVE_ANNOTATION] === 'true';
+}
+
+/** Whether an object is older (by resourceVersion) than the one already seen; false when none was (undefined). */
+function olderThan(obj: IoTJobObject, seen: IoTJobObject | undefined): boolean {
+  if (!seen) return false;
+  return Number(seen.metadata.resourceVersion) > Number(obj.metadata.resourceVersion);
+}
+
+/**
+ * Whether two versions of an object agree in everything the desired state is made of (generation,
+ * deletion, finalizer, approval), so only a status write lies between them; false when either is undefined.
+ */
+function sameDesiredState(before: IoTJobObject | undefined, after: IoTJobObject | undefined): boolean {
+  if (!before || !after) return false;
+  const [b, a] = [before.metadata, after.metadata];
+  return (
+    b.generation === a.generation &&
+    b.deletionTimestamp === a.deletionTimestamp &&
+    hasFinalizer(before) === hasFinalizer(after) &&
+    approved(before) === approved(after)
+  );
 }
 
 /** IoTJobs from the Kubernetes API. */
@@ -121,7 +143,14 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
         }),
     );
     const { quietMs, ...limits } = o.deletionGuard;
-    this.guard = new DeletionHold({ limits, quietMs, clock: o.clock, logger: o.logger.child({ component: 'deletion-guard' }), ready: () => this.synced(), onHeldCount: (n) => o.metrics.deletionsHeld.set(n) });
+    this.guard = new DeletionHold({
+      limits,
+      quietMs,
+      clock: o.clock,
+      logger: o.logger.child({ component: 'deletion-guard' }),
+      ready: () => this.synced(),
+      onHeldCount: (n) => o.metrics.deletionsHeld.set(n),
+    });
   }
 
   get(key: string): DesiredJob | undefined {
@@ -210,11 +239,11 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   private objectEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: IoTJobObject): void {
     const key = keyOf(obj);
     const before = this.objects.get(key);
-    if (before && type !== 'DELETED' && Number(before.metadata.resourceVersion) > Number(obj.metadata.resourceVersion)) return;
+    if (type !== 'DELETED' && olderThan(obj, before)) return;
     const after = type === 'DELETED' ? undefined : obj;
     // A status write (the controller's own, once per reconcile) changes none of what the desired
     // state is made of: keep the newer object and skip the work.
-    const same = before && after && before.metadata.generation === after.metadata.generation && before.metadata.deletionTimestamp === after.metadata.deletionTimestamp && hasFinalizer(before) === hasFinalizer(after) && approved(before) === approved(after);
+    const same = sameDesiredState(before, after);
     this.put(key, after);
     if (!same) this.refresh(new Set([key]));
   }
@@ -332,7 +361,14 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   private desiredOf(obj: IoTJobObject, leaving: boolean): DesiredJob | KeyProblem {
     const key = keyOf(obj);
     const recordedJobId = typeof obj.status?.jobId === 'string' ? obj.status.jobId : undefined;
-    const identity = identityOf({ key, name: obj.metadata.name, spec: obj.spec, origin: { file: key, doc: 0, line: 0 }, generation: obj.metadata.generation, recordedJobId });
+    const identity = identityOf({
+      key,
+      name: obj.metadata.name,
+      spec: obj.spec,
+      origin: { file: key, doc: 0, line: 0 },
+      generation: obj.metadata.generation,
+      recordedJobId,
+    });
     if ('message' in identity) return { message: `${identity.field}: ${identity.message}` };
     // A leaving IoTJob acts only on the job its tags name (runtime/observer.ts), so a claim it lost
     // to an older IoTJob that came into view does not keep it Terminating for good.

@@ -82,33 +82,48 @@ const DOCUMENT_KEYS = new Set(['document', 'documentSource', 'documentFile', 'do
 /** Turns ajv's errors into problems, one per field, in plain words. */
 function schemaProblems(errors: ErrorObject[], file: string, at: Located): ManifestProblem[] {
   const out = new Map<string, ManifestProblem>();
-  const docChoice = errors.some((e) => e.keyword === 'oneOf' && e.instancePath === '/spec');
+  const docChoice = errors.some(isDocumentChoice);
   for (const e of errors) {
-    if (e.keyword === 'required' && e.instancePath === '/spec' && DOCUMENT_KEYS.has(String(e.params.missingProperty)) && docChoice) continue;
-    const { segs, field } = pointer(e.instancePath);
-    let message = e.message ?? 'is invalid';
-    let where = segs;
-    let name = field;
-    if (e.keyword === 'additionalProperties') {
-      const prop = String(e.params.additionalProperty);
-      where = [...segs, prop];
-      name = field ? `${field}.${prop}` : prop;
-      message = 'is not a known field';
-    } else if (e.keyword === 'required') {
-      name = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);
-      message = 'is required';
-    } else if (e.keyword === 'enum') {
-      message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
-    } else if (e.keyword === 'oneOf' && e.instancePath === '/spec') {
-      name = 'spec';
-      message = 'needs exactly one of document, documentSource, documentFile and documentConfigMap';
-    } else if (e.keyword === 'const') {
-      message = `must be ${JSON.stringify(e.params.allowedValue)}`;
-    }
+    if (docChoice && isMissingDocument(e)) continue;
+    const { where, name, message } = worded(e);
     const key = `${name}:${message}`;
     if (!out.has(key)) out.set(key, { file, line: at.line(where), field: name || undefined, message });
   }
   return [...out.values()];
+}
+
+/** Whether an error is spec's oneOf over the document keys (it says what a missing document key would). */
+function isDocumentChoice(e: ErrorObject): boolean {
+  return e.keyword === 'oneOf' && e.instancePath === '/spec';
+}
+
+/** Whether an error is one document key missing from spec (one branch of the document oneOf). */
+function isMissingDocument(e: ErrorObject): boolean {
+  return e.keyword === 'required' && e.instancePath === '/spec' && DOCUMENT_KEYS.has(String(e.params.missingProperty));
+}
+
+/** One ajv error in plain words: where it is (for its line), the field it names ('' for the root) and the message. */
+function worded(e: ErrorObject): { where: (string | number)[]; name: string; message: string } {
+  const { segs, field } = pointer(e.instancePath);
+  if (e.keyword === 'additionalProperties') {
+    const prop = String(e.params.additionalProperty);
+    return { where: [...segs, prop], name: fieldIn(field, prop), message: 'is not a known field' };
+  }
+  if (e.keyword === 'required') return { where: segs, name: fieldIn(field, String(e.params.missingProperty)), message: 'is required' };
+  if (isDocumentChoice(e)) return { where: segs, name: 'spec', message: 'needs exactly one of document, documentSource, documentFile and documentConfigMap' };
+  return { where: segs, name: field, message: valueMessage(e) };
+}
+
+/** A property's dotted name inside a field ('' is the root). */
+function fieldIn(field: string, prop: string): string {
+  return field ? `${field}.${prop}` : prop;
+}
+
+/** What is wrong with a value: the allowed values of an enum or const, else ajv's message ('is invalid' without one). */
+function valueMessage(e: ErrorObject): string {
+  if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+  if (e.keyword === 'const') return `must be ${JSON.stringify(e.params.allowedValue)}`;
+  return e.message ?? 'is invalid';
 }
 
 interface Metadata {
@@ -172,7 +187,12 @@ function parseDocument(doc: Document, index: number, { file, lc, ctx }: FileScop
 }
 
 /** A valid manifest's DesiredJob, or the problem with its jobId or its document. */
-function desiredJob({ metadata, spec }: { metadata: Metadata; spec: IoTJobSpec }, origin: DesiredJob['origin'], at: Located, ctx: ParseContext): DesiredJob | ManifestProblem[] {
+function desiredJob(
+  { metadata, spec }: { metadata: Metadata; spec: IoTJobSpec },
+  origin: DesiredJob['origin'],
+  at: Located,
+  ctx: ParseContext,
+): DesiredJob | ManifestProblem[] {
   const { file } = origin;
   const key = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
   const read = ctx.readDocumentFile;
@@ -213,7 +233,8 @@ function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
   const lc = new LineCounter();
   const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if ('empty' in docs) out.problems.push(...yamlProblems(docs.errors, docs.warnings, f.path, lc));
-  if (docs.length > MAX_DOCS_PER_FILE) return { ...out, problems: [{ file: f.path, message: `the file holds ${docs.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` }] };
+  if (docs.length > MAX_DOCS_PER_FILE)
+    return { ...out, problems: [{ file: f.path, message: `the file holds ${docs.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` }] };
   docs.forEach((doc, i) => {
     if (isEmpty(doc)) return;
     const r = parseSafely(doc, i, { file: f.path, lc, ctx });
@@ -235,7 +256,11 @@ function parseSafely(doc: Document, index: number, scope: FileScope): DesiredJob
 }
 
 /** Parses every file of a snapshot. Jobs are returned only when there are no problems at all. */
-export function parseManifests(files: readonly ManifestFile[], ctx: ParseContext, parse: (f: ManifestFile) => ParsedFile = (f) => parseFile(f, ctx)): ParsedSnapshot {
+export function parseManifests(
+  files: readonly ManifestFile[],
+  ctx: ParseContext,
+  parse: (f: ManifestFile) => ParsedFile = (f) => parseFile(f, ctx),
+): ParsedSnapshot {
   const jobs: DesiredJob[] = [];
   const problems: ManifestProblem[] = [];
   for (const f of files) {

@@ -114,18 +114,33 @@ export class TreeReader {
 
   /** The text of a documentFile named relative to its manifest; it must resolve to a file inside the root. */
   documentFile(manifestPath: string, documentFile: string): { text: string } | { error: string } {
+    const path = this.documentPath(manifestPath, documentFile);
+    if ('error' in path) return path;
+    const r = this.document(path.real);
+    if (r === undefined) return { error: `${documentFile} is not a file` };
+    if (r instanceof Error) return this.lost(r, `${documentFile} cannot be read: ${r.message}`);
+    return 'text' in r ? r : { error: `${documentFile}${r.line ? ` line ${r.line}` : ''}: ${r.message}` };
+  }
+
+  /** The real path of a documentFile named relative to its manifest, or why it has none inside the root (it escapes, is missing, unreadable or links out). */
+  private documentPath(manifestPath: string, documentFile: string): { real: string } | { error: string } {
     const wanted = resolve(this.base, dirname(manifestPath), documentFile);
     if (!inside(this.base, wanted)) return { error: `${documentFile} escapes the synced directory` };
     const real = tryFs(() => this.o.fs.realpath(wanted));
     if (real instanceof Error) return { error: real.code === 'ENOENT' ? `${documentFile} does not exist` : `${documentFile} cannot be read: ${real.message}` };
     if (!inside(this.base, real)) return { error: `${documentFile} links outside the synced directory` };
+    return { real };
+  }
+
+  /** A document file's text or decoding problem, an errno error when it cannot be read, undefined when it is not a file. */
+  private document(real: string): FileText | Errno | undefined {
     const st = tryFs(() => this.o.fs.stat(real));
-    if (!(st instanceof Error) && !st.isFile()) return { error: `${documentFile} is not a file` };
+    if (st instanceof Error) return st;
+    if (!st.isFile()) return undefined;
     // A document file that many manifests share is read, counted and digested once per snapshot.
-    const r = st instanceof Error ? st : (this.documents.get(real) ?? this.read(real, relative(this.base, real), st));
+    const r = this.documents.get(real) ?? this.read(real, relative(this.base, real), st);
     if (!(r instanceof Error)) this.documents.set(real, r);
-    if (r instanceof Error) return this.lost(r, `${documentFile} cannot be read: ${r.message}`);
-    return 'text' in r ? r : { error: `${documentFile}${r.line ? ` line ${r.line}` : ''}: ${r.message}` };
+    return r;
   }
 
   private dir(abs: string): void {

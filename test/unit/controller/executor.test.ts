@@ -29,13 +29,15 @@ const drift = async (m: Metrics, field: string): Promise<number> => (await m.dri
 describe('execute', () => {
   it('a noop changes nothing: unchanged, or stalled when it needs a human', async () => {
     const d = setup();
-    expect(await execute({ kind: 'noop', reason: 'in sync' }, 'fw', aDesired(), anObserved(), d)).toBe('unchanged');
-    expect(await execute({ kind: 'noop', stalled: true, reason: 'targets cannot change' }, 'fw', aDesired(), anObserved(), d)).toBe('stalled');
+    expect(await execute({ kind: 'noop', reason: 'in sync' }, { key: 'fw', desired: aDesired(), observed: anObserved() }, d)).toBe('unchanged');
+    expect(await execute({ kind: 'noop', stalled: true, reason: 'targets cannot change' }, { key: 'fw', desired: aDesired(), observed: anObserved() }, d)).toBe(
+      'stalled',
+    );
     expect(d.jobs.calls).toEqual([]);
   });
 
   it("a wait throws a WaitError with the action's delay and reason", async () => {
-    const err = await execute({ kind: 'wait', afterMs: 5_000, reason: 'job fw is being deleted' }, 'fw', aDesired(), undefined, setup()).catch(
+    const err = await execute({ kind: 'wait', afterMs: 5_000, reason: 'job fw is being deleted' }, { key: 'fw', desired: aDesired() }, setup()).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(WaitError);
@@ -45,7 +47,7 @@ describe('execute', () => {
   it('create: CreateJob with the planned id, and the inventory owns it for the manifest', async () => {
     const d = setup();
     const desired = aDesired({}, 'fw');
-    expect(await execute({ kind: 'create', jobId: 'fw-r2', reason: 'no job' }, 'fw', desired, undefined, d)).toBe('created');
+    expect(await execute({ kind: 'create', jobId: 'fw-r2', reason: 'no job' }, { key: 'fw', desired }, d)).toBe('created');
     expect(d.jobs.argsOf('CreateJob')).toEqual([[desired, 'fw-r2']]);
     expect(d.inventory.ownedJobOf('fw')).toBe('fw-r2');
     expect(d.inventory.taken('fw-r2')).toBe(true);
@@ -54,8 +56,8 @@ describe('execute', () => {
 
   it('refuses an action without the data it needs instead of sending half a request', async () => {
     const d = setup();
-    await expect(execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, 'fw', undefined, undefined, d)).rejects.toThrow('internal error');
-    await expect(execute({ kind: 'update', jobId: 'fw', fields: ['description'], reason: 'drift' }, 'fw', aDesired(), undefined, d)).rejects.toThrow(
+    await expect(execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, { key: 'fw' }, d)).rejects.toThrow('internal error');
+    await expect(execute({ kind: 'update', jobId: 'fw', fields: ['description'], reason: 'drift' }, { key: 'fw', desired: aDesired() }, d)).rejects.toThrow(
       'internal error',
     );
     expect(d.jobs.calls).toEqual([]);
@@ -65,7 +67,9 @@ describe('execute', () => {
     const d = setup();
     const desired = aDesired({ description: 'new' });
     const observed = anObserved();
-    expect(await execute({ kind: 'update', jobId: 'fw', fields: ['description', 'tags'], reason: 'drift' }, 'fw', desired, observed, d)).toBe('configured');
+    expect(await execute({ kind: 'update', jobId: 'fw', fields: ['description', 'tags'], reason: 'drift' }, { key: 'fw', desired, observed }, d)).toBe(
+      'configured',
+    );
     expect(d.jobs.calls).toEqual(['UpdateJob']);
     expect(d.jobs.argsOf('UpdateJob')).toEqual([[desired, observed, ['description', 'tags']]]);
     expect(d.jobs.invalidated).toEqual(['fw']);
@@ -76,7 +80,7 @@ describe('execute', () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags: ownershipTags(CONTROLLER, 'old', 'Cancel') }));
     const action: Action = { kind: 'update', jobId: 'fw', fields: ['tags'], reason: 'rename', claim: { managedBy: CONTROLLER, sourceKey: 'old' } };
-    expect(await execute(action, 'new', aDesired({}, 'new'), anObserved(), d)).toBe('configured');
+    expect(await execute(action, { key: 'new', desired: aDesired({}, 'new'), observed: anObserved() }, d)).toBe('configured');
     expect(d.jobs.requests.map((r) => [r.op, r.args[0]])).toEqual([
       ['DescribeJob', 'fw'],
       ['UpdateJob', expect.anything()],
@@ -88,11 +92,11 @@ describe('execute', () => {
     const d = setup();
     const action: Action = { kind: 'update', jobId: 'fw', fields: ['tags'], reason: 'adopt', claim: { managedBy: undefined, sourceKey: undefined } };
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags: { [MANAGED_BY]: 'someone-else' } }));
-    await expect(execute(action, 'fw', aDesired({ adopt: true }), anObserved(), d)).rejects.toThrow(
+    await expect(execute(action, { key: 'fw', desired: aDesired({ adopt: true }), observed: anObserved() }, d)).rejects.toThrow(
       expect.objectContaining({ name: 'WaitError', message: expect.stringContaining('ownership tags changed') }),
     );
     d.jobs.jobs.delete('fw');
-    await expect(execute(action, 'fw', aDesired({ adopt: true }), anObserved(), d)).rejects.toThrow(
+    await expect(execute(action, { key: 'fw', desired: aDesired({ adopt: true }), observed: anObserved() }, d)).rejects.toThrow(
       expect.objectContaining({ name: 'WaitError', message: expect.stringContaining('disappeared') }),
     );
     expect(d.jobs.calls).toEqual(['DescribeJob', 'DescribeJob']);
@@ -103,7 +107,7 @@ describe('execute', () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS'));
     const action: Action = { kind: 'replace', oldJobId: 'fw', jobId: 'fw-r2', cancelOld: true, reason: 'targets changed' };
-    expect(await execute(action, 'fw', aDesired(), anObserved(), d)).toBe('replaced');
+    expect(await execute(action, { key: 'fw', desired: aDesired(), observed: anObserved() }, d)).toBe('replaced');
     expect(d.jobs.calls).toEqual(['DescribeJob', 'CancelJob', 'CreateJob']);
     expect(d.jobs.argsOf('CancelJob')).toEqual([['fw', { force: false, comment: 'Replaced by job fw-r2' }]]);
     expect(d.jobs.jobs.get('fw')!.status).toBe('CANCELED');
@@ -116,9 +120,7 @@ describe('execute', () => {
     expect(
       await execute(
         { kind: 'replace', oldJobId: 'fw', jobId: 'fw-r2', cancelOld: false, reason: 'document changed' },
-        'fw',
-        aDesired(),
-        anObserved('COMPLETED'),
+        { key: 'fw', desired: aDesired(), observed: anObserved('COMPLETED') },
         d,
       ),
     ).toBe('replaced');
@@ -131,9 +133,7 @@ describe('execute', () => {
     expect(
       await execute(
         { kind: 'cancel', jobId: 'fw', force: true, reasonCode: 'BAD_FW', comment: 'rolled back', reason: 'state: Canceled' },
-        'fw',
-        aDesired(),
-        anObserved(),
+        { key: 'fw', desired: aDesired(), observed: anObserved() },
         d,
       ),
     ).toBe('canceled');
@@ -154,7 +154,7 @@ describe('execute', () => {
       { kind: 'cancel', jobId: 'fw', force: false, reason: 'removed' },
       { kind: 'delete', jobId: 'fw', reason: 'removed' },
     ] as Action[]) {
-      await expect(execute(action, 'fw', undefined, anObserved(), d)).rejects.toThrow(TerminalError);
+      await expect(execute(action, { key: 'fw', observed: anObserved() }, d)).rejects.toThrow(TerminalError);
     }
     expect(d.jobs.calls).toEqual(['DescribeJob', 'DescribeJob']);
     expect(d.jobs.jobs.get('fw')!.status).toBe('IN_PROGRESS');
@@ -162,7 +162,9 @@ describe('execute', () => {
 
   it('waits instead of acting on a job that disappeared before it could be changed', async () => {
     const d = setup();
-    const err = await execute({ kind: 'cancel', jobId: 'fw', force: false, reason: 'removed' }, 'fw', undefined, anObserved(), d).catch((e: unknown) => e);
+    const err = await execute({ kind: 'cancel', jobId: 'fw', force: false, reason: 'removed' }, { key: 'fw', observed: anObserved() }, d).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WaitError);
     expect(err).toMatchObject({ afterMs: 1_000, message: 'job fw disappeared before it could be changed' });
     expect(d.jobs.calls).toEqual(['DescribeJob']);
@@ -172,9 +174,9 @@ describe('execute', () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('CANCELED', { tags: ownershipTags(CONTROLLER, 'fw', 'Delete') }));
     d.jobs.fail.set('DeleteJob', new Error('socket hang up'));
-    await expect(execute({ kind: 'delete', jobId: 'fw', reason: 'removed' }, 'fw', undefined, anObserved(), d)).rejects.toThrow('socket hang up');
+    await expect(execute({ kind: 'delete', jobId: 'fw', reason: 'removed' }, { key: 'fw', observed: anObserved() }, d)).rejects.toThrow('socket hang up');
     expect(d.inventory.ledger.entry('fw')).toEqual({ key: 'fw', state: 'deleting' });
-    expect(await execute({ kind: 'delete', jobId: 'fw', reason: 'removed' }, 'fw', undefined, anObserved(), d)).toBe('deleted');
+    expect(await execute({ kind: 'delete', jobId: 'fw', reason: 'removed' }, { key: 'fw', observed: anObserved() }, d)).toBe('deleted');
     expect(d.jobs.jobs.has('fw')).toBe(false);
     d.inventory.recordGone('fw');
     expect(d.inventory.ledger.entry('fw')).toBeUndefined();
@@ -184,14 +186,16 @@ describe('execute', () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS'));
     expect(
-      await execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: true, reason: 'override' }, 'fw', aDesired(), anObserved(), d),
+      await execute(
+        { kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: true, reason: 'override' },
+        { key: 'fw', desired: aDesired(), observed: anObserved() },
+        d,
+      ),
     ).toBe('execution-canceled');
     expect(
       await execute(
         { kind: 'delete-execution', jobId: 'fw', thingName: 'dev-2', executionNumber: 3, force: false, reason: 'override' },
-        'fw',
-        aDesired(),
-        anObserved(),
+        { key: 'fw', desired: aDesired(), observed: anObserved() },
         d,
       ),
     ).toBe('execution-deleted');
@@ -207,7 +211,11 @@ describe('execute', () => {
     const d = setup();
     d.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { tags: { ...ownershipTags(CONTROLLER, 'fw', 'Cancel'), [SOURCE_KEY]: 'elsewhere' } }));
     await expect(
-      execute({ kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: false, reason: 'override' }, 'fw', aDesired(), anObserved(), d),
+      execute(
+        { kind: 'cancel-execution', jobId: 'fw', thingName: 'dev-1', force: false, reason: 'override' },
+        { key: 'fw', desired: aDesired(), observed: anObserved() },
+        d,
+      ),
     ).rejects.toThrow(TerminalError);
     expect(d.jobs.calls).toEqual(['DescribeJob']);
   });
