@@ -37,12 +37,21 @@ export interface DeletionVerdict {
 export function judgeDeletions(c: DeletionCounts, limits: DeletionLimits): DeletionVerdict {
   const share = c.deleting / Math.max(c.managed, c.deleting, 1);
   if (c.deleting > 1 && share > limits.maxShare) {
-    return { hold: true, reason: `${c.deleting} of ${c.managed} managed IoTJobs are being deleted together (${percent(share)}, more than ${percent(limits.maxShare)})` };
+    return {
+      hold: true,
+      reason: `${c.deleting} of ${c.managed} managed IoTJobs are being deleted together (${percent(share)}, more than ${percent(limits.maxShare)})`,
+    };
   }
   if (c.unapproved > limits.maxDeletions) {
-    return { hold: true, reason: `${c.unapproved} IoTJobs were deleted without approval within ${duration(limits.windowMs)} (more than ${limits.maxDeletions})` };
+    return {
+      hold: true,
+      reason: `${c.unapproved} IoTJobs were deleted without approval within ${duration(limits.windowMs)} (more than ${limits.maxDeletions})`,
+    };
   }
-  return { hold: false, reason: `${c.deleting} of ${c.managed} managed IoTJobs being deleted; ${c.unapproved} without approval within ${duration(limits.windowMs)}` };
+  return {
+    hold: false,
+    reason: `${c.deleting} of ${c.managed} managed IoTJobs being deleted; ${c.unapproved} without approval within ${duration(limits.windowMs)}`,
+  };
 }
 
 /** Whether deleting an IoTJob with this deletionPolicy changes anything in AWS (undefined is the default, Cancel). */

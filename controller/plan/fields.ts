@@ -79,7 +79,13 @@ export const FIELDS = {
     comparable: (v: unknown) => canonicalDocument(v as string),
     create: 'document',
   },
-  documentSource: { class: 'replace', desired: (d: DesiredJob) => d.documentSource, observed: (o: ObservedJob) => o.documentSource, create: 'documentSource', describe: 'documentSource' },
+  documentSource: {
+    class: 'replace',
+    desired: (d: DesiredJob) => d.documentSource,
+    observed: (o: ObservedJob) => o.documentSource,
+    create: 'documentSource',
+    describe: 'documentSource',
+  },
   targets: {
     class: 'replace',
     desired: (d: DesiredJob, at: Placement) => targetArns(d.spec.targets, at.partition),
@@ -91,7 +97,13 @@ export const FIELDS = {
   },
   targetSelection: { class: 'replace', ...byName('targetSelection'), absent: 'SNAPSHOT' },
   schedulingConfig: { class: 'replace', ...byName('schedulingConfig') },
-  tags: { class: 'tags', desired: (d: DesiredJob, at: Placement) => desiredTags(d, at.controllerId), observed: (o: ObservedJob) => o.tags, encode: tagList, create: 'tags' },
+  tags: {
+    class: 'tags',
+    desired: (d: DesiredJob, at: Placement) => desiredTags(d, at.controllerId),
+    observed: (o: ObservedJob) => o.tags,
+    encode: tagList,
+    create: 'tags',
+  },
 } as const satisfies Record<string, FieldDescriptor>;
 
 export type ComparedField = keyof typeof FIELDS;
@@ -100,7 +112,9 @@ export type ComparedField = keyof typeof FIELDS;
 export const COMPARED_FIELDS = Object.keys(FIELDS) as ComparedField[];
 
 /** Each compared field and how a difference in it is resolved. */
-export const FIELD_TABLE = Object.fromEntries(COMPARED_FIELDS.map((f) => [f, FIELDS[f].class])) as { readonly [K in ComparedField]: (typeof FIELDS)[K]['class'] };
+export const FIELD_TABLE = Object.fromEntries(COMPARED_FIELDS.map((f) => [f, FIELDS[f].class])) as {
+  readonly [K in ComparedField]: (typeof FIELDS)[K]['class'];
+};
 
 /** The fields of one class. */
 export function fieldsOf(cls: FieldClass): ComparedField[] {

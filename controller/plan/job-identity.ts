@@ -74,7 +74,10 @@ function takeover(i: IdentityInput): JobIdentity | undefined {
 function notOurs(i: IdentityInput): JobIdentity {
   const exact = i.candidates.find((c) => c.jobId === i.base);
   if (exact) return { kind: 'other', jobId: exact.jobId };
-  const stray = newestRevision(i.base, i.candidates.filter((c) => c.managedBy === i.controllerId && c.sourceKey !== undefined && !i.declared(c.sourceKey)).map((c) => c.jobId));
+  const stray = newestRevision(
+    i.base,
+    i.candidates.filter((c) => c.managedBy === i.controllerId && c.sourceKey !== undefined && !i.declared(c.sourceKey)).map((c) => c.jobId),
+  );
   return stray ? { kind: 'other', jobId: stray } : { kind: 'none' };
 }
 

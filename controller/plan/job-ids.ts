@@ -78,7 +78,8 @@ export class JobIdIndex {
   /** Every indexed id that is `base` or one of its revisions. */
   family(base: string): string[] {
     const candidates = new Set<string>(this.byStem.get(base) ?? []);
-    for (let len = 3; MAX_JOB_ID - len < base.length && len <= 12; len++) for (const id of this.byStem.get(base.slice(0, MAX_JOB_ID - len)) ?? []) candidates.add(id);
+    for (let len = 3; MAX_JOB_ID - len < base.length && len <= 12; len++)
+      for (const id of this.byStem.get(base.slice(0, MAX_JOB_ID - len)) ?? []) candidates.add(id);
     return [...candidates].filter((id) => revisionOf(base, id) !== undefined);
   }
 }

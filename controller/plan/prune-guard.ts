@@ -19,7 +19,9 @@ export function judgePrune(managed: readonly string[], desired: ReadonlySet<stri
   const all = removed === managed.length;
   const share = removed / managed.length;
   if ((all || share > opts.maxShare) && !opts.approved) {
-    const what = all ? 'every managed job' : `${removed} of ${managed.length} managed jobs (${Math.round(share * 100)}%, more than ${Math.round(opts.maxShare * 100)}%)`;
+    const what = all
+      ? 'every managed job'
+      : `${removed} of ${managed.length} managed jobs (${Math.round(share * 100)}%, more than ${Math.round(opts.maxShare * 100)}%)`;
     return { ...base, allowed: false, reason: `the snapshot would remove ${what}; approve its revision to proceed` };
   }
   return { ...base, allowed: true, reason: `${removed} of ${managed.length} managed jobs removed` };

@@ -79,7 +79,13 @@ export function refusedClaims(jobs: readonly DesiredJob[]): ManifestProblem[] {
     for (const j of jobs) claims.claim(valueOf(j), j);
     for (const j of jobs) {
       const first = claims.holder(valueOf(j))!;
-      if (first !== j) out.push({ file: j.origin.file, line: j.origin.line, field, message: `${what} "${valueOf(j)}" is also claimed by ${first.origin.file}:${first.origin.line}` });
+      if (first !== j)
+        out.push({
+          file: j.origin.file,
+          line: j.origin.line,
+          field,
+          message: `${what} "${valueOf(j)}" is also claimed by ${first.origin.file}:${first.origin.line}`,
+        });
     }
   }
   return out;

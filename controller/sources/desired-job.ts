@@ -71,7 +71,8 @@ function sizeOf(text: string): number {
 
 /** The text of the spec's document, read or serialised, and the field it came from (below spec); the field at fault otherwise. */
 function documentText(spec: IoTJobSpec, read: DocumentReaders): { field: string; text: string } | FieldProblem {
-  const from = (field: string, r: { text: string } | { error: string }): { field: string; text: string } | FieldProblem => ('error' in r ? { field, message: r.error } : { field, text: r.text });
+  const from = (field: string, r: { text: string } | { error: string }): { field: string; text: string } | FieldProblem =>
+    'error' in r ? { field, message: r.error } : { field, text: r.text };
   if (spec.documentFile !== undefined) {
     if (!read.documentFile) return { field: 'documentFile', message: 'documentFile works in directory mode only; in Kubernetes mode use documentConfigMap' };
     return from('documentFile', read.documentFile(spec.documentFile));
@@ -81,7 +82,8 @@ function documentText(spec: IoTJobSpec, read: DocumentReaders): { field: string;
     return from('documentConfigMap', read.configMap(spec.documentConfigMap));
   }
   if (typeof spec.document === 'string') return { field: 'document', text: spec.document };
-  if (spec.document !== null && typeof spec.document === 'object' && !Array.isArray(spec.document)) return { field: 'document', text: JSON.stringify(spec.document) };
+  if (spec.document !== null && typeof spec.document === 'object' && !Array.isArray(spec.document))
+    return { field: 'document', text: JSON.stringify(spec.document) };
   return { field: 'document', message: 'must be an object or a string' };
 }
 

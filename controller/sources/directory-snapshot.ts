@@ -92,7 +92,10 @@ export function readSettled(root: string, validate: ParseContext['validate'], o:
   try {
     return readRetrying(root, validate, o);
   } catch (err) {
-    message = err instanceof TreeChanged ? 'the directory changed while it was read, three times running; it is read again at the next change or rescan' : `reading the source directory failed: ${String(err)}`;
+    message =
+      err instanceof TreeChanged
+        ? 'the directory changed while it was read, three times running; it is read again at the next change or rescan'
+        : `reading the source directory failed: ${String(err)}`;
   }
   const revision = `unreadable:${createHash('sha256').update(message).digest('hex').slice(0, 12)}`;
   return { revision, jobs: [], problems: [{ file: '.', message }] };

@@ -103,8 +103,15 @@ export class DirectorySource implements DesiredSource {
     this.index.refused(snap.problems.length);
     if (!isNew) return;
     this.o.metrics.sourceErrors.inc();
-    for (const p of snap.problems) this.o.logger.error({ revision: snap.revision, file: p.file, line: p.line, field: p.field, severity: p.severity }, `invalid manifest: ${formatProblem(p)}`);
-    this.o.logger.error({ revision: snap.revision, lastGoodRevision: this.state.revision, problems: snap.problems.length }, 'snapshot refused; the last good snapshot stays in force and nothing is created, canceled or deleted on account of it');
+    for (const p of snap.problems)
+      this.o.logger.error(
+        { revision: snap.revision, file: p.file, line: p.line, field: p.field, severity: p.severity },
+        `invalid manifest: ${formatProblem(p)}`,
+      );
+    this.o.logger.error(
+      { revision: snap.revision, lastGoodRevision: this.state.revision, problems: snap.problems.length },
+      'snapshot refused; the last good snapshot stays in force and nothing is created, canceled or deleted on account of it',
+    );
   }
 
   private apply(snap: Snapshot): void {
