@@ -80,9 +80,12 @@ export class Controller {
   private schedule(): void {
     if (this.stopped) return;
     const spread = (this.d.random ?? Math.random)() * 2 - 1;
-    this.timer = this.d.clock.setTimer(() => {
-      void this.resync().finally(() => this.schedule());
-    }, this.o.resyncMs * (1 + this.o.jitter * spread));
+    this.timer = this.d.clock.setTimer(
+      () => {
+        void this.resync().finally(() => this.schedule());
+      },
+      this.o.resyncMs * (1 + this.o.jitter * spread),
+    );
   }
 
   /** One resync pass: list, learn ownership of unknown jobs, judge pruning, queue every key. */

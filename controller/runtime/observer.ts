@@ -84,10 +84,12 @@ export class Observer {
   /** The identity of a manifest's job, and the job unless it is gone or none; retried once if the job vanished mid-way. */
   private async identified(desired: DesiredJob, mayTakeOver: boolean, retried = false): Promise<Observation> {
     const { inventory } = this.d;
-    if (!inventory.listed) throw new WaitError('waiting for the first ListJobs before deciding which job is this manifest\'s', 1_000);
+    if (!inventory.listed) throw new WaitError("waiting for the first ListJobs before deciding which job is this manifest's", 1_000);
     const fresh = await this.readUnknown(desired);
     const remembered = this.remembered(desired);
-    const candidates = [...new Set([...inventory.familyIds(desired.jobId), ...remembered])].map((id) => inventory.ownerOf(id)).filter((o): o is JobOwner => o !== undefined);
+    const candidates = [...new Set([...inventory.familyIds(desired.jobId), ...remembered])]
+      .map((id) => inventory.ownerOf(id))
+      .filter((o): o is JobOwner => o !== undefined);
     const declared = (k: string): boolean => this.d.source.get(k) !== undefined;
     const identity = identify({ base: desired.jobId, key: desired.key, controllerId: this.d.controllerId, candidates, remembered, declared, mayTakeOver });
     if (identity.kind === 'gone' || identity.kind === 'none') return { identity };

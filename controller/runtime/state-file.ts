@@ -39,7 +39,9 @@ export class StateFile implements LedgerStore {
     }
     const data = parseShape(text, this.where);
     if (data.controllerId !== this.controllerId) {
-      throw new StateFileError(`the state file ${this.where} belongs to controller id "${data.controllerId}", not "${this.controllerId}"; give each controller id its own state file`);
+      throw new StateFileError(
+        `the state file ${this.where} belongs to controller id "${data.controllerId}", not "${this.controllerId}"; give each controller id its own state file`,
+      );
     }
     return data.jobs;
   }
@@ -54,7 +56,12 @@ export class StateFile implements LedgerStore {
     } finally {
       closeSync(fd);
     }
-    this.install(tmp, generation, () => rmSync(tmp, { force: true }), () => renameSync(tmp, this.where));
+    this.install(
+      tmp,
+      generation,
+      () => rmSync(tmp, { force: true }),
+      () => renameSync(tmp, this.where),
+    );
     syncDirectory(dirname(this.where));
   }
 
@@ -93,13 +100,16 @@ function parseShape(text: string, where: string): FileShape {
   try {
     data = JSON.parse(text) as Partial<FileShape>;
   } catch (err) {
-    throw new StateFileError(`the state file ${where} is not valid JSON (${(err as Error).message}); restore it from a backup or, knowing that jobs deleted outside the controller may then be created again, remove it`);
+    throw new StateFileError(
+      `the state file ${where} is not valid JSON (${(err as Error).message}); restore it from a backup or, knowing that jobs deleted outside the controller may then be created again, remove it`,
+    );
   }
   if (data.version !== VERSION || typeof data.controllerId !== 'string' || typeof data.jobs !== 'object' || data.jobs === null) {
     throw new StateFileError(`the state file ${where} is not a version ${VERSION} iot-jobs-controller state file`);
   }
   for (const [jobId, e] of Object.entries(data.jobs)) {
-    if (typeof e?.key !== 'string' || !['live', 'deleting', 'gone'].includes(e.state)) throw new StateFileError(`the state file ${where} has an invalid entry for job ${jobId}`);
+    if (typeof e?.key !== 'string' || !['live', 'deleting', 'gone'].includes(e.state))
+      throw new StateFileError(`the state file ${where} has an invalid entry for job ${jobId}`);
   }
   return data as FileShape;
 }
