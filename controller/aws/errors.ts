@@ -26,7 +26,7 @@ export function classify(err: unknown): ErrorClass {
   const name = (err as { name?: string } | undefined)?.name ?? '';
   const known = BY_NAME[name];
   if (known) return known;
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   if (status === undefined || status >= 500) return 'transient';
   return 'unknown';
 }
