@@ -8,7 +8,7 @@
 import { mutates } from '../model/action.js';
 import type { ExecutionStatus, ObservedJob } from '../model/observed-job.js';
 import { canonicalJson } from '../plan/normalize.js';
-import { describeAction, type ReconcileReport } from '../model/report.js';
+import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
 
 /** One condition, as metav1.Condition shapes it. */
 export interface Condition {
@@ -159,16 +159,11 @@ function conditionsOf(v: Verdict, at: StatusContext): Condition[] {
 function jobFields(r: ReconcileReport, previous: IoTJobStatus | undefined): Pick<IoTJobStatus, 'jobId' | 'jobArn' | 'awsStatus' | 'executions'> {
   const o = r.observed;
   return {
-    jobId: jobIdOf(r, previous),
+    jobId: reportedJobId(r, previous),
     jobArn: o?.jobArn ?? previous?.jobArn,
     awsStatus: o?.status ?? previous?.awsStatus,
     executions: o ? countsOf(o) : previous?.executions,
   };
-}
-
-/** The job's id: the one read, else the action's, else the previous one; undefined when none knows it. */
-function jobIdOf(r: ReconcileReport, previous: IoTJobStatus | undefined): string | undefined {
-  return r.observed?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? previous?.jobId;
 }
 
 /** The failed things read now; the previous list when none were read, unless the job read is another one than before. */

@@ -42,3 +42,8 @@ export interface KeyProblem {
 export function describeAction(r: ReconcileReport): string | undefined {
   return r.action ? `${r.action.kind} (${r.outcome}): ${r.action.reason}` : undefined;
 }
+
+/** The job a report is about: the one observed, else the one its action names, else the one `before` had; undefined when none. */
+export function reportedJobId(r: ReconcileReport, before?: { jobId?: string }): string | undefined {
+  return r.observed?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? before?.jobId;
+}

@@ -4,7 +4,7 @@
  * numbers on the page and in /metrics agree. In memory; rebuilt by the first resync after a start.
  */
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
-import { describeAction, type ReconcileReport } from '../model/report.js';
+import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
 
 /** One managed manifest and its job, as last reconciled. */
 export interface BoardJob {
@@ -59,7 +59,7 @@ export class StatusBoard {
   /** A key's entry after a reconcile; what it did not read is kept from `before` (undefined: not on the board) while the job is the same. */
   private entryFor(r: ReconcileReport, before: BoardJob | undefined): BoardJob {
     const o = r.observed;
-    const jobId = jobIdOf(r, before);
+    const jobId = reportedJobId(r, before);
     const same = before?.jobId === jobId ? before : undefined;
     return {
       key: r.key,
@@ -92,11 +92,6 @@ export class StatusBoard {
       jobs: [...this.jobs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     };
   }
-}
-
-/** The job's id: the one read, else the action's, else the one before; undefined when none knows it. */
-function jobIdOf(r: ReconcileReport, before: BoardJob | undefined): string | undefined {
-  return r.observed?.jobId ?? (r.action && 'jobId' in r.action ? r.action.jobId : undefined) ?? before?.jobId;
 }
 
 /** A job's counts: as read now, else as before while the job is the same (`same` set), else zeros. */
