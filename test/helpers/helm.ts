@@ -20,6 +20,18 @@ export const PROMETHEUS_OPERATOR_VERSION = 'v0.92.1';
 const ROOT = join(import.meta.dirname, '..', '..');
 export const CHART = join(ROOT, 'charts', 'iot-jobs-controller');
 
+/** The alerts the chart's PrometheusRule defines, in order. */
+export const CHART_ALERTS = [
+  'IoTJobFailureRatioHigh',
+  'IoTJobsReconcileErrors',
+  'IoTJobsAWSThrottled',
+  'IoTJobsControllerDown',
+  'IoTJobsSourceFailing',
+  'IoTJobsPruneBlocked',
+  'IoTJobsDeletionsHeld',
+  'IoTJobGone',
+];
+
 function go(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync('go', args, { cwd: ROOT, env: { ...process.env, CGO_ENABLED: '0', ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`go ${args[0]} could not run (is Go installed?): ${r.error.message}`);

@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeError, type KubeRest } from '../../controller/kube/rest.js';
 import { chartRules, createNamespace, kubeRest } from '../helpers/kube-cluster.js';
-import { CHART, helm, helmTemplate, prometheusOperatorCrds, type Rendered } from '../helpers/helm.js';
+import { CHART, CHART_ALERTS, helm, helmTemplate, prometheusOperatorCrds, type Rendered } from '../helpers/helm.js';
 import { inject } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -140,16 +140,7 @@ describe('helm template', () => {
     expect(find(objs, 'ServiceAccount')!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/iot-jobs' });
     expect(find(objs, 'ServiceMonitor')!.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '30s' }]);
     const alerts = find(objs, 'PrometheusRule')!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
-    expect(alerts).toEqual([
-      'IoTJobFailureRatioHigh',
-      'IoTJobsReconcileErrors',
-      'IoTJobsAWSThrottled',
-      'IoTJobsControllerDown',
-      'IoTJobsSourceFailing',
-      'IoTJobsPruneBlocked',
-      'IoTJobsDeletionsHeld',
-      'IoTJobGone',
-    ]);
+    expect(alerts).toEqual(CHART_ALERTS);
     expect(c.args).toEqual(expect.arrayContaining(['--max-prune-share=0.5', '--max-deletions=5', '--deletion-window-seconds=600']));
   });
 

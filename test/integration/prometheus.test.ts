@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHART, helmTemplate } from '../helpers/helm.js';
+import { CHART, CHART_ALERTS, helmTemplate } from '../helpers/helm.js';
 import { waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/python-tools.js';
 import { manifest, Stack } from '../helpers/stack.js';
@@ -135,16 +135,7 @@ describe('a real Prometheus scraping the controller', () => {
       data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
     };
     const rules = res.data.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name)).toEqual([
-      'IoTJobFailureRatioHigh',
-      'IoTJobsReconcileErrors',
-      'IoTJobsAWSThrottled',
-      'IoTJobsControllerDown',
-      'IoTJobsSourceFailing',
-      'IoTJobsPruneBlocked',
-      'IoTJobsDeletionsHeld',
-      'IoTJobGone',
-    ]);
+    expect(rules.map((r) => r.name)).toEqual(CHART_ALERTS);
     await waitFor(
       'every rule evaluated',
       async () => {
