@@ -13,6 +13,9 @@ export interface CancelRequest {
   comment?: string;
 }
 
+/** What a CreateJob came to: the job was created, or a job with that id exists already (as read back, fresh). */
+export type CreateResult = { created: true } | { exists: ObservedJob };
+
 /** The controller's view of AWS IoT Jobs. */
 export interface IotJobs {
   /** Every job's summary (ListJobs, 250 a page). */
@@ -26,8 +29,8 @@ export interface IotJobs {
   readExecution(jobId: string, thingName: string): Promise<ObservedExecution | undefined>;
   /** Up to `limit` executions of a job that failed, timed out or were rejected (ListJobExecutionsForJob), in that order. */
   listFailedExecutions(jobId: string, limit: number): Promise<ObservedExecution[]>;
-  /** Creates the job; resolves to false when our own identical job already existed (an idempotent retry). */
-  create(desired: DesiredJob, jobId: string): Promise<boolean>;
+  /** Creates the job; when a job with that id exists already, resolves to it (the caller judges whether it is its own retried create). */
+  create(desired: DesiredJob, jobId: string): Promise<CreateResult>;
   /** Sets the named mutable fields (UpdateJob) and tags (TagResource) to the desired values. */
   update(desired: DesiredJob, observed: ObservedJob, fields: readonly ComparedField[]): Promise<void>;
   cancel(jobId: string, req: CancelRequest): Promise<void>;

@@ -24,16 +24,16 @@ import {
 import type { Slots } from '../lib/slots.js';
 import type { Clock } from '../model/clock.js';
 import type { DesiredJob } from '../model/iot-job.js';
-import { TerminalError, ThrottledError } from '../model/errors.js';
+import { ThrottledError } from '../model/errors.js';
 import type { ExecutionStatus, JobSummary, ObservedExecution, ObservedJob } from '../model/observed-job.js';
 import type { AwsOperation, Metrics } from '../observability/metrics.js';
-import { diffJob, differentIn, tagsToSet } from '../plan/diff.js';
+import { tagsToSet } from '../plan/diff.js';
 import type { ComparedField } from '../plan/fields.js';
-import { desiredShape, observedShape, type Partition } from '../plan/normalize.js';
-import { desiredTags, isOwned, SOURCE_KEY } from '../plan/ownership.js';
+import type { Partition } from '../plan/normalize.js';
+import { desiredTags } from '../plan/ownership.js';
 import type { TargetArnLookup, TargetKind } from './account.js';
 import { classify } from './errors.js';
-import type { CancelRequest, IotJobs } from './iot-jobs.js';
+import type { CancelRequest, CreateResult, IotJobs } from './iot-jobs.js';
 import { fromDescribeJob, fromSummary, toCreateJob, toUpdateJob } from './mappers.js';
 import { MeteredIot, type IotRequest } from './metered-iot.js';
 
@@ -49,9 +49,6 @@ export interface SdkIotJobsOptions {
   /** The workers' slots, lent out while a call waits for its turn (metered-iot.ts); undefined outside the running controller. */
   slots?: Slots;
 }
-
-/** What a CreateJob came to: the job was created, or a job with that id exists already (as read back, fresh). */
-export type CreateResult = { created: true } | { exists: ObservedJob };
 
 interface Cached {
   document?: string;
@@ -158,18 +155,11 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
     return out.slice(0, limit);
   }
 
-  async create(desired: DesiredJob, jobId: string): Promise<boolean> {
-    const result = await this.createOrObserve(desired, jobId);
-    if ('created' in result) return true;
-    this.confirmOwnCreate(desired, result.exists);
-    return false;
-  }
-
   /**
    * Sends CreateJob. When a job with that id exists already (a retry of our own create whose answer
-   * was lost, or somebody else's job), it is read back fresh and returned for the caller to judge.
+   * was lost, or somebody else's job), it is read back fresh and returned for the executor to judge.
    */
-  async createOrObserve(desired: DesiredJob, jobId: string): Promise<CreateResult> {
+  async create(desired: DesiredJob, jobId: string): Promise<CreateResult> {
     const input = toCreateJob(desired, jobId, this.o.partition(), this.o.controllerId);
     try {
       await this.iot.call('CreateJob', (c) => c.send(new CreateJobCommand(input)));
@@ -182,21 +172,6 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
       if (!existing) throw new ThrottledError(`job ${jobId} exists but could not be read back yet`);
       return { exists: existing };
     }
-  }
-
-  /**
-   * ResourceAlreadyExists after a create is success only if the job is ours, for this manifest, with
-   * the same spec; throws a TerminalError otherwise. (A planning decision, kept here until the
-   * executor judges createOrObserve's answer itself.)
-   */
-  private confirmOwnCreate(desired: DesiredJob, existing: ObservedJob): void {
-    const jobId = existing.jobId;
-    if (!isOwned(existing, this.o.controllerId) || existing.tags[SOURCE_KEY] !== desired.key) {
-      throw new TerminalError(`job id ${jobId} is already taken by a job this controller did not create for ${desired.key}`);
-    }
-    const delta = diffJob(desiredShape(desired, this.o.partition(), this.o.controllerId), observedShape(existing));
-    if (differentIn(delta, 'replace').length > 0)
-      throw new TerminalError(`job ${jobId} already exists with a different ${differentIn(delta, 'replace').join(', ')}`);
   }
 
   async update(desired: DesiredJob, observed: ObservedJob, fields: readonly ComparedField[]): Promise<void> {

@@ -10,6 +10,8 @@ import type { DesiredJob } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ComparedField } from '../plan/fields.js';
+import { existingJobConflict } from '../plan/existing-create.js';
+import type { Partition } from '../plan/normalize.js';
 import { isOwned, MANAGED_BY, SOURCE_KEY } from '../plan/ownership.js';
 import type { Inventory } from './inventory.js';
 
@@ -19,6 +21,8 @@ export interface ExecutorDeps {
   inventory: Inventory;
   metrics: Metrics;
   controllerId: string;
+  /** The partition the account is in (for judging an existing job's targets). */
+  partition: Partition;
 }
 
 /** The manifest an action is carried out for: its key, its desired job (undefined: the manifest is gone) and the job observed for it (undefined: AWS has none). */
@@ -45,9 +49,7 @@ async function mutate(action: Mutation, target: ExecuteTarget, deps: ExecutorDep
   const { key } = target;
   switch (action.kind) {
     case 'create':
-      await jobs.create(need(target.desired), action.jobId);
-      deps.inventory.recordCreated(key, action.jobId);
-      return;
+      return create(action.jobId, target, deps);
     case 'update':
       return update(action, target, deps);
     case 'replace':
@@ -82,9 +84,19 @@ async function replace(action: Extract<Action, { kind: 'replace' }>, target: Exe
     await ensureOwned(action.oldJobId, target.key, deps);
     await deps.jobs.cancel(action.oldJobId, { force: false, comment: `Replaced by job ${action.jobId}` });
   }
-  await deps.jobs.create(need(target.desired), action.jobId);
-  deps.inventory.recordCreated(target.key, action.jobId);
+  await create(action.jobId, target, deps);
   deps.metrics.forgetJob(action.oldJobId);
+}
+
+/** CreateJob; a job that exists already with that id counts as created only when it is this manifest's own identical job (a retry whose answer was lost). */
+async function create(jobId: string, target: ExecuteTarget, deps: ExecutorDeps): Promise<void> {
+  const desired = need(target.desired);
+  const result = await deps.jobs.create(desired, jobId);
+  if ('exists' in result) {
+    const conflict = existingJobConflict(desired, result.exists, deps.partition, deps.controllerId);
+    if (conflict) throw new TerminalError(conflict);
+  }
+  deps.inventory.recordCreated(target.key, jobId);
 }
 
 /** The value the planner's action needs; an internal error when it is undefined (the planner chose an action without it). */

@@ -119,7 +119,7 @@ export class Reconciler {
     const { key, desired } = report;
     if (d.dryRun) return this.settle(report, action, action.kind === 'noop' ? outcomeOf(action) : 'planned');
     if (desired && mutates(action)) await d.hooks.beforeMutate(key);
-    const deps = { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId };
+    const deps = { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId, partition: d.accounts.partition() };
     return this.settle(report, action, await execute(action, { key, desired, observed }, deps));
   }
 

@@ -4,7 +4,7 @@
  * AWS's semantics beyond what those tests need (the emulator does that, over HTTP, in the
  * integration tests).
  */
-import type { CancelRequest, IotJobs } from '../../controller/aws/iot-jobs.js';
+import type { CancelRequest, CreateResult, IotJobs } from '../../controller/aws/iot-jobs.js';
 import type { DesiredJob } from '../../controller/model/iot-job.js';
 import { zeroCounts, type JobSummary, type ObservedExecution, type ObservedJob } from '../../controller/model/observed-job.js';
 import { targetArns } from '../../controller/plan/normalize.js';
@@ -57,8 +57,10 @@ export class FakeIotJobs implements IotJobs {
     return this.failedExecutions.get(jobId) ?? [];
   }
 
-  async create(desired: DesiredJob, jobId: string): Promise<boolean> {
+  async create(desired: DesiredJob, jobId: string): Promise<CreateResult> {
     this.call('CreateJob', desired, jobId);
+    const existing = this.jobs.get(jobId);
+    if (existing) return { exists: existing };
     this.jobs.set(jobId, {
       jobId,
       jobArn: `arn:aws:iot:us-east-1:123456789012:job/${jobId}`,
@@ -69,7 +71,7 @@ export class FakeIotJobs implements IotJobs {
       tags: desiredTags(desired, CONTROLLER),
       counts: zeroCounts(),
     });
-    return true;
+    return { created: true };
   }
 
   async update(desired: DesiredJob, observed: ObservedJob, fields: readonly string[]): Promise<void> {

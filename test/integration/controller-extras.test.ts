@@ -5,8 +5,8 @@
 import { IoTClient } from '@aws-sdk/client-iot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SdkIotJobs } from '../../controller/aws/sdk-iot-jobs.js';
-import { TerminalError } from '../../controller/model/errors.js';
 import { Metrics } from '../../controller/observability/metrics.js';
+import { existingJobConflict } from '../../controller/plan/existing-create.js';
 import { realClock } from '../../controller/runtime/clock.js';
 import { aDesired } from '../helpers/builders.js';
 import { CREDENTIALS, manifest, Stack } from '../helpers/stack.js';
@@ -55,7 +55,7 @@ describe('execution overrides', () => {
 });
 
 describe('the idempotent create', () => {
-  it('counts ResourceAlreadyExists for our own identical job as success, and refuses anything else', async () => {
+  it('reads the job back on ResourceAlreadyExists; it is our own create only when ours, for this manifest, and identical', async () => {
     stack = await Stack.create();
     const client = new IoTClient({ endpoint: stack.emu.url, region: 'us-east-1', credentials: CREDENTIALS });
     const jobs = new SdkIotJobs({
@@ -65,13 +65,19 @@ describe('the idempotent create', () => {
       controllerId: 'ctl-test',
       partition: () => ({ account: '123456789012', region: 'us-east-1' }),
     });
+    const partition = { account: '123456789012', region: 'us-east-1' };
+    const existing = async (manifestKey: string, jobId: string, over = {}) => {
+      const result = await jobs.create(aDesired(over, manifestKey), jobId);
+      if (!('exists' in result)) throw new Error(`expected job ${jobId} to exist already`);
+      return existingJobConflict(aDesired(over, manifestKey), result.exists, partition, 'ctl-test');
+    };
     try {
-      expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toBe(true);
-      expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toBe(false);
-      await expect(jobs.create(aDesired({ document: { op: 'other' } }, 'fw'), 'fw')).rejects.toThrow(TerminalError);
-      await expect(jobs.create(aDesired({}, 'another-manifest'), 'fw')).rejects.toThrow(/already taken/);
+      expect(await jobs.create(aDesired({}, 'fw'), 'fw')).toEqual({ created: true });
+      expect(await existing('fw', 'fw')).toBeUndefined();
+      expect(await existing('fw', 'fw', { document: { op: 'other' } })).toMatch(/already exists with a different document/);
+      expect(await existing('another-manifest', 'fw')).toMatch(/already taken/);
       stack.emu.service.call('CreateJob', { jobId: 'theirs', targets: ['arn:aws:iot:us-east-1:123456789012:thinggroup/fleet'], document: '{"op":"ota"}' });
-      await expect(jobs.create(aDesired({}, 'theirs'), 'theirs')).rejects.toThrow(/did not create/);
+      expect(await existing('theirs', 'theirs')).toMatch(/did not create/);
     } finally {
       client.destroy();
     }

@@ -10,7 +10,7 @@ import { Metrics } from '../../../controller/observability/metrics.js';
 import { MANAGED_BY, ownershipTags, SOURCE_KEY } from '../../../controller/plan/ownership.js';
 import { execute, type ExecutorDeps } from '../../../controller/runtime/executor.js';
 import { Inventory } from '../../../controller/runtime/inventory.js';
-import { aDesired, anObserved, CONTROLLER } from '../../helpers/builders.js';
+import { aDesired, anObserved, CONTROLLER, PARTITION } from '../../helpers/builders.js';
 import { FakeIotJobs } from '../../helpers/fake-iot-jobs.js';
 
 /** Executor deps over the fake port, after a first (empty) ListJobs; `forgotten` collects the jobs whose series were deleted. */
@@ -21,7 +21,7 @@ function setup(over: Partial<ExecutorDeps> = {}): ExecutorDeps & { jobs: FakeIot
   const metrics = new Metrics({ defaultMetrics: false });
   const forgotten: string[] = [];
   metrics.onForgetJob((id) => forgotten.push(id));
-  return { jobs, inventory, metrics, controllerId: CONTROLLER, forgotten, ...over } as ExecutorDeps & { jobs: FakeIotJobs; forgotten: string[] };
+  return { jobs, inventory, metrics, controllerId: CONTROLLER, partition: PARTITION, forgotten, ...over } as ExecutorDeps & { jobs: FakeIotJobs; forgotten: string[] };
 }
 
 const drift = async (m: Metrics, field: string): Promise<number> => (await m.driftCorrected.get()).values.find((v) => v.labels.field === field)?.value ?? 0;
@@ -52,6 +52,22 @@ describe('execute', () => {
     expect(d.inventory.ownedJobOf('fw')).toBe('fw-r2');
     expect(d.inventory.taken('fw-r2')).toBe(true);
     expect(d.inventory.ledger.entry('fw-r2')).toEqual({ key: 'fw', state: 'live' });
+  });
+
+  it('create answered "already exists": our own identical job is created (a lost answer retried); any other job is a terminal error', async () => {
+    const d = setup();
+    const desired = aDesired({}, 'fw');
+    await d.jobs.create(desired, 'fw');
+    expect(await execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, { key: 'fw', desired }, d)).toBe('created');
+    expect(d.inventory.ownedJobOf('fw')).toBe('fw');
+    const changed = aDesired({ document: { op: 'other' } }, 'fw');
+    await expect(execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, { key: 'fw', desired: changed }, d)).rejects.toThrow(
+      /already exists with a different document/,
+    );
+    const other = execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, { key: 'other', desired: aDesired({}, 'other') }, d);
+    await expect(other).rejects.toThrow(TerminalError);
+    await expect(other).rejects.toThrow(/already taken by a job this controller did not create for other/);
+    expect(d.inventory.ownedJobOf('other')).toBeUndefined();
   });
 
   it('refuses an action without the data it needs instead of sending half a request', async () => {
