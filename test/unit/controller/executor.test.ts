@@ -21,7 +21,10 @@ function setup(over: Partial<ExecutorDeps> = {}): ExecutorDeps & { jobs: FakeIot
   const metrics = new Metrics({ defaultMetrics: false });
   const forgotten: string[] = [];
   metrics.onForgetJob((id) => forgotten.push(id));
-  return { jobs, inventory, metrics, controllerId: CONTROLLER, partition: PARTITION, forgotten, ...over } as ExecutorDeps & { jobs: FakeIotJobs; forgotten: string[] };
+  return { jobs, inventory, metrics, controllerId: CONTROLLER, partition: PARTITION, forgotten, ...over } as ExecutorDeps & {
+    jobs: FakeIotJobs;
+    forgotten: string[];
+  };
 }
 
 const drift = async (m: Metrics, field: string): Promise<number> => (await m.driftCorrected.get()).values.find((v) => v.labels.field === field)?.value ?? 0;
