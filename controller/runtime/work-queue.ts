@@ -74,7 +74,11 @@ export class WorkQueue {
     this.processing.add(key);
   }
 
-  /** Queues a key after `ms`; an earlier pending time for the key wins. */
+  /**
+   * Queues a key after `ms`, ahead of the keys queued meanwhile: it waited its turn already (a
+   * read-back after a change, a retry after its backoff), so a resync's bulk does not delay it
+   * again. An earlier pending time for the key wins.
+   */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
@@ -84,7 +88,7 @@ export class WorkQueue {
     pending?.timer.cancel();
     const timer = this.clock.setTimer(() => {
       this.delayed.delete(key);
-      this.add(key);
+      this.addFirst(key);
     }, ms);
     this.delayed.set(key, { at, timer });
   }
@@ -101,11 +105,6 @@ export class WorkQueue {
   /** Clears a key's failure count (after a success). */
   forget(key: string): void {
     this.failures.delete(key);
-  }
-
-  /** How many times a key has failed in a row. */
-  failuresOf(key: string): number {
-    return this.failures.get(key) ?? 0;
   }
 
   /** The next key to process; undefined once the queue is shut down. */
@@ -129,11 +128,6 @@ export class WorkQueue {
   /** Keys waiting to be processed. */
   get depth(): number {
     return this.queue.length;
-  }
-
-  /** Keys being processed now. */
-  get inFlight(): number {
-    return this.processing.size;
   }
 
   /** Stops handing out keys: waiting workers get undefined; queued and delayed keys are dropped. */
