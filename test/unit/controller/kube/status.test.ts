@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { statusChanged, statusFor, type IoTJobStatus } from '../../../../controller/kube/status.js';
+import type { ReconcileReport } from '../../../../controller/model/report.js';
+import { aDesired, anObserved } from '../../../helpers/builders.js';
+
+const T0 = '2026-11-29T10:00:00.000Z';
+const T1 = '2026-11-29T10:05:00.000Z';
+
+function report(over: Partial<ReconcileReport>): ReconcileReport {
+  return { key: 'ns/fw', desired: aDesired(), outcome: 'unchanged', result: 'success', ...over };
+}
+
+function conditions(s: IoTJobStatus): Record<string, string> {
+  return Object.fromEntries((s.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+}
+
+describe('statusFor (kstatus conditions)', () => {
+  const counts = { ...anObserved().counts, SUCCEEDED: 3, FAILED: 1, QUEUED: 2 };
+
+  it.each<[string, Partial<ReconcileReport>, Record<string, string>]>([
+    [
+      'in sync',
+      { observed: anObserved('IN_PROGRESS'), action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } },
+      { Ready: 'True/Synced', Reconciling: 'False/Idle', Stalled: 'False/Idle' },
+    ],
+    [
+      'created',
+      { action: { kind: 'create', jobId: 'fw', reason: 'no job fw exists' } },
+      { Ready: 'False/Progressing', Reconciling: 'True/Progressing', Stalled: 'False/Idle' },
+    ],
+    [
+      'waiting on AWS',
+      { result: 'requeue', action: { kind: 'wait', jobId: 'fw', afterMs: 5000, reason: 'job fw is being deleted' } },
+      { Ready: 'False/Progressing', Reconciling: 'True/Progressing', Stalled: 'False/Idle' },
+    ],
+    [
+      'a transient error',
+      { result: 'error', error: 'socket hang up' },
+      { Ready: 'False/ReconcileFailed', Reconciling: 'True/ProgressingWithRetry', Stalled: 'False/Idle' },
+    ],
+    [
+      'refused by AWS',
+      { result: 'stalled', error: 'InvalidRequestException: bad role' },
+      { Ready: 'False/AWSRejected', Reconciling: 'False/Idle', Stalled: 'True/AWSRejected' },
+    ],
+    [
+      'needs a human',
+      { result: 'stalled', action: { kind: 'noop', stalled: true, reason: 'targets cannot be changed' } },
+      { Ready: 'False/NeedsAttention', Reconciling: 'False/Idle', Stalled: 'True/NeedsAttention' },
+    ],
+    [
+      'suspended',
+      { desired: aDesired({ suspend: true }), action: { kind: 'noop', reason: 'suspended: spec.suspend is true' } },
+      { Ready: 'True/Suspended', Reconciling: 'False/Idle', Stalled: 'False/Idle' },
+    ],
+  ])('%s', (_name, over, expected) => {
+    expect(conditions(statusFor(report(over), { generation: 3, now: T0 }))).toEqual(expected);
+  });
+
+  it('fills the job fields and counts from the observation, with observedGeneration on the status and each condition', () => {
+    const s = statusFor(report({ observed: anObserved('IN_PROGRESS', { counts }), action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } }), {
+      generation: 7,
+      now: T0,
+    });
+    expect(s).toMatchObject({
+      observedGeneration: 7,
+      jobId: 'fw',
+      jobArn: 'arn:aws:iot:us-east-1:123456789012:job/fw',
+      awsStatus: 'IN_PROGRESS',
+      lastSyncTime: T0,
+      executions: { succeeded: 3, failed: 1, queued: 2, inProgress: 0 },
+    });
+    expect(s.conditions!.every((c) => c.observedGeneration === 7)).toBe(true);
+    expect(s.conditions![0]!.message).toBe('job fw is IN_PROGRESS: 3 of 6 executions succeeded, 1 failed, 2 pending');
+    expect(s.lastError).toBeUndefined();
+  });
+
+  it('keeps lastTransitionTime while a condition keeps its status, and moves it when the status flips', () => {
+    const first = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, now: T0 });
+    const same = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, previous: first, now: T1 });
+    expect(same.conditions!.map((c) => c.lastTransitionTime)).toEqual([T0, T0, T0]);
+    const failed = statusFor(report({ result: 'error', error: 'boom' }), { generation: 1, previous: same, now: T1 });
+    expect(Object.fromEntries(failed.conditions!.map((c) => [c.type, c.lastTransitionTime]))).toEqual({ Ready: T1, Reconciling: T1, Stalled: T0 });
+  });
+
+  it('keeps what it did not observe this time (a failure before AWS was read) and records the error', () => {
+    const good = statusFor(report({ observed: anObserved('IN_PROGRESS', { counts }), action: { kind: 'noop', reason: 'in sync' } }), {
+      generation: 1,
+      now: T0,
+    });
+    const bad = statusFor(report({ result: 'error', error: 'ThrottlingException' }), { generation: 1, previous: good, now: T1 });
+    expect(bad).toMatchObject({ jobId: 'fw', awsStatus: 'IN_PROGRESS', executions: good.executions, lastError: 'ThrottlingException' });
+  });
+
+  it('tells a real change from a new lastSyncTime', () => {
+    const a = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, now: T0 });
+    const b = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, previous: a, now: T1 });
+    expect(statusChanged(a, b)).toBe(false);
+    expect(
+      statusChanged(
+        a,
+        statusFor(report({ observed: anObserved('COMPLETED'), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, previous: a, now: T1 }),
+      ),
+    ).toBe(true);
+  });
+});
