@@ -33,6 +33,10 @@ export interface IotJobs {
   create(desired: DesiredJob, jobId: string): Promise<CreateResult>;
   /** Sets the named mutable fields (UpdateJob) and tags (TagResource) to the desired values. */
   update(desired: DesiredJob, observed: ObservedJob, fields: readonly ComparedField[]): Promise<void>;
+  /** Sets tags on a job (TagResource); other tags stay. */
+  tag(job: Pick<ObservedJob, 'jobId' | 'jobArn'>, tags: Record<string, string>): Promise<void>;
+  /** Adds targets to a CONTINUOUS job that is IN_PROGRESS (AssociateTargetsWithJob). */
+  associateTargets(jobId: string, targets: readonly string[], comment: string): Promise<void>;
   cancel(jobId: string, req: CancelRequest): Promise<void>;
   delete(jobId: string): Promise<void>;
   cancelExecution(jobId: string, thingName: string, force: boolean): Promise<void>;

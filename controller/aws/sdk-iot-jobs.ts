@@ -4,6 +4,7 @@
  * is mapped by the pure mappers.
  */
 import {
+  AssociateTargetsWithJobCommand,
   CancelJobCommand,
   CancelJobExecutionCommand,
   CreateJobCommand,
@@ -186,6 +187,19 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
       const cached = this.cache.get(jobId);
       if (cached?.tags) cached.tags = { ...cached.tags, ...set };
     }
+  }
+
+  async tag(job: Pick<ObservedJob, 'jobId' | 'jobArn'>, tags: Record<string, string>): Promise<void> {
+    this.changed.add(job.jobId);
+    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await this.iot.call('TagResource', (c) => c.send(new TagResourceCommand({ resourceArn: job.jobArn, tags: list })));
+    const cached = this.cache.get(job.jobId);
+    if (cached?.tags) cached.tags = { ...cached.tags, ...tags };
+  }
+
+  async associateTargets(jobId: string, targets: readonly string[], comment: string): Promise<void> {
+    this.changed.add(jobId);
+    await this.iot.call('AssociateTargetsWithJob', (c) => c.send(new AssociateTargetsWithJobCommand({ jobId, targets: [...targets], comment })));
   }
 
   async cancel(jobId: string, req: CancelRequest): Promise<void> {

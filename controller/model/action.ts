@@ -18,13 +18,29 @@ export type Action =
   | { kind: 'cancel-execution'; jobId: string; thingName: string; force: boolean; reason: string }
   | { kind: 'delete-execution'; jobId: string; thingName: string; executionNumber: number; force: boolean; reason: string }
   | { kind: 'delete'; jobId: string; reason: string }
+  /** Writes one controller tag on the job (a staged rollout's record). */
+  | { kind: 'record'; jobId: string; tag: string; value: string; reason: string }
+  /** Starts the next wave of a staged rollout: adds its targets to the job (AssociateTargetsWithJob). */
+  | { kind: 'promote'; jobId: string; wave: string; targets: string[]; reason: string }
   | { kind: 'wait'; jobId?: string; afterMs: number; reason: string }
   | { kind: 'noop'; jobId?: string; reason: string; stalled?: boolean };
 
 export type ActionKind = Action['kind'];
 
 /** Every action kind, for pre-initialised metric labels. */
-export const ACTION_KINDS: readonly ActionKind[] = ['create', 'update', 'replace', 'cancel', 'cancel-execution', 'delete-execution', 'delete', 'wait', 'noop'];
+export const ACTION_KINDS: readonly ActionKind[] = [
+  'create',
+  'update',
+  'replace',
+  'cancel',
+  'cancel-execution',
+  'delete-execution',
+  'delete',
+  'record',
+  'promote',
+  'wait',
+  'noop',
+];
 
 /**
  * What a reconcile did, past tense: the one outcome vocabulary. The executor returns it, the
@@ -39,6 +55,8 @@ export const OUTCOMES = [
   'deleted',
   'execution-canceled',
   'execution-deleted',
+  'recorded',
+  'promoted',
   'unchanged',
   'waiting',
   'stalled',
@@ -55,6 +73,8 @@ const DONE: Record<Exclude<ActionKind, 'noop' | 'wait'>, Outcome> = {
   delete: 'deleted',
   'cancel-execution': 'execution-canceled',
   'delete-execution': 'execution-deleted',
+  record: 'recorded',
+  promote: 'promoted',
 };
 
 /** The outcome an action has when it is carried out and succeeds. */

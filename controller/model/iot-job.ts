@@ -40,6 +40,32 @@ export interface JobFields {
   };
 }
 
+/**
+ * When a wave may be followed by the next one. Ratios are of the wave's finished executions
+ * (SUCCEEDED, FAILED, REJECTED, TIMED_OUT); nothing is judged before `minFinished` of them finished.
+ */
+export interface WaveGate {
+  /** Succeeded ÷ finished must be at least this (0 to 1). */
+  minSucceededRatio?: number;
+  /** (Failed + rejected + timed out) ÷ finished must be at most this (0 to 1). */
+  maxFailedRatio?: number;
+  /** Finished executions needed before the gate is judged; default: every execution of the wave. */
+  minFinished?: number;
+  /** How long the gate must keep holding before the next wave starts. */
+  bakeMinutes?: number;
+  /** Manual: after the bake, wait until the wave's name is in spec.approvedWaves. */
+  approval?: 'Auto' | 'Manual';
+}
+
+/** One stage of a staged rollout: its targets, optionally its own rollout rate and abort criteria, and its gate. */
+export interface Wave {
+  name: string;
+  targets: string[];
+  jobExecutionsRolloutConfig?: JobFields['jobExecutionsRolloutConfig'];
+  abortConfig?: JobFields['abortConfig'];
+  gate?: WaveGate;
+}
+
 /** A per-thing execution override. */
 export interface ExecutionOverride {
   thingName: string;
@@ -54,7 +80,14 @@ export type ReplacePolicy = 'Refuse' | 'Recreate';
 /** The spec of an IoTJob manifest, as validated against the CRD schema. */
 export interface IoTJobSpec extends JobFields {
   jobId?: string;
-  targets: string[];
+  /** The job's targets; exclusive with waves. */
+  targets?: string[];
+  /** A staged rollout: one CONTINUOUS job widened wave by wave as each wave's gate holds (plan/rollout.ts); exclusive with targets. */
+  waves?: Wave[];
+  /** Waves with `approval: Manual` whose next wave may start. */
+  approvedWaves?: string[];
+  /** What a failed gate does: Hold (the default) stops widening; Cancel cancels the job with spec.cancel's options. */
+  onGateFailure?: 'Hold' | 'Cancel';
   document?: unknown;
   documentSource?: string;
   documentFile?: string;

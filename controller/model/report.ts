@@ -5,6 +5,7 @@
 import type { Action, Outcome } from './action.js';
 import type { DesiredJob } from './iot-job.js';
 import type { ObservedJob } from './observed-job.js';
+import type { WaveStatus } from './wave-status.js';
 
 /** How a reconcile ended for the queue: done, waiting (requeued), failed (backed off) or stalled (needs a human). */
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'stalled'] as const;
@@ -30,6 +31,8 @@ export interface ReconcileReport {
   revision?: string;
   /** The manifest is being deleted and this reconcile applied (or is applying) its deletionPolicy. */
   leaving?: DesiredJob;
+  /** A staged rollout's waves as they stood when the job was observed; undefined without spec.waves. */
+  waves?: WaveStatus[];
 }
 
 /** A problem with one manifest; `waiting` when it clears by itself (a referenced object is being read). */

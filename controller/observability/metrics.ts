@@ -24,6 +24,7 @@ export const AWS_OPERATIONS = [
   'CancelJobExecution',
   'DeleteJobExecution',
   'TagResource',
+  'AssociateTargetsWithJob',
   'DescribeThing',
   'DescribeThingGroup',
 ] as const;

@@ -88,7 +88,7 @@ export const FIELDS = {
   },
   targets: {
     class: 'replace',
-    desired: (d: DesiredJob, at: Placement) => targetArns(d.spec.targets, at.partition),
+    desired: (d: DesiredJob, at: Placement) => targetArns(d.spec.targets ?? [], at.partition),
     observed: (o: ObservedJob) => o.targets,
     absent: [],
     comparable: uniqueSorted,

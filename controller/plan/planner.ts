@@ -12,6 +12,7 @@ import type { ComparedField } from './fields.js';
 import { nextFreeJobId, revisionOf } from './job-ids.js';
 import { desiredShape, observedShape, type Partition } from './normalize.js';
 import { isOwned, MANAGED_BY, recordedDeletionPolicy, SOURCE_KEY } from './ownership.js';
+import { GATE_FAILED_REASON, planRollout } from './rollout.js';
 
 /** How long to wait before looking at a job that AWS is deleting again. */
 export const DELETION_POLL_MS = 5_000;
@@ -32,6 +33,10 @@ export interface PlanContext {
   claimedBy?: string;
   /** For a removal: the removed manifest's key; a job whose source-key names another manifest is left alone. */
   removedKey?: string;
+  /** Epoch milliseconds now (a staged rollout's bake); 0 when not given. */
+  now?: number;
+  /** How often a wave's gate is judged (plan/rollout.ts GATE_INTERVAL_MS by default). */
+  gateIntervalMs?: number;
 }
 
 const ACTIVE = new Set(['IN_PROGRESS', 'SCHEDULED']);
@@ -118,22 +123,28 @@ function planActive(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext
   const delta = diffJob(desiredShape(desired, ctx.partition, ctx.controllerId), observedShape(observed), unread);
   const immutable = differentIn(delta, 'replace');
   if (immutable.length > 0) return planReplace(desired, observed, immutable, ctx);
-  if (observed.status === 'CANCELED') {
-    const by = observed.reasonCode ? ` (reasonCode ${observed.reasonCode}${observed.comment ? `: ${observed.comment}` : ''})` : '';
-    return {
-      kind: 'noop',
-      jobId: observed.jobId,
-      stalled: true,
-      reason: `job ${observed.jobId} was canceled outside the controller${by}; it is not recreated`,
-    };
-  }
+  if (observed.status === 'CANCELED') return canceledElsewhere(observed);
   const mutable = [...differentIn(delta, 'update'), ...differentIn(delta, 'tags')];
   if (mutable.length > 0) {
     if (observed.status === 'COMPLETED')
       return { kind: 'noop', jobId: observed.jobId, reason: `job is COMPLETED; changes to ${mutable.join(', ')} no longer apply` };
     return { kind: 'update', jobId: observed.jobId, fields: mutable, reason: `${mutable.join(', ')} differ from the manifest` };
   }
-  return planOverrides(desired, observed) ?? { kind: 'noop', jobId: observed.jobId, reason: 'in sync' };
+  return planOverrides(desired, observed) ?? planStaged(desired, observed, ctx) ?? { kind: 'noop', jobId: observed.jobId, reason: 'in sync' };
+}
+
+/** A job canceled while the manifest keeps it Active: by a failed wave gate (onGateFailure: Cancel) or outside the controller; never recreated. */
+function canceledElsewhere(observed: ObservedJob): Action {
+  const stall = (reason: string): Action => ({ kind: 'noop', jobId: observed.jobId, stalled: true, reason });
+  if (observed.reasonCode === GATE_FAILED_REASON) return stall(`job ${observed.jobId} was canceled when a wave failed its gate: ${observed.comment ?? ''}`);
+  const by = observed.reasonCode ? ` (reasonCode ${observed.reasonCode}${observed.comment ? `: ${observed.comment}` : ''})` : '';
+  return stall(`job ${observed.jobId} was canceled outside the controller${by}; it is not recreated`);
+}
+
+/** The next step of a staged rollout whose job is running (plan/rollout.ts); undefined without waves. */
+function planStaged(desired: DesiredJob, observed: ObservedJob, ctx: PlanContext): Action | undefined {
+  if (observed.status !== 'IN_PROGRESS') return undefined;
+  return planRollout(desired, observed, { now: ctx.now ?? 0, partition: ctx.partition, gateIntervalMs: ctx.gateIntervalMs });
 }
 
 function planReplace(desired: DesiredJob, observed: ObservedJob, fields: ComparedField[], ctx: PlanContext): Action {

@@ -67,6 +67,11 @@ async function mutate(action: Mutation, target: ExecuteTarget, deps: ExecutorDep
     case 'delete-execution':
       await ensureOwned(action.jobId, key, deps);
       return jobs.deleteExecution(action.jobId, action.thingName, action.executionNumber, action.force);
+    case 'record':
+      return jobs.tag(await ensureOwned(action.jobId, key, deps), { [action.tag]: action.value });
+    case 'promote':
+      await ensureOwned(action.jobId, key, deps);
+      return jobs.associateTargets(action.jobId, action.targets, `wave ${action.wave} of ${key}`);
   }
 }
 
@@ -109,13 +114,14 @@ function need<T>(v: T | undefined): T {
  * Reads the job afresh and refuses unless it is this manifest's: this controller's managed-by tag
  * and the manifest's source-key tag (an adopted or taken-over job is tagged before anything else).
  */
-async function ensureOwned(jobId: string, key: string, deps: ExecutorDeps): Promise<void> {
+async function ensureOwned(jobId: string, key: string, deps: ExecutorDeps): Promise<ObservedJob> {
   const fresh = await deps.jobs.readOne(jobId, { fresh: true });
   if (!fresh) throw new WaitError(`job ${jobId} disappeared before it could be changed`, 1_000);
   deps.inventory.recordObserved(fresh);
   if (!isOwned(fresh, deps.controllerId) || fresh.tags[SOURCE_KEY] !== key) {
     throw new TerminalError(`refusing to change job ${jobId}: its tags do not say it is this controller's job for ${key}`);
   }
+  return fresh;
 }
 
 /** Reads the job afresh before claiming it (adopt, rename) and refuses when its ownership tags changed since the plan. */

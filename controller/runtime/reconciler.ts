@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { resultOf, type ReconcileReport, type ReconcileResult } from '../model/report.js';
 import { planJob, type PlanContext } from '../plan/planner.js';
+import { allTargets, effectiveDesired, rolloutStatus } from '../plan/rollout.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from '../model/clock.js';
 import { execute } from './executor.js';
@@ -45,6 +46,8 @@ export interface ReconcilerDeps {
   dryRun?: boolean;
   /** Requeue after a change to see its effect. */
   settleMs?: number;
+  /** How often a staged rollout's gate is judged (plan/rollout.ts GATE_INTERVAL_MS by default). */
+  gateIntervalMs?: number;
 }
 
 /** Reconciles one manifest key at a time. */
@@ -88,14 +91,18 @@ export class Reconciler {
     const { key, desired, leaving } = report;
     const held = desired || leaving ? undefined : this.withoutManifest(key);
     if (held) return this.settle(report, held, outcomeOf(held));
-    if (desired) await this.d.accounts.ensure(desired.spec.targets);
+    if (desired) await this.d.accounts.ensure(allTargets(desired.spec));
     const observation = await this.observe(report);
     const { observed } = observation;
     report.observed = observed;
     this.noteGone(key, observation.identity?.kind === 'gone');
-    const action = planJob(desired, observed, this.planContext(report, observation));
+    const ctx = this.planContext(report, observation);
+    // A staged rollout is planned and carried out as the job its waves ask for now.
+    const effective = desired && effectiveDesired(desired, observed, ctx.partition);
+    if (desired) report.waves = rolloutStatus(desired, observed, { now: ctx.now!, partition: ctx.partition });
+    const action = planJob(effective, observed, ctx);
     report.action = action;
-    return this.carryOut(report, action, observed);
+    return this.carryOut(report, action, observed, effective);
   }
 
   /** What the planner knows besides the two sides: who took the job over, which ids are taken, the leaving manifest's policy, a claimant after a rename. */
@@ -110,13 +117,15 @@ export class Reconciler {
       deletionPolicy: leaving?.spec.deletionPolicy,
       claimedBy: desired || !observed ? undefined : this.observer.claimant(key, observed.jobId),
       removedKey: desired ? undefined : key,
+      now: this.d.clock.now(),
+      gateIntervalMs: this.d.gateIntervalMs,
     };
   }
 
   /** Executes the planned action (the mutate hook first for a declared manifest), or only reports it when planning only. */
-  private async carryOut(report: ReconcileReport, action: Action, observed: ObservedJob | undefined): Promise<ReconcileOutcome> {
+  private async carryOut(report: ReconcileReport, action: Action, observed: ObservedJob | undefined, desired = report.desired): Promise<ReconcileOutcome> {
     const d = this.d;
-    const { key, desired } = report;
+    const { key } = report;
     if (d.dryRun) return this.settle(report, action, action.kind === 'noop' ? outcomeOf(action) : 'planned');
     if (desired && mutates(action)) await d.hooks.beforeMutate(key);
     const deps = { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId, partition: d.accounts.partition() };

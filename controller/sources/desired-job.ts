@@ -5,6 +5,7 @@
  * at fault and why, which each source words its own way (a located problem, a status message).
  */
 import type { DesiredJob, IoTJobSpec, Origin } from '../model/iot-job.js';
+import { rolloutSpecProblem } from './rollout-spec.js';
 
 /** The largest job document AWS accepts, in bytes. */
 export const MAX_DOCUMENT_BYTES = 32_768;
@@ -62,7 +63,8 @@ export function withDocument(job: DesiredJob, read: DocumentReaders): DesiredJob
 /** The job a manifest describes, document and all: identityOf, then withDocument. */
 export function desiredJobOf(m: ManifestIdentity, read: DocumentReaders): DesiredJob | FieldProblem {
   const job = identityOf(m);
-  return 'message' in job ? job : withDocument(job, read);
+  if ('message' in job) return job;
+  return rolloutSpecProblem(m.spec) ?? withDocument(job, read);
 }
 
 function sizeOf(text: string): number {

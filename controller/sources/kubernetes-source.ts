@@ -24,6 +24,7 @@ import { FINALIZER, GROUP, hasFinalizer, keyOf, PLURAL, VERSION, type IoTJobObje
 import { isNotFound, type KubeRest } from '../kube/rest.js';
 import { DesiredIndex, type IndexEntry } from './desired-index.js';
 import { identityOf, withDocument } from './desired-job.js';
+import { rolloutSpecProblem } from './rollout-spec.js';
 import type { DesiredSource, SourceStatus } from './source.js';
 
 interface ConfigMapObject extends KubeObject {
@@ -375,6 +376,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
     if (leaving) return identity;
     const holder = this.index.holder(identity.jobId);
     if (holder !== key) return { message: `spec.jobId: job id "${identity.jobId}" is already claimed by IoTJob ${holder}; set a different spec.jobId` };
+    const rollout = rolloutSpecProblem(obj.spec);
+    if (rollout) return { message: `${rollout.field}: ${rollout.message}` };
     let waiting = false;
     const configMap = (ref: { name: string; key: string }): { text: string } | { error: string } => {
       const r = this.configMapText(obj.metadata.namespace!, ref);

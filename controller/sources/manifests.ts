@@ -197,7 +197,15 @@ function desiredJob(
   const key = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
   const read = ctx.readDocumentFile;
   const job = desiredJobOf({ key, name: metadata.name, spec, origin }, { documentFile: read && ((documentFile) => read(file, documentFile)) });
-  return 'message' in job ? [{ file, line: at.line(job.field.split('.')), field: job.field, message: job.message }] : job;
+  return 'message' in job ? [{ file, line: at.line(fieldPath(job.field)), field: job.field, message: job.message }] : job;
+}
+
+/** A dotted field name (`spec.waves[1].targets[0]`) as the segments of its path. */
+function fieldPath(field: string): (string | number)[] {
+  return field
+    .split(/\.|\[(\d+)\]/)
+    .filter((seg) => seg !== undefined && seg !== '')
+    .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg));
 }
 
 /** Whether a document is empty (`---` alone, comments): it is skipped, and it says nothing. */

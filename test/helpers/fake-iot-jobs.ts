@@ -65,7 +65,7 @@ export class FakeIotJobs implements IotJobs {
       jobId,
       jobArn: `arn:aws:iot:us-east-1:123456789012:job/${jobId}`,
       status: 'IN_PROGRESS',
-      targets: targetArns(desired.spec.targets, PARTITION),
+      targets: targetArns(desired.spec.targets ?? [], PARTITION),
       targetSelection: 'SNAPSHOT',
       document: desired.document,
       tags: desiredTags(desired, CONTROLLER),
@@ -76,6 +76,18 @@ export class FakeIotJobs implements IotJobs {
 
   async update(desired: DesiredJob, observed: ObservedJob, fields: readonly string[]): Promise<void> {
     this.call('UpdateJob', desired, observed, fields);
+  }
+
+  async tag(job: Pick<ObservedJob, 'jobId' | 'jobArn'>, tags: Record<string, string>): Promise<void> {
+    this.call('TagResource', job.jobId, tags);
+    const j = this.jobs.get(job.jobId);
+    if (j) j.tags = { ...j.tags, ...tags };
+  }
+
+  async associateTargets(jobId: string, targets: readonly string[], comment: string): Promise<void> {
+    this.call('AssociateTargetsWithJob', jobId, targets, comment);
+    const j = this.jobs.get(jobId);
+    if (j) j.targets = [...j.targets, ...targets];
   }
 
   async cancel(jobId: string, req: CancelRequest): Promise<void> {

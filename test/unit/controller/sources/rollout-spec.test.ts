@@ -1,0 +1,78 @@
+/**
+ * A staged rollout's spec in directory mode: the schema from the CRD accepts waves, and what the
+ * schema cannot check (sources/rollout-spec.ts) is a problem naming the file, line and field.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileManifestValidator } from '../../../../controller/sources/crd-schema.js';
+import { parseManifests, type ParseContext } from '../../../../controller/sources/manifests.js';
+
+const ctx: ParseContext = { validate: compileManifestValidator() };
+
+const manifest = (spec: string): string => `apiVersion: iot.gitops.dev/v1alpha1
+kind: IoTJob
+metadata:
+  name: fw
+spec:
+  document: {op: ota}
+${spec}`;
+
+const WAVES = `  waves:
+    - name: canary
+      targets: [thingGroup:canary]
+      abortConfig:
+        criteriaList: [{failureType: ALL, action: CANCEL, thresholdPercentage: 20, minNumberOfExecutedThings: 10}]
+      gate: {minSucceededRatio: 0.95, minFinished: 10, bakeMinutes: 30}
+    - name: fleet
+      targets: [thingGroup:fleet]
+      jobExecutionsRolloutConfig: {maximumPerMinute: 500}
+      gate: {approval: Manual}`;
+
+const parse = (spec: string) => parseManifests([{ path: 'jobs/fw.yaml', text: manifest(spec) }], ctx);
+
+describe('a staged rollout manifest', () => {
+  it('is accepted with waves, gates, approvals and onGateFailure', () => {
+    const { jobs, problems } = parse(`${WAVES}\n  approvedWaves: [canary]\n  onGateFailure: Cancel`);
+    expect(problems).toEqual([]);
+    expect(jobs[0]!.spec.waves!.map((w) => w.name)).toEqual(['canary', 'fleet']);
+  });
+
+  it.each([
+    ['neither targets nor waves', '  description: x', 'spec.targets', 'give exactly one of targets and waves', 5],
+    ['both targets and waves', `  targets: [thingGroup:fleet]\n${WAVES}`, 'spec.waves', 'give exactly one of targets and waves', 8],
+    ['SNAPSHOT', `  targetSelection: SNAPSHOT\n${WAVES}`, 'spec.targetSelection', 'waves run as one CONTINUOUS job', 7],
+    [
+      'an approval of no wave',
+      `${WAVES}\n  approvedWaves: [canary, everyone]`,
+      'spec.approvedWaves[1]',
+      '"everyone" is not the name of a wave (canary, fleet)',
+      17,
+    ],
+    [
+      'a target in two waves (an ARN and its short form)',
+      `${WAVES}\n    - name: more\n      targets: ["arn:aws:iot:us-east-1:123456789012:thinggroup/canary"]`,
+      'spec.waves[2].targets[0]',
+      'is already a target of wave canary',
+      18,
+    ],
+    [
+      'a wave name used twice',
+      `${WAVES}\n    - name: canary\n      targets: [thingGroup:other]`,
+      'spec.waves[2].name',
+      'wave name "canary" is used by an earlier wave too',
+      17,
+    ],
+  ])('refuses %s, naming the field and its line', (_what, spec, field, message, line) => {
+    const { jobs, problems } = parse(spec);
+    expect(jobs).toEqual([]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'jobs/fw.yaml', field, line });
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it('refuses a gate ratio above 1 and an unknown gate field through the schema', () => {
+    const { problems } = parse(WAVES.replace('minSucceededRatio: 0.95', 'minSucceededRatio: 95'));
+    expect(problems[0]).toMatchObject({ field: 'spec.waves[0].gate.minSucceededRatio' });
+    const unknown = parse(WAVES.replace('bakeMinutes: 30', 'bakeHours: 1'));
+    expect(unknown.problems[0]).toMatchObject({ field: 'spec.waves[0].gate.bakeHours', message: 'is not a known field', line: 12 });
+  });
+});
