@@ -108,6 +108,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     hooks: withBoard(mode.hooks, board, o.onReport),
     failedThings: mode.failedThings,
     dryRun: o.dryRun,
+    gateIntervalMs: config.gateIntervalMs,
   });
   const controller = (built.controller = new Controller(
     { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock },

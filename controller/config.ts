@@ -20,6 +20,8 @@ export interface Config {
   localTimeScale: number;
   workers: number;
   resyncMs: number;
+  /** How often a staged rollout's gate is judged. */
+  gateIntervalMs: number;
   awsTps: number;
   maxPruneShare: number;
   approvePrune?: string;
@@ -91,6 +93,12 @@ export const FLAGS: Record<string, Flag> = {
   'local-time-scale': { env: 'IOT_JOBS_LOCAL_TIME_SCALE', type: 'string', help: 'simulated seconds per real second in --local', default: '30' },
   workers: { env: 'IOT_JOBS_WORKERS', type: 'string', help: 'concurrent reconciles', default: '4' },
   'resync-seconds': { env: 'IOT_JOBS_RESYNC_SECONDS', type: 'string', help: 'full resync interval (±10% jitter)', default: '60' },
+  'gate-interval-seconds': {
+    env: 'IOT_JOBS_GATE_INTERVAL_SECONDS',
+    type: 'string',
+    help: "how often a staged rollout's running wave is described and its gate judged (its counts are never older)",
+    default: '30',
+  },
   'aws-tps': { env: 'IOT_JOBS_AWS_TPS', type: 'string', help: 'client-side limit of requests per second per IoT operation', default: '10' },
   'max-prune-share': {
     env: 'IOT_JOBS_MAX_PRUNE_SHARE',
@@ -292,6 +300,7 @@ function tuning(get: Get): Omit<Config, 'command' | 'region' | 'controllerId' | 
     localTimeScale: numberFlag(get, 'local-time-scale', 0.001, 100_000),
     workers: integerFlag(get, 'workers', 1, 256),
     resyncMs: numberFlag(get, 'resync-seconds', 1, 86_400) * 1000,
+    gateIntervalMs: numberFlag(get, 'gate-interval-seconds', 0.1, 3_600) * 1000,
     awsTps: numberFlag(get, 'aws-tps', 0.1, 10_000),
     maxPruneShare: numberFlag(get, 'max-prune-share', 0, 1),
     approvePrune: get('approve-prune'),
@@ -362,6 +371,7 @@ function defaults(): Config {
     localTimeScale: 30,
     workers: 4,
     resyncMs: 60_000,
+    gateIntervalMs: 30_000,
     awsTps: 10,
     maxPruneShare: 0.5,
     approveRecreate: [],

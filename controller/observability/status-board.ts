@@ -5,6 +5,7 @@
  */
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
+import type { WaveStatus } from '../model/wave-status.js';
 
 /** One managed manifest and its job, as last reconciled. */
 export interface BoardJob {
@@ -18,6 +19,8 @@ export interface BoardJob {
   result: string;
   lastAction?: string;
   lastError?: string;
+  /** A staged rollout's waves; undefined without spec.waves. */
+  waves?: WaveStatus[];
   /** Epoch milliseconds of the last reconcile. */
   at: number;
 }
@@ -70,6 +73,7 @@ export class StatusBoard {
       result: r.result,
       lastAction: describeAction(r) ?? before?.lastAction,
       lastError: r.error,
+      waves: wavesOf(r, same),
       at: this.s.now(),
     };
   }
@@ -92,6 +96,12 @@ export class StatusBoard {
       jobs: [...this.jobs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     };
   }
+}
+
+/** A staged rollout's waves: as judged now, else as before while the job is the same; undefined without spec.waves. */
+function wavesOf(r: ReconcileReport, same: BoardJob | undefined): WaveStatus[] | undefined {
+  if (r.waves) return r.waves;
+  return r.desired?.spec.waves ? same?.waves : undefined;
 }
 
 /** A job's counts: as read now, else as before while the job is the same (`same` set), else zeros. */

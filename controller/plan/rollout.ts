@@ -62,15 +62,24 @@ export function effectiveDesired(desired: DesiredJob, observed: ObservedJob | un
   if (!waves || waves.length === 0) return desired;
   const at = observed ? positionOf(waves, observed, p) : { wave: 0 };
   const reached = at.wave ?? waves.length - 1;
-  const inForce = waves[at.record?.wave === reached + 1 ? reached + 1 : reached]!;
+  const inForce = at.record?.wave === reached + 1 ? reached + 1 : reached;
   const spec: IoTJobSpec = {
     ...desired.spec,
     targets: waves.slice(0, reached + 1).flatMap((w) => w.targets),
     targetSelection: 'CONTINUOUS',
-    jobExecutionsRolloutConfig: inForce.jobExecutionsRolloutConfig ?? desired.spec.jobExecutionsRolloutConfig,
-    abortConfig: inForce.abortConfig ?? desired.spec.abortConfig,
+    jobExecutionsRolloutConfig: inherited(waves, inForce, 'jobExecutionsRolloutConfig') ?? desired.spec.jobExecutionsRolloutConfig,
+    abortConfig: inherited(waves, inForce, 'abortConfig') ?? desired.spec.abortConfig,
   };
   return { ...desired, spec };
+}
+
+/**
+ * A wave's rollout rate or abort criteria: its own, else those of the nearest earlier wave that
+ * sets them (undefined: the spec's). UpdateJob cannot unset them, so a wave keeps what is in force.
+ */
+function inherited<K extends 'jobExecutionsRolloutConfig' | 'abortConfig'>(waves: readonly Wave[], index: number, field: K): Wave[K] {
+  for (let i = index; i >= 0; i--) if (waves[i]![field] !== undefined) return waves[i]![field];
+  return undefined;
 }
 
 /** What planRollout needs besides the job: the time, the partition, and how often a gate is judged. */

@@ -113,11 +113,13 @@ describe('the job a staged rollout asks for now', () => {
     expect(d.spec).toMatchObject({ targets: ['thingGroup:canary'], targetSelection: 'CONTINUOUS', jobExecutionsRolloutConfig: { maximumPerMinute: 10 } });
   });
 
-  it("at the second wave: both waves' targets and the spec's rate (the wave sets none); once the third's start is recorded, the third's rate", () => {
+  it("at the second wave: both waves' targets and the rate in force (the wave sets none, UpdateJob cannot unset one); once the third's start is recorded, the third's rate", () => {
     expect(effectiveDesired(staged(), job(1, {}, rec({ wave: 1 })), PARTITION).spec).toMatchObject({
       targets: ['thingGroup:canary', 'thingGroup:ten-percent'],
-      jobExecutionsRolloutConfig: { maximumPerMinute: 100 },
+      jobExecutionsRolloutConfig: { maximumPerMinute: 10 },
     });
+    const noneOwn = staged({ waves: WAVES.map((w) => ({ ...w, jobExecutionsRolloutConfig: undefined })) });
+    expect(effectiveDesired(noneOwn, job(1, {}, rec({ wave: 1 })), PARTITION).spec.jobExecutionsRolloutConfig).toEqual({ maximumPerMinute: 100 });
     expect(effectiveDesired(staged(), job(1, {}, rec({ wave: 2 })), PARTITION).spec).toMatchObject({
       targets: ['thingGroup:canary', 'thingGroup:ten-percent'],
       jobExecutionsRolloutConfig: { maximumPerMinute: 500 },
@@ -125,7 +127,7 @@ describe('the job a staged rollout asks for now', () => {
   });
 
   it('is planned as an ordinary job: the next rate is set by an update before the targets are added', () => {
-    const observed = job(1, {}, rec({ wave: 2 }), { jobExecutionsRolloutConfig: { maximumPerMinute: 100 } });
+    const observed = job(1, {}, rec({ wave: 2 }), { jobExecutionsRolloutConfig: { maximumPerMinute: 10 } });
     const action = planJob(effectiveDesired(staged(), observed, PARTITION), observed, aContext({ now: T0 }));
     expect(action).toMatchObject({ kind: 'update', fields: ['jobExecutionsRolloutConfig'] });
   });

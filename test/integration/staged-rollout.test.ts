@@ -1,0 +1,157 @@
+/**
+ * Staged rollouts in directory mode, on the emulator over HTTP: one CONTINUOUS job widened wave by
+ * wave (canary inside fleet, as fleets are usually grouped). The devices are driven by the test
+ * through the emulator's data plane, so each thing's outcome and timing is chosen, not drawn.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROLLOUT_TAG } from '../../controller/plan/rollout-state.js';
+import { manifest, Stack } from '../helpers/stack.js';
+
+let stack: Stack | undefined;
+let devices: Devices | undefined;
+afterEach(async () => {
+  devices?.stop();
+  await stack?.stop();
+  stack = devices = undefined;
+});
+
+/** canary ⊂ fleet, ten ⊂ fleet: 2 + 3 + 5 things, all in fleet. */
+const GROUPS = { canary: ['c1', 'c2'], ten: ['t1', 't2', 't3'], rest: ['f1', 'f2', 'f3', 'f4', 'f5'] };
+const ALL = [...GROUPS.canary, ...GROUPS.ten, ...GROUPS.rest];
+
+async function fleetStack(): Promise<Stack> {
+  const s = await Stack.create({ things: 0 });
+  s.emu.service.call('CreateThingGroup', { thingGroupName: 'canary' });
+  s.emu.service.call('CreateThingGroup', { thingGroupName: 'ten' });
+  for (const t of ALL) {
+    s.emu.service.call('CreateThing', { thingName: t });
+    s.emu.service.call('AddThingToThingGroup', { thingGroupName: 'fleet', thingName: t });
+  }
+  for (const t of GROUPS.canary) s.emu.service.call('AddThingToThingGroup', { thingGroupName: 'canary', thingName: t });
+  for (const t of GROUPS.ten) s.emu.service.call('AddThingToThingGroup', { thingGroupName: 'ten', thingName: t });
+  return s;
+}
+
+/** Devices that take their next execution every few milliseconds and report the outcome `decide` gives; every start and finish is logged. */
+class Devices {
+  readonly log: { thing: string; jobId: string; event: 'start' | 'finish'; at: number }[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly s: Stack,
+    public decide: (thing: string) => 'SUCCEEDED' | 'FAILED',
+  ) {
+    this.timer = setInterval(() => this.tick(), 20);
+  }
+
+  private tick(): void {
+    for (const thing of ALL) {
+      const { execution } = this.s.emu.service.call('StartNextPendingJobExecution', { thingName: thing }) as { execution?: { jobId: string } };
+      if (!execution) continue;
+      this.log.push({ thing, jobId: execution.jobId, event: 'start', at: Date.now() });
+      this.s.emu.service.call('UpdateJobExecution', { thingName: thing, jobId: execution.jobId, status: this.decide(thing) });
+      this.log.push({ thing, jobId: execution.jobId, event: 'finish', at: Date.now() });
+    }
+  }
+
+  startsOf(things: readonly string[]): number[] {
+    return this.log.filter((e) => e.event === 'start' && things.includes(e.thing)).map((e) => e.at);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+const WAVES = [
+  { name: 'canary', targets: ['thingGroup:canary'], gate: { minSucceededRatio: 1, bakeMinutes: 0.01 } },
+  { name: 'ten-percent', targets: ['thingGroup:ten'], jobExecutionsRolloutConfig: { maximumPerMinute: 500 }, gate: { maxFailedRatio: 0, bakeMinutes: 0.01 } },
+  { name: 'fleet', targets: ['thingGroup:fleet'] },
+];
+
+const staged = (over: Record<string, unknown> = {}): string => manifest('fw', { targets: undefined, waves: WAVES, ...over });
+const FLAGS = ['--gate-interval-seconds', '0.2'];
+
+/** The job's rollout record as AWS holds it (ListTagsForResource in-process). */
+function rolloutTagOf(s: Stack): string | undefined {
+  const arn = s.job('fw')?.jobArn as string | undefined;
+  if (!arn) return undefined;
+  const { tags } = s.emu.service.call('ListTagsForResource', { resourceArn: arn }) as { tags: { Key: string; Value: string }[] };
+  return tags.find((t) => t.Key === ROLLOUT_TAG)?.Value;
+}
+
+const targetsOf = (s: Stack): string[] => ((s.job('fw')?.targets as string[] | undefined) ?? []).map((t) => t.split('/').pop()!);
+const entryOf = (s: Stack) => s.app.board.view().jobs.find((j) => j.key === 'fw');
+/** The reason of the last action planned for fw, without its `kind (outcome): ` head. */
+const reasonOf = (s: Stack): string | undefined => entryOf(s)?.lastAction?.replace(/^[a-z-]+ \([a-z-]+\): /, '');
+
+describe('a staged rollout in directory mode', () => {
+  it('promotes wave by wave and completes; every thing runs the release once, and no wave starts before the one before passed', async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s, () => 'SUCCEEDED');
+    s.write('fw.yaml', staged());
+    await s.start(FLAGS);
+    await s.until('the rollout to complete', () => reasonOf(s)?.startsWith('rollout complete'), 30_000);
+    expect(targetsOf(s)).toEqual(['canary', 'ten', 'fleet']);
+    expect(s.job('fw')).toMatchObject({ status: 'IN_PROGRESS', targetSelection: 'CONTINUOUS', jobExecutionsRolloutConfig: { maximumPerMinute: 500 } });
+    for (const thing of ALL) expect(devices.log.filter((e) => e.event === 'start' && e.thing === thing)).toHaveLength(1);
+    const canaryDone = Math.max(...devices.log.filter((e) => e.event === 'finish' && GROUPS.canary.includes(e.thing)).map((e) => e.at));
+    expect(Math.min(...devices.startsOf(GROUPS.ten))).toBeGreaterThanOrEqual(canaryDone + 600);
+    expect(Math.min(...devices.startsOf(GROUPS.rest))).toBeGreaterThanOrEqual(Math.max(...devices.startsOf(GROUPS.ten)) + 600);
+    expect(s.calls('AssociateTargetsWithJob')).toBe(2);
+    const waves = entryOf(s)?.waves;
+    expect(waves?.map((w) => w.phase)).toEqual(['Passed', 'Passed', 'Passed']);
+  }, 60_000);
+
+  it('a failing canary stops at its gate: no later wave, the reason in words; Hold leaves the job running, Cancel cancels it', async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
+    s.write('fw.yaml', staged());
+    await s.start(FLAGS);
+    await s.until('the rollout to be held', () => reasonOf(s)?.startsWith('Held: canary failed its gate'), 30_000);
+    const board = entryOf(s)!;
+    expect(board.waves?.map((w) => w.phase)).toEqual(['Held', 'Pending', 'Pending']);
+    expect(board.waves?.[0]?.gate).toBe('canary: 2 of 2 finished, 50% succeeded < 100% required');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(targetsOf(s)).toEqual(['canary']);
+    expect(s.job('fw')?.status).toBe('IN_PROGRESS');
+    expect(devices.startsOf([...GROUPS.ten, ...GROUPS.rest])).toEqual([]);
+    s.write('fw.yaml', staged({ onGateFailure: 'Cancel' }));
+    await s.until('the job to be canceled', () => s.job('fw')?.status === 'CANCELED', 15_000);
+    expect(s.job('fw')).toMatchObject({ reasonCode: 'WAVE_GATE_FAILED' });
+    await s.until('the canceled rollout reported', () => reasonOf(s)?.includes('canceled when a wave failed its gate'), 15_000);
+    expect(targetsOf(s)).toEqual(['canary']);
+  }, 60_000);
+
+  it('manual approval: nothing widens until the approval commit', async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s, () => 'SUCCEEDED');
+    const manual = [{ ...WAVES[0], gate: { minSucceededRatio: 1, approval: 'Manual' } }, ...WAVES.slice(1)];
+    s.write('fw.yaml', staged({ waves: manual }));
+    await s.start(FLAGS);
+    await s.until('the canary to await approval', () => reasonOf(s)?.includes('awaiting approval: add canary to spec.approvedWaves'), 30_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(targetsOf(s)).toEqual(['canary']);
+    expect(entryOf(s)?.waves?.[0]?.phase).toBe('AwaitingApproval');
+    s.write('fw.yaml', staged({ waves: manual, approvedWaves: ['canary'] }));
+    await s.until('the second wave to start', () => targetsOf(s).includes('ten'), 15_000);
+  }, 60_000);
+
+  it('a restart during a bake neither restarts the bake nor skips it: the record on the job says when the gate first held', async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s, () => 'SUCCEEDED');
+    const baking = [{ ...WAVES[0], gate: { minSucceededRatio: 1, bakeMinutes: 0.1 } }, ...WAVES.slice(1)];
+    s.write('fw.yaml', staged({ waves: baking }));
+    await s.start(FLAGS);
+    const heldSince = await s.until('the gate to hold', () => /h=(\d+)/.exec(rolloutTagOf(s) ?? '')?.[1], 30_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await s.app.stop();
+    expect(targetsOf(s)).toEqual(['canary']);
+    const restartedAt = Date.now();
+    await s.start(FLAGS);
+    await s.until('a device of the second wave to start', () => devices!.startsOf(GROUPS.ten).length > 0, 30_000);
+    const promotedAt = Math.min(...devices.startsOf(GROUPS.ten));
+    expect(promotedAt).toBeGreaterThanOrEqual(Number(heldSince) * 1000 + 6_000);
+    expect(promotedAt).toBeLessThan(restartedAt + 6_000);
+  }, 60_000);
+});
