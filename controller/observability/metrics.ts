@@ -8,6 +8,7 @@ import { EXECUTION_STATUSES, type ExecutionStatus, type ObservedJob } from '../m
 import { fieldsOf } from '../plan/fields.js';
 import { ACTION_KINDS, outcomesOf } from '../model/action.js';
 import { RECONCILE_RESULTS } from '../model/report.js';
+import { WAVE_PHASES, type WaveStatus } from '../model/wave-status.js';
 
 /** The AWS operations the controller calls, pre-initialised. */
 export const AWS_OPERATIONS = [
@@ -42,6 +43,8 @@ export class Metrics {
   readonly jobInfo: Gauge<'job_id' | 'status' | 'source' | 'revision'>;
   readonly rolloutProgress: Gauge<'job_id'>;
   readonly failureRatio: Gauge<'job_id'>;
+  readonly wavePhase: Gauge<'job_id' | 'wave' | 'phase'>;
+  readonly waveGateRatio: Gauge<'job_id' | 'wave'>;
   readonly reconcileTotal: Counter<'result'>;
   readonly reconcileDuration: Histogram;
   readonly awsRequests: Counter<'operation' | 'outcome'>;
@@ -91,6 +94,18 @@ export class Metrics {
       name: 'iotjobs_job_failure_ratio',
       help: "Share of a job's finished executions that failed, were rejected or timed out.",
       labelNames: ['job_id'],
+      registers,
+    });
+    this.wavePhase = new Gauge({
+      name: 'iotjobs_wave_phase',
+      help: "A staged rollout's waves: 1 for each wave's current phase (Pending, Running, Baking, AwaitingApproval, Passed, Failed, Held), 0 for the others.",
+      labelNames: ['job_id', 'wave', 'phase'],
+      registers,
+    });
+    this.waveGateRatio = new Gauge({
+      name: 'iotjobs_wave_gate_ratio',
+      help: "Succeeded ÷ finished executions of a staged rollout's running wave, as its gate last judged them.",
+      labelNames: ['job_id', 'wave'],
       registers,
     });
     this.reconcileTotal = new Counter({ name: 'iotjobs_reconcile_total', help: 'Reconciles by result.', labelNames: ['result'], registers });
@@ -234,6 +249,30 @@ export class Metrics {
     this.failureRatio.set({ job_id: job.jobId }, judged === 0 ? 0 : failedish / judged);
   }
 
+  /** The wave names that have series, per job. */
+  private readonly waveNames = new Map<string, string[]>();
+
+  /** Publishes a staged rollout's waves: one phase series per wave and phase, and the running wave's gate ratio. */
+  observeWaves(jobId: string, waves: readonly WaveStatus[]): void {
+    this.forgetWaves(jobId);
+    for (const w of waves) {
+      for (const phase of WAVE_PHASES) this.wavePhase.set({ job_id: jobId, wave: w.name, phase }, w.phase === phase ? 1 : 0);
+      if (w.succeededRatio !== undefined) this.waveGateRatio.set({ job_id: jobId, wave: w.name }, w.succeededRatio);
+    }
+    this.waveNames.set(
+      jobId,
+      waves.map((w) => w.name),
+    );
+  }
+
+  private forgetWaves(jobId: string): void {
+    for (const wave of this.waveNames.get(jobId) ?? []) {
+      for (const phase of WAVE_PHASES) this.wavePhase.remove({ job_id: jobId, wave, phase });
+      this.waveGateRatio.remove({ job_id: jobId, wave });
+    }
+    this.waveNames.delete(jobId);
+  }
+
   private readonly forgetListeners: ((jobId: string) => void)[] = [];
 
   /** Calls `fn` whenever a job's series are deleted (the status board forgets the job too). */
@@ -251,6 +290,7 @@ export class Metrics {
     this.jobLabels.delete(jobId);
     this.rolloutProgress.remove({ job_id: jobId });
     this.failureRatio.remove({ job_id: jobId });
+    this.forgetWaves(jobId);
   }
 
   /** The job ids that currently have series. */

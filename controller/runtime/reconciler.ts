@@ -205,6 +205,7 @@ export class Reconciler {
     metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
     if (r.observed) {
       metrics.observeJob(r.observed, r.key, r.revision ?? '');
+      if (r.waves) metrics.observeWaves(r.observed.jobId, r.waves);
       this.logProgress(r.key, r.observed);
     }
     if (r.action) metrics.actionsTotal.inc({ action: r.action.kind, outcome: r.outcome });

@@ -30,6 +30,7 @@ export const CHART_ALERTS = [
   'IoTJobsPruneBlocked',
   'IoTJobsDeletionsHeld',
   'IoTJobGone',
+  'IoTJobRolloutHeld',
 ];
 
 function go(args: string[], env: Record<string, string> = {}): string {

@@ -166,7 +166,7 @@ describe('a real Prometheus scraping the controller', () => {
 describe('promtool', () => {
   it("check rules passes on the chart's rules", () => {
     const r = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
-    expect(r.stdout).toContain('SUCCESS: 8 rules found');
+    expect(r.stdout).toContain(`SUCCESS: ${CHART_ALERTS.length} rules found`);
     expect(r.status).toBe(0);
   });
 
@@ -187,6 +187,8 @@ describe('promtool', () => {
             { series: 'iotjobs_job_executions{job="iot-jobs-controller",instance="c:9464",job_id="fw-young",status="FAILED"}', values: '2x30' },
             { series: 'up{job="iot-jobs-controller",instance="c:9464"}', values: '1x5 0x25' },
             { series: 'iotjobs_source_problems{job="iot-jobs-controller",instance="c:9464"}', values: '0x5 1x25' },
+            { series: 'iotjobs_wave_phase{job="iot-jobs-controller",instance="c:9464",job_id="fw",wave="canary",phase="Held"}', values: '0x5 1x25' },
+            { series: 'iotjobs_wave_phase{job="iot-jobs-controller",instance="c:9464",job_id="fw",wave="canary",phase="Running"}', values: '1x5 0x25' },
             { series: 'iotjobs_deletions_held{job="iot-jobs-controller",instance="c:9464"}', values: '0x5 3x25' },
             { series: 'iotjobs_jobs_gone{job="iot-jobs-controller",instance="c:9464"}', values: '0x30' },
           ],
@@ -236,6 +238,21 @@ describe('promtool', () => {
               ],
             },
             { eval_time: '25m', alertname: 'IoTJobGone', exp_alerts: [] },
+            { eval_time: '12m', alertname: 'IoTJobRolloutHeld', exp_alerts: [] },
+            {
+              eval_time: '20m',
+              alertname: 'IoTJobRolloutHeld',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', job_id: 'fw', wave: 'canary' },
+                  exp_annotations: {
+                    summary: 'The staged rollout of job fw is held at wave canary',
+                    description:
+                      "Wave canary of job fw failed its gate; no later wave starts. The IoTJob's status (or the status page) says why in words. Fix the release, change the gate, or set onGateFailure: Cancel.",
+                  },
+                },
+              ],
+            },
             {
               eval_time: '20m',
               alertname: 'IoTJobsSourceFailing',

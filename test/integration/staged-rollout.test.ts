@@ -112,6 +112,10 @@ describe('a staged rollout in directory mode', () => {
     const board = entryOf(s)!;
     expect(board.waves?.map((w) => w.phase)).toEqual(['Held', 'Pending', 'Pending']);
     expect(board.waves?.[0]?.gate).toBe('canary: 2 of 2 finished, 50% succeeded < 100% required');
+    const metrics = await (await fetch(`${s.app.server!.url}/metrics`)).text();
+    expect(metrics).toContain('iotjobs_wave_phase{job_id="fw",wave="canary",phase="Held"} 1');
+    expect(metrics).toContain('iotjobs_wave_phase{job_id="fw",wave="ten-percent",phase="Pending"} 1');
+    expect(metrics).toContain('iotjobs_wave_gate_ratio{job_id="fw",wave="canary"} 0.5');
     await new Promise((r) => setTimeout(r, 1_500));
     expect(targetsOf(s)).toEqual(['canary']);
     expect(s.job('fw')?.status).toBe('IN_PROGRESS');
