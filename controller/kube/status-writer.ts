@@ -39,6 +39,8 @@ const EVENT_REASONS: Partial<Record<Outcome, string>> = {
   deleted: 'Deleted',
   'execution-canceled': 'ExecutionCanceled',
   'execution-deleted': 'ExecutionDeleted',
+  recorded: 'RolloutRecorded',
+  promoted: 'WaveStarted',
 };
 
 /** Writes status, events and finalizer removals for reconcile reports. */

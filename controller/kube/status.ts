@@ -9,6 +9,7 @@ import { mutates } from '../model/action.js';
 import type { ExecutionStatus, ObservedJob } from '../model/observed-job.js';
 import { canonicalJson } from '../plan/normalize.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
+import type { WaveStatus } from '../model/wave-status.js';
 
 /** One condition, as metav1.Condition shapes it. */
 export interface Condition {
@@ -50,6 +51,9 @@ export interface IoTJobStatus {
   lastSyncTime?: string;
   lastAction?: string;
   lastError?: string;
+  /** A staged rollout's waves; `wave` is the printer column's summary ("2/3 ten-percent"). */
+  waves?: WaveStatus[];
+  wave?: string;
   conditions?: Condition[];
 }
 
@@ -173,6 +177,16 @@ function failedThingsOf(r: ReconcileReport, at: StatusContext): FailedThing[] | 
   return at.failedThings ?? at.previous?.failedThings;
 }
 
+/** A staged rollout's waves as judged now, else as before; and the running (or last) wave as "n/total name: phase". */
+function wavesOf(r: ReconcileReport, previous: IoTJobStatus | undefined): Pick<IoTJobStatus, 'waves' | 'wave'> {
+  if (!r.desired?.spec.waves && !r.waves) return {};
+  const waves = r.waves ?? previous?.waves;
+  if (!waves) return {};
+  const i = waves.findIndex((w) => w.phase !== 'Passed');
+  const at = i < 0 ? waves.length - 1 : i;
+  return { waves, wave: `${at + 1}/${waves.length} ${waves[at]!.name}: ${waves[at]!.phase}` };
+}
+
 /**
  * The status after a reconcile. Fields the reconcile did not observe (the job, when the reconcile
  * failed before reading it) keep their previous values.
@@ -185,6 +199,7 @@ export function statusFor(r: ReconcileReport, at: StatusContext): IoTJobStatus {
     lastSyncTime: at.now,
     lastAction: describeAction(r)?.slice(0, 2_000) ?? at.previous?.lastAction,
     lastError: r.error,
+    ...wavesOf(r, at.previous),
     conditions: conditionsOf(verdictOf(r), at),
   };
 }

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROLLOUT_TAG } from '../../controller/plan/rollout-state.js';
 import { manifest, Stack } from '../helpers/stack.js';
+import { ALL, Devices, GROUPS, provisionWaveGroups, WAVES } from '../helpers/wave-fleet.js';
 
 let stack: Stack | undefined;
 let devices: Devices | undefined;
@@ -15,59 +16,11 @@ afterEach(async () => {
   stack = devices = undefined;
 });
 
-/** canary ⊂ fleet, ten ⊂ fleet: 2 + 3 + 5 things, all in fleet. */
-const GROUPS = { canary: ['c1', 'c2'], ten: ['t1', 't2', 't3'], rest: ['f1', 'f2', 'f3', 'f4', 'f5'] };
-const ALL = [...GROUPS.canary, ...GROUPS.ten, ...GROUPS.rest];
-
 async function fleetStack(): Promise<Stack> {
   const s = await Stack.create({ things: 0 });
-  s.emu.service.call('CreateThingGroup', { thingGroupName: 'canary' });
-  s.emu.service.call('CreateThingGroup', { thingGroupName: 'ten' });
-  for (const t of ALL) {
-    s.emu.service.call('CreateThing', { thingName: t });
-    s.emu.service.call('AddThingToThingGroup', { thingGroupName: 'fleet', thingName: t });
-  }
-  for (const t of GROUPS.canary) s.emu.service.call('AddThingToThingGroup', { thingGroupName: 'canary', thingName: t });
-  for (const t of GROUPS.ten) s.emu.service.call('AddThingToThingGroup', { thingGroupName: 'ten', thingName: t });
+  provisionWaveGroups(s.emu);
   return s;
 }
-
-/** Devices that take their next execution every few milliseconds and report the outcome `decide` gives; every start and finish is logged. */
-class Devices {
-  readonly log: { thing: string; jobId: string; event: 'start' | 'finish'; at: number }[] = [];
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly s: Stack,
-    public decide: (thing: string) => 'SUCCEEDED' | 'FAILED',
-  ) {
-    this.timer = setInterval(() => this.tick(), 20);
-  }
-
-  private tick(): void {
-    for (const thing of ALL) {
-      const { execution } = this.s.emu.service.call('StartNextPendingJobExecution', { thingName: thing }) as { execution?: { jobId: string } };
-      if (!execution) continue;
-      this.log.push({ thing, jobId: execution.jobId, event: 'start', at: Date.now() });
-      this.s.emu.service.call('UpdateJobExecution', { thingName: thing, jobId: execution.jobId, status: this.decide(thing) });
-      this.log.push({ thing, jobId: execution.jobId, event: 'finish', at: Date.now() });
-    }
-  }
-
-  startsOf(things: readonly string[]): number[] {
-    return this.log.filter((e) => e.event === 'start' && things.includes(e.thing)).map((e) => e.at);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-const WAVES = [
-  { name: 'canary', targets: ['thingGroup:canary'], gate: { minSucceededRatio: 1, bakeMinutes: 0.01 } },
-  { name: 'ten-percent', targets: ['thingGroup:ten'], jobExecutionsRolloutConfig: { maximumPerMinute: 500 }, gate: { maxFailedRatio: 0, bakeMinutes: 0.01 } },
-  { name: 'fleet', targets: ['thingGroup:fleet'] },
-];
 
 const staged = (over: Record<string, unknown> = {}): string => manifest('fw', { targets: undefined, waves: WAVES, ...over });
 const FLAGS = ['--gate-interval-seconds', '0.2'];
@@ -88,7 +41,7 @@ const reasonOf = (s: Stack): string | undefined => entryOf(s)?.lastAction?.repla
 describe('a staged rollout in directory mode', () => {
   it('promotes wave by wave and completes; every thing runs the release once, and no wave starts before the one before passed', async () => {
     const s = (stack = await fleetStack());
-    devices = new Devices(s, () => 'SUCCEEDED');
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
     s.write('fw.yaml', staged());
     await s.start(FLAGS);
     await s.until('the rollout to complete', () => reasonOf(s)?.startsWith('rollout complete'), 30_000);
@@ -105,7 +58,7 @@ describe('a staged rollout in directory mode', () => {
 
   it('a failing canary stops at its gate: no later wave, the reason in words; Hold leaves the job running, Cancel cancels it', async () => {
     const s = (stack = await fleetStack());
-    devices = new Devices(s, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
+    devices = new Devices(s.emu, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
     s.write('fw.yaml', staged());
     await s.start(FLAGS);
     await s.until('the rollout to be held', () => reasonOf(s)?.startsWith('Held: canary failed its gate'), 30_000);
@@ -129,7 +82,7 @@ describe('a staged rollout in directory mode', () => {
 
   it('manual approval: nothing widens until the approval commit', async () => {
     const s = (stack = await fleetStack());
-    devices = new Devices(s, () => 'SUCCEEDED');
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
     const manual = [{ ...WAVES[0], gate: { minSucceededRatio: 1, approval: 'Manual' } }, ...WAVES.slice(1)];
     s.write('fw.yaml', staged({ waves: manual }));
     await s.start(FLAGS);
@@ -143,7 +96,7 @@ describe('a staged rollout in directory mode', () => {
 
   it('a restart during a bake neither restarts the bake nor skips it: the record on the job says when the gate first held', async () => {
     const s = (stack = await fleetStack());
-    devices = new Devices(s, () => 'SUCCEEDED');
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
     const baking = [{ ...WAVES[0], gate: { minSucceededRatio: 1, bakeMinutes: 0.1 } }, ...WAVES.slice(1)];
     s.write('fw.yaml', staged({ waves: baking }));
     await s.start(FLAGS);

@@ -104,3 +104,35 @@ describe('statusFor (kstatus conditions)', () => {
     ).toBe(true);
   });
 });
+
+describe('statusFor (a staged rollout)', () => {
+  const waves = [
+    { name: 'canary', targets: ['thingGroup:canary'] },
+    { name: 'fleet', targets: ['thingGroup:fleet'] },
+  ];
+  const staged = aDesired({ targets: undefined, waves });
+
+  it('carries the waves and sums up the running one for the printer column; a Held wave is Stalled', () => {
+    const judged: ReconcileReport['waves'] = [
+      { name: 'canary', phase: 'Held', gate: 'canary: 2 of 2 finished, 50% succeeded < 100% required' },
+      { name: 'fleet', phase: 'Pending' },
+    ];
+    const action = { kind: 'noop' as const, jobId: 'fw', stalled: true, reason: 'Held: canary failed its gate' };
+    const s = statusFor(report({ desired: staged, observed: anObserved(), waves: judged, action, outcome: 'stalled', result: 'stalled' }), { now: T0 });
+    expect(s.waves).toEqual(judged);
+    expect(s.wave).toBe('1/2 canary: Held');
+    expect(conditions(s)).toMatchObject({ Ready: 'False/NeedsAttention', Stalled: 'True/NeedsAttention' });
+  });
+
+  it('names the last wave once every wave passed, and keeps the previous waves when a reconcile did not judge them', () => {
+    const passed: ReconcileReport['waves'] = [
+      { name: 'canary', phase: 'Passed' },
+      { name: 'fleet', phase: 'Passed' },
+    ];
+    const first = statusFor(report({ desired: staged, waves: passed }), { now: T0 });
+    expect(first.wave).toBe('2/2 fleet: Passed');
+    const later = statusFor(report({ desired: staged, result: 'error', error: 'socket hang up', outcome: 'failed' }), { now: T1, previous: first });
+    expect(later.waves).toEqual(passed);
+    expect(statusFor(report({}), { now: T1 }).wave).toBeUndefined();
+  });
+});

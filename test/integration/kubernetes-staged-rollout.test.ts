@@ -1,0 +1,75 @@
+/**
+ * Staged rollouts in Kubernetes mode, on the real kube-apiserver and the emulator: the same waves
+ * as in directory mode, approved by a patch; the status carries the waves, the Wave printer column
+ * sums them up, every wave transition is an Event, and deleting the IoTJob mid-rollout applies its
+ * deletionPolicy to the rollout's job.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeStack } from '../helpers/kube-stack.js';
+import { ALL, Devices, GROUPS, provisionWaveGroups, WAVES } from '../helpers/wave-fleet.js';
+
+let stack: KubeStack | undefined;
+let devices: Devices | undefined;
+afterEach(async () => {
+  devices?.stop();
+  await stack?.stop();
+  stack = devices = undefined;
+});
+
+const FLAGS = ['--gate-interval-seconds', '0.2'];
+const MANUAL = [{ ...WAVES[0], gate: { minSucceededRatio: 1, approval: 'Manual' } }, ...WAVES.slice(1)];
+
+async function waveStack(): Promise<KubeStack> {
+  const s = await KubeStack.create({ things: 0 });
+  provisionWaveGroups(s.emu);
+  return s;
+}
+
+/** The IoTJob as `kubectl get` prints it: the CRD's printer columns, by name. */
+async function printed(s: KubeStack, name: string): Promise<Record<string, unknown>> {
+  const table = await s.rest.request<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>(
+    'GET',
+    `/apis/iot.gitops.dev/v1alpha1/namespaces/${s.ns}/iotjobs/${name}`,
+    { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+  );
+  return Object.fromEntries(table.columnDefinitions.map((c, i) => [c.name, table.rows[0]!.cells[i]]));
+}
+
+describe('a staged rollout in Kubernetes mode', () => {
+  it('waits for the approval patch, then promotes to completion; status, the Wave column and Events follow every wave', async () => {
+    const s = (stack = await waveStack());
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
+    await s.start(FLAGS);
+    await s.create('fw', { targets: undefined, waves: MANUAL });
+    const awaiting = await s.untilStatus('fw', 'the canary to await approval', (st) => st.wave === '1/3 canary: AwaitingApproval', 30_000);
+    expect(KubeStack.condition(awaiting.status, 'Reconciling')).toMatchObject({ status: 'True', message: expect.stringContaining('awaiting approval') });
+    expect((await printed(s, 'fw')).Wave).toBe('1/3 canary: AwaitingApproval');
+    expect(devices.startsOf([...GROUPS.ten, ...GROUPS.rest])).toEqual([]);
+
+    await s.patchSpec('fw', { approvedWaves: ['canary'] });
+    const done = await s.untilStatus('fw', 'the rollout to complete', (st) => st.wave === '3/3 fleet: Passed', 30_000);
+    expect(done.status!.waves.map((w: { phase: string }) => w.phase)).toEqual(['Passed', 'Passed', 'Passed']);
+    expect(KubeStack.condition(done.status, 'Ready')).toMatchObject({ status: 'True' });
+    for (const thing of ALL) expect(devices.log.filter((e) => e.event === 'start' && e.thing === thing)).toHaveLength(1);
+    const events = await s.events('fw');
+    const started = events.filter((e) => e.reason === 'WaveStarted').map((e) => e.message);
+    expect(started.sort()).toEqual(['starting wave fleet: adding 1 target(s)', 'starting wave ten-percent: adding 1 target(s)']);
+  }, 90_000);
+
+  it("deleting the IoTJob mid-rollout applies its deletionPolicy to the rollout's job", async () => {
+    const s = (stack = await waveStack());
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
+    await s.start(FLAGS);
+    await s.create('fw', { targets: undefined, waves: MANUAL });
+    await s.untilStatus('fw', 'the canary to await approval', (st) => st.wave === '1/3 canary: AwaitingApproval', 30_000);
+    await s.delete('fw');
+    await s.until('the job to be canceled', () => s.job('fw')?.status === 'CANCELED');
+    await s.until('the IoTJob to be gone', async () => (await s.get('fw')) === undefined);
+    expect(s.calls('AssociateTargetsWithJob')).toBe(0);
+  }, 90_000);
+
+  it('refuses targets and waves together at admission, naming the rule', async () => {
+    const s = (stack = await waveStack());
+    await expect(s.create('both', { waves: WAVES })).rejects.toThrow(/give exactly one of targets and waves/);
+  });
+});
