@@ -66,6 +66,13 @@ export interface Wave {
   gate?: WaveGate;
 }
 
+/** Another manifest whose job must have met a gate before this one's is created. */
+export interface Dependency {
+  /** Its metadata.name (in Kubernetes, in the same namespace). */
+  name: string;
+  gate?: Pick<WaveGate, 'minSucceededRatio' | 'maxFailedRatio' | 'minFinished'>;
+}
+
 /** A per-thing execution override. */
 export interface ExecutionOverride {
   thingName: string;
@@ -86,6 +93,8 @@ export interface IoTJobSpec extends JobFields {
   waves?: Wave[];
   /** Waves with `approval: Manual` whose next wave may start. */
   approvedWaves?: string[];
+  /** Manifests whose job must have met its gate before this job is created. */
+  dependsOn?: Dependency[];
   /** What a failed gate does: Hold (the default) stops widening; Cancel cancels the job with spec.cancel's options. */
   onGateFailure?: 'Hold' | 'Cancel';
   document?: unknown;

@@ -12,7 +12,7 @@ import type { ComparedField } from './fields.js';
 import { nextFreeJobId, revisionOf } from './job-ids.js';
 import { desiredShape, observedShape, type Partition } from './normalize.js';
 import { isOwned, MANAGED_BY, recordedDeletionPolicy, SOURCE_KEY } from './ownership.js';
-import { GATE_FAILED_REASON, planRollout } from './rollout.js';
+import { GATE_FAILED_REASON, GATE_INTERVAL_MS, planRollout } from './rollout.js';
 
 /** How long to wait before looking at a job that AWS is deleting again. */
 export const DELETION_POLL_MS = 5_000;
@@ -37,6 +37,8 @@ export interface PlanContext {
   now?: number;
   /** How often a wave's gate is judged (plan/rollout.ts GATE_INTERVAL_MS by default). */
   gateIntervalMs?: number;
+  /** Why a job that does not exist yet may not be created (spec.dependsOn); `stalled` when only a change to the manifests helps. */
+  blocked?: { reason: string; stalled?: boolean };
 }
 
 const ACTIVE = new Set(['IN_PROGRESS', 'SCHEDULED']);
@@ -96,6 +98,9 @@ function planMissing(desired: DesiredJob, ctx: PlanContext): Action {
     };
   }
   if (stateOf(desired.spec) === 'Canceled') return { kind: 'noop', reason: 'state is Canceled and there is no job' };
+  const b = ctx.blocked;
+  if (b)
+    return b.stalled ? { kind: 'noop', stalled: true, reason: b.reason } : { kind: 'wait', afterMs: ctx.gateIntervalMs ?? GATE_INTERVAL_MS, reason: b.reason };
   return { kind: 'create', jobId: desired.jobId, reason: `no job ${desired.jobId} exists` };
 }
 

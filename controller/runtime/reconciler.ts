@@ -12,6 +12,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { resultOf, type ReconcileReport, type ReconcileResult } from '../model/report.js';
 import { planJob, type PlanContext } from '../plan/planner.js';
 import { allTargets, effectiveDesired, rolloutStatus } from '../plan/rollout.js';
+import { blockedBy } from './dependencies.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from '../model/clock.js';
 import { execute } from './executor.js';
@@ -97,6 +98,7 @@ export class Reconciler {
     report.observed = observed;
     this.noteGone(key, observation.identity?.kind === 'gone');
     const ctx = this.planContext(report, observation);
+    if (desired && !observed) ctx.blocked = await blockedBy(desired, this.d, ctx.partition);
     // A staged rollout is planned and carried out as the job its waves ask for now.
     const effective = desired && effectiveDesired(desired, observed, ctx.partition);
     if (desired) report.waves = rolloutStatus(desired, observed, { now: ctx.now!, partition: ctx.partition });

@@ -9,6 +9,7 @@ import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
 import type { ManifestProblem } from '../model/errors.js';
 import type { ErrorObject } from './crd-schema.js';
 import { refusedClaims } from './claims.js';
+import { refusedDependencies } from './dependency-check.js';
 import { desiredJobOf } from './desired-job.js';
 
 /** The most documents one file may hold. */
@@ -276,6 +277,6 @@ export function parseManifests(
     jobs.push(...r.jobs);
     problems.push(...r.problems);
   }
-  problems.push(...refusedClaims(jobs));
+  problems.push(...refusedClaims(jobs), ...refusedDependencies(jobs));
   return problems.length > 0 ? { jobs: [], problems } : { jobs, problems };
 }

@@ -68,6 +68,24 @@ describe('a staged rollout in Kubernetes mode', () => {
     expect(s.calls('AssociateTargetsWithJob')).toBe(0);
   }, 90_000);
 
+  it("dependsOn: B's job is created only after A's met the gate; IoTJobs depending on each other are Stalled, naming the cycle", async () => {
+    const s = (stack = await waveStack());
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
+    await s.start(FLAGS);
+    await s.create('fw-b', { targets: ['thingGroup:ten'], dependsOn: [{ name: 'fw-a', gate: { minSucceededRatio: 1 } }] });
+    await s.untilStatus('fw-b', 'fw-b to wait for fw-a', (st) => /waiting for dependency fw-a: it is not declared/.test(st.lastAction ?? ''));
+    await s.create('fw-a', { targets: ['thingGroup:canary'] });
+    await s.until('fw-b to be created', () => s.job('fw-b'), 30_000);
+    const aDone = Math.max(...devices.log.filter((e) => e.jobId === 'fw-a' && e.event === 'finish').map((e) => e.at));
+    expect(Number(s.job('fw-b')!.createdAt) * 1000).toBeGreaterThanOrEqual(aDone);
+
+    await s.create('fw-c', { targets: ['thingGroup:ten'], dependsOn: [{ name: 'fw-d' }] });
+    await s.create('fw-d', { targets: ['thingGroup:ten'], dependsOn: [{ name: 'fw-c' }] });
+    const stalled = await s.untilStatus('fw-c', 'fw-c to be Stalled', (st) => KubeStack.condition(st, 'Stalled')?.status === 'True');
+    expect(KubeStack.condition(stalled.status, 'Stalled')?.message).toContain('a cycle of dependencies: ' + `${s.ns}/fw-c → ${s.ns}/fw-d → ${s.ns}/fw-c`);
+    expect(s.job('fw-c')).toBeUndefined();
+  }, 90_000);
+
   it('refuses targets and waves together at admission, naming the rule', async () => {
     const s = (stack = await waveStack());
     await expect(s.create('both', { waves: WAVES })).rejects.toThrow(/give exactly one of targets and waves/);

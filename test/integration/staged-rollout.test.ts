@@ -112,3 +112,36 @@ describe('a staged rollout in directory mode', () => {
     expect(promotedAt).toBeLessThan(restartedAt + 6_000);
   }, 60_000);
 });
+
+describe('dependsOn in directory mode', () => {
+  it("creates B only after A's job met B's gate on it; a cycle refuses the commit, naming both manifests", async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
+    s.write('a.yaml', manifest('fw-a', { targets: ['thingGroup:canary'] }));
+    s.write('b.yaml', manifest('fw-b', { targets: ['thingGroup:ten'], dependsOn: [{ name: 'fw-a', gate: { minSucceededRatio: 1 } }] }));
+    await s.start(FLAGS);
+    await s.until('fw-b to be created', () => s.job('fw-b'), 30_000);
+    const aDone = Math.max(...devices.log.filter((e) => e.jobId === 'fw-a' && e.event === 'finish').map((e) => e.at));
+    expect(devices.log.filter((e) => e.jobId === 'fw-a' && e.event === 'finish')).toHaveLength(GROUPS.canary.length);
+    expect(Number(s.job('fw-b')!.createdAt) * 1000).toBeGreaterThanOrEqual(aDone);
+
+    s.write('a.yaml', manifest('fw-a', { targets: ['thingGroup:canary'], dependsOn: [{ name: 'fw-b' }] }));
+    await s.until('the cycle to be refused', () => s.app.board.view().sourceProblems.find((p) => p.includes('a cycle of dependencies: fw-a → fw-b → fw-a')));
+    expect(s.jobIds()).toEqual(['fw-a', 'fw-b']);
+  }, 60_000);
+
+  it('waits while the dependency has not finished, saying so', async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s.emu, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
+    s.write('a.yaml', manifest('fw-a', { targets: ['thingGroup:canary'] }));
+    s.write('b.yaml', manifest('fw-b', { targets: ['thingGroup:ten'], dependsOn: [{ name: 'fw-a', gate: { minSucceededRatio: 1 } }] }));
+    await s.start(FLAGS);
+    const entry = () => s.app.board.view().jobs.find((j) => j.key === 'fw-b');
+    await s.until(
+      'fw-b to wait on its failing dependency',
+      () => entry()?.lastAction?.includes('waiting for dependency fw-a: 2 of 2 finished, 50% succeeded < 100% required'),
+      30_000,
+    );
+    expect(s.job('fw-b')).toBeUndefined();
+  }, 60_000);
+});

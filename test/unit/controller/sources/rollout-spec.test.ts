@@ -76,3 +76,29 @@ describe('a staged rollout manifest', () => {
     expect(unknown.problems[0]).toMatchObject({ field: 'spec.waves[0].gate.bakeHours', message: 'is not a known field', line: 12 });
   });
 });
+
+describe('dependsOn in a snapshot', () => {
+  const named = (name: string, deps: string[]): string => `apiVersion: iot.gitops.dev/v1alpha1
+kind: IoTJob
+metadata:
+  name: ${name}
+spec:
+  document: {op: ota}
+  targets: [thingGroup:fleet]
+  dependsOn: [${deps.map((d) => `{name: ${d}}`).join(', ')}]`;
+
+  it('refuses a dependency on a manifest that is not declared, naming both ends', () => {
+    const { problems } = parseManifests([{ path: 'b.yaml', text: named('fw-b', ['fw-a']) }], ctx);
+    expect(problems).toEqual([{ file: 'b.yaml', line: 1, field: 'spec.dependsOn[0].name', message: 'fw-b depends on fw-a, which is not declared' }]);
+  });
+
+  it('refuses a cycle once, naming every manifest on it', () => {
+    const files = [
+      { path: 'a.yaml', text: named('fw-a', ['fw-b']) },
+      { path: 'b.yaml', text: named('fw-b', ['fw-a']) },
+    ];
+    const { jobs, problems } = parseManifests(files, ctx);
+    expect(jobs).toEqual([]);
+    expect(problems).toEqual([{ file: 'a.yaml', line: 1, field: 'spec.dependsOn', message: 'a cycle of dependencies: fw-a → fw-b → fw-a' }]);
+  });
+});
