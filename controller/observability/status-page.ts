@@ -39,6 +39,10 @@ export function statusPageHtml(): string {
   .counts { font-size: 12px; color: #555; margin-top: .2rem; }
   .counts b { font-weight: 600; }
   .error { color: #c62828; max-width: 30rem; }
+  .waves { font-size: 12px; margin-top: .3rem; }
+  .wave[data-phase="Held"], .wave[data-phase="Failed"] { color: #c62828; font-weight: 600; }
+  .wave[data-phase="Passed"] { color: #2e7d32; }
+  .gate { color: #555; }
   .legend span { display: inline-block; margin-right: 1rem; font-size: 12px; }
   .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -1px; border-radius: 2px; }
 </style>
@@ -72,6 +76,18 @@ function row(job, statuses) {
   }
   const cell = el('td');
   cell.append(bar, counts);
+  if (job.waves) {
+    const waves = el('div', { className: 'waves' });
+    for (const w of job.waves) {
+      const span = el('span', { className: 'wave', title: w.gate || '' }, w.name + ' ' + w.phase);
+      span.dataset.phase = w.phase;
+      waves.append(span, ' · ');
+    }
+    waves.lastChild && waves.lastChild.remove();
+    const running = job.waves.find((w) => w.gate);
+    if (running) waves.append(el('div', { className: 'gate' }, running.gate));
+    cell.append(waves);
+  }
   tr.append(cell, el('td', { className: 'revision' }, job.revision || ''), el('td', { className: 'error' }, job.lastError || ''));
   return tr;
 }

@@ -65,6 +65,9 @@ function jobLines(j: BoardJob, statuses: readonly ExecutionStatus[], style: { wi
     `  [${bar(j.counts, statuses, style.width, style.colour)}]${pct}`,
     `  ${statuses.map((s) => `${s.toLowerCase().replace('_', ' ')} ${j.counts[s]}`).join('  ')}`,
   ];
+  if (j.waves) lines.push(`  waves: ${j.waves.map((w) => `${w.name} ${w.phase}`).join(' · ')}`);
+  const running = j.waves?.find((w) => w.gate);
+  if (running) lines.push(`  gate: ${printable(running.gate!)}`);
   if (j.lastError) lines.push(`  last error: ${printable(j.lastError)}`);
   return lines;
 }

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Staged rollouts in directory mode, on the emulator over HTTP: one CONTINUOUS job widened wave by
  * wave (canary inside fleet, as fleets are usually grouped). The devices are driven by the test
@@ -5,6 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROLLOUT_TAG } from '../../controller/plan/rollout-state.js';
+import { launchChromium } from '../helpers/browser.js';
+import { built, startProgram } from '../helpers/processes.js';
 import { manifest, Stack } from '../helpers/stack.js';
 import { ALL, Devices, GROUPS, provisionWaveGroups, WAVES } from '../helpers/wave-fleet.js';
 
@@ -110,6 +113,32 @@ describe('a staged rollout in directory mode', () => {
     const promotedAt = Math.min(...devices.startsOf(GROUPS.ten));
     expect(promotedAt).toBeGreaterThanOrEqual(Number(heldSince) * 1000 + 6_000);
     expect(promotedAt).toBeLessThan(restartedAt + 6_000);
+  }, 60_000);
+});
+
+describe('what operators see of a staged rollout', () => {
+  it('the status page (headless Chromium) and `iot-jobs-controller status` show every wave, its phase and the gate in words', async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s.emu, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
+    s.write('fw.yaml', staged());
+    await s.start(FLAGS);
+    await s.until('the rollout to be held', () => reasonOf(s)?.startsWith('Held: canary failed its gate'), 30_000);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(s.app.server!.url);
+      await page.waitForSelector('tr.job[data-key="fw"] .wave');
+      const waves = await page.$$eval('tr.job[data-key="fw"] .wave', (spans) => spans.map((e) => `${e.textContent} ${(e as HTMLElement).dataset.phase}`));
+      expect(waves).toEqual(['canary Held Held', 'ten-percent Pending Pending', 'fleet Pending Pending']);
+      expect(await page.textContent('tr.job[data-key="fw"] .gate')).toBe('canary: 2 of 2 finished, 50% succeeded < 100% required');
+    } finally {
+      await browser.close();
+    }
+    const cli = startProgram(built('controller/main.js'), ['status', '--url', s.app.server!.url]);
+    expect(await cli.exited).toBe(0);
+    expect(cli.stdout()).toContain(
+      '  waves: canary Held · ten-percent Pending · fleet Pending\n  gate: canary: 2 of 2 finished, 50% succeeded < 100% required',
+    );
   }, 60_000);
 });
 

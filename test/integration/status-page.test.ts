@@ -7,10 +7,10 @@
  * `iot-jobs-controller status` prints the same numbers in the terminal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { built, startProgram, waitFor } from '../helpers/processes.js';
 import { manifest, Stack } from '../helpers/stack.js';
-import { requireProgram } from '../helpers/tools.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -18,7 +18,6 @@ let page: Page;
 const STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED'];
 
 beforeAll(async () => {
-  const executablePath = requireProgram('chromium', 'chromium');
   // Slow enough that the page is seen mid-rollout: 30 devices, 2 a simulated minute at 20x (about 45 s).
   stack = await Stack.create({
     emulator: { timeScale: 20, fleet: { size: 30, seed: 5, workMs: 30_000, failureRate: 0.2, rejectRate: 0, pollIntervalMs: 100 } },
@@ -27,19 +26,7 @@ beforeAll(async () => {
   stack.write('canary.yaml', manifest('canary', { targets: ['thing:device-0001'], description: 'one device' }));
   // The metrics move at each resync (5 s), the page every 2 s: a steady window holds a page refresh.
   await stack.start(['--resync-seconds', '5']);
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
 }, 120_000);
 

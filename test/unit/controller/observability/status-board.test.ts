@@ -83,6 +83,27 @@ describe('the status text', () => {
     expect(text).toContain('last error: boom');
   });
 
+  it("prints a staged rollout's waves and the running wave's gate in words, and keeps them when a reconcile did not judge them", () => {
+    const b = board();
+    const desired = aDesired({
+      targets: undefined,
+      waves: [
+        { name: 'canary', targets: ['thingGroup:canary'] },
+        { name: 'fleet', targets: ['thingGroup:fleet'] },
+      ],
+    });
+    const waves = [
+      { name: 'canary', phase: 'Baking' as const, gate: 'canary: 10 of 10 finished, 100% succeeded: the gate holds' },
+      { name: 'fleet', phase: 'Pending' as const },
+    ];
+    b.record({ key: 'fw', desired, observed: anObserved(), waves, outcome: 'waiting', result: 'requeue' });
+    b.record({ key: 'fw', desired, outcome: 'failed', result: 'error', error: 'socket hang up' });
+    const text = renderStatus(b.view(), { width: 8 });
+    expect(text).toContain(
+      '  waves: canary Baking · fleet Pending\n  gate: canary: 10 of 10 finished, 100% succeeded: the gate holds\n  last error: socket hang up',
+    );
+  });
+
   it('shows control characters from user text as escapes, so an ANSI sequence cannot reach the terminal (regression)', () => {
     const b = board();
     b.record({
