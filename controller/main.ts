@@ -15,6 +15,7 @@ import { printable } from './observability/printable.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import type { BoardView } from './observability/status-board.js';
 import { renderStatus } from './observability/status-text.js';
+import { waveLines } from './observability/wave-text.js';
 import type { ReconcileReport } from './model/report.js';
 import type { Emulator } from '../emulator/index.js';
 
@@ -75,8 +76,15 @@ function printPlans(reports: ReconcileReport[], out: (s: string) => void): numbe
     const jobId = 'jobId' in a ? (a.jobId ?? '') : '';
     if (mutates(a) || r.result === 'stalled') pending++;
     out(`${a.kind.padEnd(16)} ${r.key}${jobId ? ` (job ${jobId})` : ''}: ${a.reason}`);
+    printWaves(r, out);
   }
   return pending;
+}
+
+/** A staged rollout's waves under its plan line: which runs, which starts next and on what. */
+function printWaves(r: ReconcileReport, out: (s: string) => void): void {
+  const spec = r.desired?.spec.waves;
+  if (r.waves && spec) for (const line of waveLines(r.waves, spec)) out(`${''.padEnd(16)}   wave ${line}`);
 }
 
 /** '' for one, 's' for any other count. */

@@ -116,13 +116,37 @@ describe('a staged rollout in directory mode', () => {
   }, 60_000);
 });
 
+/** `iot-jobs-controller plan` on the stack's manifests, as a process; its output. */
+async function plan(s: Stack): Promise<string> {
+  const p = startProgram(built('controller/main.js'), ['plan', '--dir', s.dir, '--endpoint', s.emu.url], {
+    AWS_ACCESS_KEY_ID: 'AKIDPLAN',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
+  await p.exited;
+  return p.stdout();
+}
+
 describe('what operators see of a staged rollout', () => {
   it('the status page (headless Chromium) and `iot-jobs-controller status` show every wave, its phase and the gate in words', async () => {
     const s = (stack = await fleetStack());
     devices = new Devices(s.emu, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
     s.write('fw.yaml', staged());
+    expect(await plan(s)).toContain(
+      [
+        'create           fw (job fw): no job fw exists',
+        '                   wave canary: starts with the job',
+        "                   wave ten-percent: starts next, when canary's gate holds for 0.01 min",
+        '                   wave fleet: waits for ten-percent',
+      ].join('\n'),
+    );
     await s.start(FLAGS);
     await s.until('the rollout to be held', () => reasonOf(s)?.startsWith('Held: canary failed its gate'), 30_000);
+    expect(await plan(s)).toContain(
+      [
+        '                   wave canary: Held (canary: 2 of 2 finished, 50% succeeded < 100% required)',
+        "                   wave ten-percent: starts next, when canary's gate holds for 0.01 min",
+      ].join('\n'),
+    );
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
