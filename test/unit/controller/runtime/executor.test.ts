@@ -73,6 +73,26 @@ describe('execute', () => {
     expect(d.inventory.ownedJobOf('other')).toBeUndefined();
   });
 
+  it('record and promote (a staged rollout): a fresh read shows the job is ours, then TagResource or AssociateTargetsWithJob', async () => {
+    const d = setup();
+    const desired = aDesired({}, 'fw');
+    await d.jobs.create(desired, 'fw');
+    expect(
+      await execute(
+        { kind: 'record', jobId: 'fw', tag: 'iot-jobs-controller/rollout', value: 'w=0 b=0/0/0/0/0 s=1', reason: 'start' },
+        { key: 'fw', desired },
+        d,
+      ),
+    ).toBe('recorded');
+    const arn = 'arn:aws:iot:us-east-1:123456789012:thinggroup/ten';
+    expect(await execute({ kind: 'promote', jobId: 'fw', wave: 'ten', targets: [arn], reason: 'next' }, { key: 'fw', desired }, d)).toBe('promoted');
+    expect(d.jobs.calls).toEqual(['CreateJob', 'DescribeJob', 'TagResource', 'DescribeJob', 'AssociateTargetsWithJob']);
+    expect(d.jobs.argsOf('AssociateTargetsWithJob')).toEqual([['fw', [arn], 'wave ten of fw']]);
+    await expect(execute({ kind: 'promote', jobId: 'fw', wave: 'ten', targets: [arn], reason: 'next' }, { key: 'other', desired }, d)).rejects.toThrow(
+      TerminalError,
+    );
+  });
+
   it('refuses an action without the data it needs instead of sending half a request', async () => {
     const d = setup();
     await expect(execute({ kind: 'create', jobId: 'fw', reason: 'no job' }, { key: 'fw' }, d)).rejects.toThrow('internal error');
