@@ -12,6 +12,9 @@ import { TokenBucket } from '../lib/token-bucket.js';
 import type { AwsOperation, Metrics } from '../observability/metrics.js';
 import { outcomeName, typedError } from './errors.js';
 
+/** The shortest wait for a token for which a caller lends its work slot out. */
+export const LEND_MIN_WAIT_MS = 50;
+
 /** How to reach AWS IoT and how fast to call it. */
 export interface MeteredIotOptions {
   client: IoTClient;
@@ -55,7 +58,11 @@ export class MeteredIot {
     if (!bucket) this.buckets.set(operation, (bucket = new TokenBucket(this.o.tps ?? 10, 1, this.o.clock)));
     if (bucket.tryTake()) return;
     const b = bucket;
-    await (this.o.slots ? this.o.slots.without(() => b.take(first)) : b.take(first));
+    // A wait shorter than LEND_MIN_WAIT_MS is not worth lending the slot for: lending starts another
+    // reconcile, and at a high rate (--aws-tps 10000) every call would lend, putting every queued
+    // key in flight at once.
+    if (!this.o.slots || b.waitMs() < LEND_MIN_WAIT_MS) return b.take(first);
+    await this.o.slots.without(() => b.take(first));
   }
 
   private async send<T>(operation: AwsOperation, request: IotRequest<T>): Promise<T> {

@@ -36,6 +36,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** How long a caller asking now would wait for its token, in ms (0: one is there). */
+  waitMs(): number {
+    this.refill();
+    return Math.max(0, ((this.waiting.length + 1 - this.tokens) / this.rate) * 1000);
+  }
+
   /**
    * Resolves when a token has been taken. Callers are served in the order they asked; with `first`,
    * ahead of every caller that did not ask to go first.

@@ -38,6 +38,30 @@ describe('metered IoT calls', () => {
     expect(sent).toEqual(['c1@0', 'd1@0', 'c2@100', 'c3@200']);
   });
 
+  it('keeps its slot for a wait too short to be worth lending (a high --aws-tps), so no more reconciles than workers are in flight', async () => {
+    const clock = new FakeClock();
+    const slots = new Slots(2);
+    const iot = new MeteredIot({ client: NO_CLIENT, clock, metrics: new Metrics({ defaultMetrics: false }), tps: 10_000, slots });
+    // c1's request is in flight (its worker works); c2 waits a fraction of a millisecond for its token.
+    let answer: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => (answer = resolve));
+    const creates = [() => inFlight, async () => undefined].map(async (request) => {
+      await slots.acquire();
+      await iot.call('CreateJob', request);
+      slots.release();
+    });
+    await clock.advance(0);
+    let third = false;
+    void slots.acquire().then(() => (third = true));
+    await clock.advance(0);
+    expect(third).toBe(false);
+    await clock.advance(1);
+    await clock.advance(0);
+    expect(third).toBe(true);
+    answer();
+    await Promise.all(creates);
+  });
+
   it("meters a failed call by its error name and throws the controller's typed errors", async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const iot = new MeteredIot({ client: NO_CLIENT, clock: new FakeClock(), metrics, tps: 1_000 });

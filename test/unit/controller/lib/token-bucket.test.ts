@@ -66,3 +66,17 @@ describe('token bucket', () => {
     expect(done).toEqual(Array.from({ length: 15 }, (_, i) => i));
   });
 });
+
+describe('token bucket: the wait a caller would have', () => {
+  it('is 0 with a token there, then one interval per caller ahead', async () => {
+    const clock = new FakeClock();
+    const b = new TokenBucket(10, 1, clock);
+    expect(b.waitMs()).toBe(0);
+    expect(b.tryTake()).toBe(true);
+    expect(b.waitMs()).toBe(100);
+    void b.take();
+    expect(b.waitMs()).toBe(200);
+    await clock.advance(100);
+    expect(b.waitMs()).toBe(100);
+  });
+});
