@@ -23,7 +23,7 @@ import type { Emulator } from '../emulator/index.js';
 export const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCALEMULATOR000', secretAccessKey: 'local' };
 
-/** Starts the emulator for --local: a fleet in group `fleet`, its first tenth also in group `canary`. */
+/** Starts the emulator for --local: a fleet in group `fleet`, its first tenth also in group `canary` and the next tenth in `ten-percent`. */
 async function startLocal(config: Config, log: (msg: string) => void): Promise<Emulator> {
   const { startEmulator } = await import('../emulator/index.js');
   const emulator = await startEmulator({
@@ -32,12 +32,17 @@ async function startLocal(config: Config, log: (msg: string) => void): Promise<E
     timeScale: config.localTimeScale,
     fleet: { size: config.localFleet, workMs: 60_000, pollIntervalMs: 5_000 },
   });
-  emulator.service.call('CreateThingGroup', { thingGroupName: 'canary' });
-  const canary = Math.max(1, Math.floor(config.localFleet / 10));
-  for (const name of [...(emulator.fleet?.devices.keys() ?? [])].slice(0, canary))
-    emulator.service.call('AddThingToThingGroup', { thingGroupName: 'canary', thingName: name });
+  const tenth = Math.max(1, Math.floor(config.localFleet / 10));
+  const devices = [...(emulator.fleet?.devices.keys() ?? [])];
+  for (const [group, members] of [
+    ['canary', devices.slice(0, tenth)],
+    ['ten-percent', devices.slice(tenth, 2 * tenth)],
+  ] as const) {
+    emulator.service.call('CreateThingGroup', { thingGroupName: group });
+    for (const name of members) emulator.service.call('AddThingToThingGroup', { thingGroupName: group, thingName: name });
+  }
   log(
-    `local IoT Jobs emulator on ${emulator.url}: ${config.localFleet} devices in thing group "fleet" (the first ${canary} also in "canary"), time ×${config.localTimeScale}`,
+    `local IoT Jobs emulator on ${emulator.url}: ${config.localFleet} devices in thing group "fleet" (the first ${tenth} also in "canary", the next ${tenth} in "ten-percent"), time ×${config.localTimeScale}`,
   );
   return emulator;
 }
