@@ -6,7 +6,7 @@
  */
 import { ScaledClock, SystemClock, type Clock } from './core/clock.js';
 import { IotJobsService } from './core/service.js';
-import { Fleet, type FleetOptions } from './fleet/fleet.js';
+import { Fleet, type FleetModelOptions, type FleetOptions } from './fleet/fleet.js';
 import { autoSave, loadStateFile } from './state-file.js';
 import type { FaultConfig } from './wire/faults.js';
 import { serve, type RunningServer } from './wire/server.js';
@@ -14,7 +14,17 @@ import { serve, type RunningServer } from './wire/server.js';
 export { FakeClock, ScaledClock, SystemClock, type Clock } from './core/clock.js';
 export { ServiceError, type ErrorCode } from './core/errors.js';
 export { IotJobsService, OPERATIONS, type OperationName, type ServiceConfig } from './core/service.js';
-export { Fleet, DUMMY_CREDENTIALS, type FleetOptions } from './fleet/fleet.js';
+export { Fleet, DUMMY_CREDENTIALS, type FleetOptions, type FleetModelOptions, type Totals } from './fleet/fleet.js';
+export {
+  FleetModelError,
+  validateFleetModel,
+  fleetModelProblems,
+  type FleetModel,
+  type GroupModel,
+  type GroupBehavior,
+  type WorkSeconds,
+} from './fleet/model.js';
+export { readFleetModel } from './fleet/model-file.js';
 export type { FaultConfig } from './wire/faults.js';
 export type { CallEntry } from './wire/call-log.js';
 
@@ -33,8 +43,11 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** How long a deleted job stays DELETION_IN_PROGRESS (simulated ms, plus 10 ms per execution). */
   deletionBaseMs?: number;
-  /** Run a simulated fleet of this many devices (in thing group `fleet` unless told otherwise). */
-  fleet?: Omit<FleetOptions, 'endpoint' | 'region'>;
+  /**
+   * Run a simulated fleet: `{ size }` devices in thing group `fleet` (unless told otherwise), or the
+   * groups of `{ model }` (docs/fleet-model.md; a FleetModelError, and no server, when it does not hold).
+   */
+  fleet?: Omit<FleetOptions, 'endpoint' | 'region'> | Omit<FleetModelOptions, 'endpoint' | 'region'>;
 }
 
 /** A running emulator. */
@@ -47,6 +60,19 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** Whether fleet options ask for a fleet: a model (even of empty groups) or a size above 0. */
+function hasDevices(fleet: NonNullable<EmulatorOptions['fleet']>): boolean {
+  return 'model' in fleet || fleet.size > 0;
+}
+
+/** Provisions the fleet, wakes its devices on the service's notifications and starts them; returns the unsubscribe. */
+async function runFleet(fleet: Fleet, service: IotJobsService): Promise<() => void> {
+  await fleet.provision();
+  const unsubscribe = service.onNotify((thing) => fleet.notify(thing));
+  fleet.start();
+  return unsubscribe;
+}
+
 /** Starts the service, its HTTP server and, if asked, the fleet. Faults apply after the fleet is provisioned. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const clock = opts.clock ?? (opts.timeScale && opts.timeScale !== 1 ? new ScaledClock(opts.timeScale) : new SystemClock());
@@ -56,12 +82,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let fleet: Fleet | undefined;
   let unsubscribe = (): void => undefined;
   try {
-    if (opts.fleet && opts.fleet.size > 0) {
+    if (opts.fleet && hasDevices(opts.fleet)) {
       fleet = new Fleet({ timeScale: clock.scale, ...opts.fleet, endpoint: server.url, region: service.partition.region });
-      await fleet.provision();
-      const f = fleet;
-      unsubscribe = service.onNotify((thing) => f.notify(thing));
-      fleet.start();
+      unsubscribe = await runFleet(fleet, service);
     }
     server.faults.set(opts.faults ?? {});
   } catch (err) {

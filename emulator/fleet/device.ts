@@ -1,8 +1,9 @@
 /**
  * One simulated device. It talks to the jobs data plane with the real
  * @aws-sdk/client-iot-jobs-data-plane client, as a device on HTTPS would: StartNextPendingJobExecution,
- * progress reports in statusDetails, then SUCCEEDED, FAILED or REJECTED. The outcome of each
- * attempt depends only on the seed, the thing, the job and the attempt, so a run is repeatable.
+ * progress reports in statusDetails, then SUCCEEDED, FAILED or REJECTED. Whether it answers at all,
+ * the outcome of each attempt and its duration depend only on the seed, the thing, the job and the
+ * attempt (behavior.ts), so a run is repeatable. A silent or offline device never calls the service.
  */
 import {
   StartNextPendingJobExecutionCommand,
@@ -10,38 +11,9 @@ import {
   type IoTJobsDataPlaneClient,
   type JobExecution,
 } from '@aws-sdk/client-iot-jobs-data-plane';
-import { hashUnit } from './random.js';
+import { outcomeOf, presenceOf, workMsOf, type DeviceBehavior, type Outcome, type Presence } from './behavior.js';
 
-/** How devices behave. Times are simulated milliseconds; rates are probabilities that sum to at most 1. */
-export interface DeviceBehavior {
-  seed: number;
-  /** Simulated time one execution takes, from start to its final report. */
-  workMs: number;
-  /** Progress reports between start and the final report. */
-  progressSteps: number;
-  /** Share of attempts that end FAILED. */
-  failureRate: number;
-  /** Share of attempts the device REJECTs at once. */
-  rejectRate: number;
-  /** Real time between polls when the device has nothing to do and hears no notification. */
-  pollIntervalMs: number;
-  /** Simulated milliseconds per real millisecond. */
-  timeScale: number;
-}
-
-/** What a device decides for one attempt. */
-export type Outcome = 'SUCCEEDED' | 'FAILED' | 'REJECTED';
-
-/**
- * The outcome of an attempt: a pure function of the seed, thing, job, execution number and the
- * version the attempt started at (which differs between retries of one execution).
- */
-export function outcomeOf(b: Pick<DeviceBehavior, 'seed' | 'failureRate' | 'rejectRate'>, thingName: string, exec: JobExecution): Outcome {
-  const u = hashUnit(b.seed, `${thingName}/${exec.jobId}/${exec.executionNumber}/${exec.versionNumber}`);
-  if (u < b.rejectRate) return 'REJECTED';
-  if (u < b.rejectRate + b.failureRate) return 'FAILED';
-  return 'SUCCEEDED';
-}
+export { outcomeOf, type DeviceBehavior, type Outcome } from './behavior.js';
 
 /** Runs a call when the fleet has room for another one in flight. */
 export type Gate = <T>(call: () => Promise<T>) => Promise<T>;
@@ -83,6 +55,8 @@ export class SimulatedDevice {
   private stopped = false;
   private readonly onError: (thingName: string, err: unknown) => void;
   private readonly gate: Gate;
+  /** Whether this device answers; a silent or offline one leaves its executions QUEUED. */
+  readonly presence: Presence;
   /** Attempts this device finished, by outcome. */
   readonly finished: Record<Outcome | 'abandoned', number> = { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, abandoned: 0 };
 
@@ -94,6 +68,7 @@ export class SimulatedDevice {
   ) {
     this.onError = hooks.onError ?? (() => undefined);
     this.gate = hooks.gate ?? ungated;
+    this.presence = presenceOf(behavior, thingName);
   }
 
   /** Wakes the device early (the in-process stand-in for an MQTT notify-next). */
@@ -107,8 +82,9 @@ export class SimulatedDevice {
     this.interrupt?.();
   }
 
-  /** Runs until stopped. Never rejects: errors are reported to onError and the device carries on. */
+  /** Runs until stopped (a device that does not answer returns at once). Never rejects: errors are reported to onError and the device carries on. */
   async run(): Promise<void> {
+    if (this.presence !== 'answering') return;
     while (!this.stopped) {
       let worked = false;
       try {
@@ -138,16 +114,17 @@ export class SimulatedDevice {
 
   private async work(exec: JobExecution): Promise<void> {
     const outcome = outcomeOf(this.behavior, this.thingName, exec);
+    const workMs = workMsOf(this.behavior, this.thingName, exec);
     let version = exec.versionNumber;
     if (outcome !== 'REJECTED') {
       const steps = Math.max(0, this.behavior.progressSteps);
       for (let i = 1; i <= steps && !this.stopped; i++) {
-        await this.sleepSim(this.behavior.workMs / (steps + 1));
+        await this.sleepSim(workMs / (steps + 1));
         const pct = Math.round((i / (steps + 1)) * 100);
         const r = await this.update(exec, 'IN_PROGRESS', { progress: `${pct}%` }, version);
         version = r;
       }
-      await this.sleepSim(this.behavior.workMs / (steps + 1));
+      await this.sleepSim(workMs / (steps + 1));
     }
     if (this.stopped) return;
     const details: Record<string, string> =

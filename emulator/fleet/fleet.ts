@@ -1,57 +1,73 @@
 /**
- * The simulated fleet: N things in one thing group, each run by a SimulatedDevice over the real
- * data-plane SDK client. Things and the group are created through the real control-plane client,
- * so the fleet works against any endpoint that serves both planes.
+ * The simulated fleet: things in thing groups, each run by a SimulatedDevice over the real
+ * data-plane SDK client. The fleet is `size` things in one group (FleetOptions, `--fleet N`) or
+ * the groups of a fleet model (FleetModelOptions, `--fleet-model FILE`), where each device has the
+ * behaviour of the group that lists it directly. Things and groups are created through the real
+ * control-plane client, so the fleet works against any endpoint that serves both planes.
  */
 import { Agent } from 'node:http';
 import { AddThingToThingGroupCommand, CreateThingCommand, CreateThingGroupCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTJobsDataPlaneClient } from '@aws-sdk/client-iot-jobs-data-plane';
 import { withDefaults } from '../core/defaults.js';
-import { gate, SimulatedDevice, type DeviceBehavior, type Outcome } from './device.js';
+import { DEFAULT_BEHAVIOR, type DeviceBehavior, type Outcome } from './behavior.js';
+import { gate, SimulatedDevice } from './device.js';
+import { membersOf, modelLayout, singleGroupLayout, type FleetLayout, type PlannedThing } from './layout.js';
+import type { FleetModel } from './model.js';
 
-/** How to build a fleet. */
-export interface FleetOptions extends Partial<DeviceBehavior> {
-  size: number;
+export { DEFAULT_BEHAVIOR } from './behavior.js';
+export { deviceName } from './layout.js';
+
+/** What every fleet is told: where the service is, and how its calls go. */
+interface FleetConnection {
   endpoint: string;
   region?: string;
-  groupName?: string;
-  thingPrefix?: string;
   /** Most requests in flight at once across the fleet (and the sockets they use). */
   maxSockets?: number;
   /** Called when a device's call fails unexpectedly. */
   onError?: (thingName: string, err: unknown) => void;
 }
 
-/** Defaults: a 20-second update per device in simulated time, 5% failures, 2% rejections. */
-export const DEFAULT_BEHAVIOR: DeviceBehavior = {
-  seed: 42,
-  workMs: 20_000,
-  progressSteps: 3,
-  failureRate: 0.05,
-  rejectRate: 0.02,
-  pollIntervalMs: 5_000,
-  timeScale: 1,
-};
+/** How to build a fleet of `size` things in one group. */
+export interface FleetOptions extends Partial<DeviceBehavior>, FleetConnection {
+  size: number;
+  groupName?: string;
+  thingPrefix?: string;
+}
+
+/** How to build a fleet from a model; seed (over the model's), poll interval, progress steps and time scale apply to every device. */
+export interface FleetModelOptions extends Partial<Pick<DeviceBehavior, 'seed' | 'progressSteps' | 'pollIntervalMs' | 'timeScale'>>, FleetConnection {
+  model: FleetModel;
+}
+
+/** The behaviour a model's fleet takes from its options rather than from its groups. */
+const FLEET_WIDE = ['seed', 'progressSteps', 'pollIntervalMs', 'timeScale'] as const;
+
+/** Attempts finished, by outcome, plus those abandoned because the execution went away. */
+export type Totals = Record<Outcome | 'abandoned', number>;
 
 /** Dummy credentials: the emulator does not check signatures, but the SDK insists on signing. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'AKIAEMULATOR00000000', secretAccessKey: 'emulator-secret-access-key' };
 
-/** The name of the i-th device: device-0001, device-0002, … */
-export function deviceName(prefix: string, i: number, size: number): string {
-  return `${prefix}${String(i + 1).padStart(Math.max(4, String(size).length), '0')}`;
+/** The layout either kind of options describes (a FleetModelError for a model that does not hold). */
+export function layoutOf(opts: FleetOptions | FleetModelOptions): FleetLayout {
+  if ('model' in opts) return modelLayout(opts.model);
+  return singleGroupLayout(opts.size, opts.groupName ?? 'fleet', opts.thingPrefix ?? 'device-');
 }
 
 /** A running fleet. */
 export class Fleet {
   readonly devices = new Map<string, SimulatedDevice>();
+  readonly layout: FleetLayout;
   private runs: Promise<void>[] = [];
   private readonly agent: Agent;
+  /** The first group (the only one without a model). */
   readonly groupName: string;
   readonly control: IoTClient;
   readonly data: IoTJobsDataPlaneClient;
 
-  constructor(private readonly opts: FleetOptions) {
-    this.groupName = opts.groupName ?? 'fleet';
+  constructor(private readonly opts: FleetOptions | FleetModelOptions) {
+    this.layout = layoutOf(opts);
+    this.groupName = this.layout.groups[0]!;
     this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32 });
     const common = {
       endpoint: opts.endpoint,
@@ -64,21 +80,31 @@ export class Fleet {
     this.data = new IoTJobsDataPlaneClient(common);
   }
 
-  /** Creates the group and the things (idempotently) and adds the things to the group. */
+  /** Creates the groups and the things (idempotently) and adds each thing to every group it is a member of. */
   async provision(concurrency = 16): Promise<void> {
-    await this.control.send(new CreateThingGroupCommand({ thingGroupName: this.groupName }));
-    const names = Array.from({ length: this.opts.size }, (_, i) => deviceName(this.opts.thingPrefix ?? 'device-', i, this.opts.size));
+    for (const group of this.layout.groups) await this.control.send(new CreateThingGroupCommand({ thingGroupName: group }));
+    const things = this.layout.things;
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < names.length; i = next++) {
-        await this.control.send(new CreateThingCommand({ thingName: names[i]!, attributePayload: { attributes: { fleet: this.groupName } } }));
-        await this.control.send(new AddThingToThingGroupCommand({ thingGroupName: this.groupName, thingName: names[i]! }));
-      }
+      for (let i = next++; i < things.length; i = next++) await this.create(things[i]!);
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    const behavior = withDefaults(DEFAULT_BEHAVIOR, this.opts);
     const inFlight = gate(this.opts.maxSockets ?? 32);
-    for (const name of names) this.devices.set(name, new SimulatedDevice(name, this.data, behavior, { onError: this.opts.onError, gate: inFlight }));
+    const behaviors = this.behaviors();
+    for (const t of things)
+      this.devices.set(t.name, new SimulatedDevice(t.name, this.data, behaviors.get(t.group)!, { onError: this.opts.onError, gate: inFlight }));
+  }
+
+  private async create(thing: PlannedThing): Promise<void> {
+    await this.control.send(new CreateThingCommand({ thingName: thing.name, attributePayload: { attributes: { fleet: thing.group } } }));
+    for (const group of thing.memberOf) await this.control.send(new AddThingToThingGroupCommand({ thingGroupName: group, thingName: thing.name }));
+  }
+
+  /** Each group's device behaviour: the defaults, then the model's seed, then the options (with a model, only its fleet-wide ones), then what the group sets. */
+  private behaviors(): Map<string, DeviceBehavior> {
+    const given: Partial<DeviceBehavior> = 'model' in this.opts ? Object.fromEntries(FLEET_WIDE.map((k) => [k, this.opts[k]])) : this.opts;
+    const fleetWide = withDefaults(withDefaults(DEFAULT_BEHAVIOR, { seed: this.layout.seed }), given);
+    return new Map([...this.layout.behaviors].map(([group, own]) => [group, withDefaults(fleetWide, own)]));
   }
 
   /** Starts every device's loop. */
@@ -91,10 +117,16 @@ export class Fleet {
     this.devices.get(thingName)?.notify();
   }
 
-  /** Attempts finished so far, summed over the fleet. */
-  totals(): Record<Outcome | 'abandoned', number> {
+  /** The devices that are members of `group` (directly or through its includes); every device without one. */
+  devicesIn(group?: string): SimulatedDevice[] {
+    if (group === undefined) return [...this.devices.values()];
+    return membersOf(this.layout, group).flatMap((t) => this.devices.get(t.name) ?? []);
+  }
+
+  /** Attempts finished so far, summed over the fleet, or over the members of `group`. */
+  totals(group?: string): Totals {
     const t = { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, abandoned: 0 };
-    for (const d of this.devices.values()) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += d.finished[k];
+    for (const d of this.devicesIn(group)) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += d.finished[k];
     return t;
   }
 
