@@ -4,6 +4,7 @@
  * port) with an optional simulated fleet. The first line on stdout is `listening on http://HOST:PORT`.
  */
 import { parseArgs } from 'node:util';
+import { readFleetModel } from './fleet/model-file.js';
 import type { EmulatorOptions } from './index.js';
 import type { FaultConfig } from './wire/faults.js';
 
@@ -31,6 +32,9 @@ Simulated fleet:
   --fleet-failure-rate R    share of attempts that fail (default 0.05)
   --fleet-reject-rate R     share of attempts the device rejects (default 0.02)
   --fleet-poll-seconds N    real seconds between idle polls (default 5)
+  --fleet-model FILE        instead of --fleet N: thing groups (a canary inside the fleet, ...),
+                            each with its size and its devices' behaviour, from a YAML or JSON
+                            file (docs/fleet-model.md); --fleet-seed and --fleet-poll-seconds apply
 
 Fault injection (all off by default; change at runtime with PUT/PATCH /_emulator/faults):
   --throttle-tps N          ThrottlingException above N requests per second per operation (AWS: 10)
@@ -63,6 +67,7 @@ const OPTIONS = {
   'fleet-failure-rate': { type: 'string' },
   'fleet-reject-rate': { type: 'string' },
   'fleet-poll-seconds': { type: 'string' },
+  'fleet-model': { type: 'string' },
   'throttle-tps': { type: 'string' },
   'unavailable-rate': { type: 'string' },
   'server-error-rate': { type: 'string' },
@@ -106,8 +111,20 @@ function faultsFromArgs(values: Values): FaultConfig {
   return faults;
 }
 
+/** What the fleet flags read early give: the size and the times. */
+interface FleetRead {
+  size: number;
+  workMs?: number;
+  pollIntervalMs?: number;
+}
+
+/** Reports a device's unexpected error on stderr. */
+function onDeviceError(thing: string, err: unknown): void {
+  process.stderr.write(`device ${thing}: ${(err as Error).name}: ${(err as Error).message}\n`);
+}
+
 /** The simulated fleet's options from the flags, given its size and times already read. */
-function fleetFromArgs(values: Values, read: { size: number; workMs?: number; pollIntervalMs?: number }): NonNullable<EmulatorOptions['fleet']> {
+function fleetFromArgs(values: Values, read: FleetRead): NonNullable<EmulatorOptions['fleet']> {
   return {
     size: read.size,
     groupName: values['fleet-group'],
@@ -116,13 +133,31 @@ function fleetFromArgs(values: Values, read: { size: number; workMs?: number; po
     failureRate: num(values, 'fleet-failure-rate', 0, 1),
     rejectRate: num(values, 'fleet-reject-rate', 0, 1),
     pollIntervalMs: read.pollIntervalMs,
-    onError: (thing, err) => process.stderr.write(`device ${thing}: ${(err as Error).name}: ${(err as Error).message}\n`),
+    onError: onDeviceError,
   };
+}
+
+/** The flags a fleet model sets per group, which --fleet-model therefore refuses. */
+const PER_GROUP_FLAGS = ['fleet', 'fleet-group', 'fleet-work-seconds', 'fleet-failure-rate', 'fleet-reject-rate'] as const;
+
+/** The fleet of --fleet-model: the model read from its file (an Error naming the file and the field when it does not hold). */
+function fleetFromModel(values: Values, file: string, read: FleetRead): NonNullable<EmulatorOptions['fleet']> {
+  const clash = PER_GROUP_FLAGS.find((flag) => values[flag] !== undefined);
+  if (clash === 'fleet') throw new Error('--fleet and --fleet-model are exclusive: give the fleet as a size or as a model, not both');
+  if (clash) throw new Error(`--${clash} does not go with --fleet-model: set it per group in the model`);
+  return { model: readFleetModel(file), seed: num(values, 'fleet-seed'), pollIntervalMs: read.pollIntervalMs, onError: onDeviceError };
+}
+
+/** The fleet the flags ask for: a model, `--fleet N` with N above 0, or none. */
+function fleetOptions(values: Values, read: FleetRead): EmulatorOptions['fleet'] {
+  const file = values['fleet-model'];
+  if (file !== undefined) return fleetFromModel(values, file, read);
+  return read.size > 0 ? fleetFromArgs(values, read) : undefined;
 }
 
 /**
  * Builds the emulator options from parsed flags. Flags are read (and a bad one reported) in a
- * fixed order: port, faults, fleet size and times, deletion, time scale, then the fleet's other flags when there is a fleet.
+ * fixed order: port, faults, fleet size and times, deletion, time scale, then the fleet's other flags (or its model) when there is a fleet.
  */
 export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
@@ -141,6 +176,6 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions | 'help' {
     stateFile: values['state-file'],
     deletionBaseMs,
     faults,
-    fleet: fleet.size > 0 ? fleetFromArgs(values, fleet) : undefined,
+    fleet: fleetOptions(values, fleet),
   };
 }

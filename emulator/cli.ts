@@ -4,7 +4,14 @@
  * port) with an optional simulated fleet. The first line on stdout is `listening on http://HOST:PORT`.
  */
 import { HELP, optionsFromArgs } from './cli-options.js';
-import { startEmulator, type EmulatorOptions } from './index.js';
+import { startEmulator, type EmulatorOptions, type Fleet } from './index.js';
+
+/** `12 things in group fleet`, or with several groups `40 things in groups canary (10), fleet (40)`. */
+function describeFleet(fleet: Fleet): string {
+  const groups = fleet.layout.groups;
+  if (groups.length === 1) return `${fleet.devices.size} things in group ${groups[0]}`;
+  return `${fleet.devices.size} things in groups ${groups.map((g) => `${g} (${fleet.devicesIn(g).length})`).join(', ')}`;
+}
 
 async function main(): Promise<void> {
   let opts: EmulatorOptions | 'help';
@@ -20,7 +27,7 @@ async function main(): Promise<void> {
   }
   const emulator = await startEmulator(opts);
   process.stdout.write(`listening on ${emulator.url}\n`);
-  const fleet = emulator.fleet ? `, fleet of ${emulator.fleet.devices.size} things in group ${emulator.fleet.groupName}` : '';
+  const fleet = emulator.fleet ? `, fleet of ${describeFleet(emulator.fleet)}` : '';
   process.stderr.write(
     `iot-jobs-emulator: account ${emulator.service.partition.account}, region ${emulator.service.partition.region}, time scale ${emulator.service.clock.scale}${fleet}\n`,
   );
