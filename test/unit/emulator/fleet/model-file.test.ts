@@ -2,12 +2,14 @@
  * Reading a fleet model: YAML or JSON by the file's name, every error starting with the file's
  * path, and the emulator's --fleet-model flag (exclusive with --fleet N; the per-group flags refused).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { optionsFromArgs } from '../../../../emulator/cli-options.js';
 import { parseFleetModel, readFleetModel } from '../../../../emulator/fleet/model-file.js';
+import { validateFleetModel } from '../../../../emulator/fleet/model.js';
+import { STAGED } from './staged-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-model-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,6 +39,12 @@ describe('a model file', () => {
       ['fleet', 30],
     ]);
     expect(readFleetModel(file('fleet.json', JSON.stringify(model)))).toEqual(model);
+  });
+
+  it('of docs/fleet-model.md is valid, and is the model the unit tests use', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'fleet-model.md'), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    expect(validateFleetModel(parseFleetModel(yaml, 'docs/fleet-model.md'))).toEqual(STAGED);
   });
 
   it('names the file and the field when the model does not hold', () => {
