@@ -155,7 +155,9 @@ export class Reconciler {
     report.outcome = outcome;
     report.result = resultOf(outcome);
     if (action.kind === 'wait') return { result: report.result, requeueAfterMs: action.afterMs };
-    return mutates(action) && outcome !== 'planned' ? { result: report.result, requeueAfterMs: this.d.settleMs ?? 2_000 } : { result: report.result };
+    if (!mutates(action) || outcome === 'planned') return { result: report.result };
+    // A staged rollout's record is read back from the cache at once: its next step need not wait for AWS to settle.
+    return { result: report.result, requeueAfterMs: action.kind === 'record' ? 0 : (this.d.settleMs ?? 2_000) };
   }
 
   /** An error's outcome: a WaitError waits, a TerminalError stalls, anything else fails and is thrown on (backoff). */
