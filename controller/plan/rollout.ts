@@ -155,6 +155,7 @@ export function planRollout(desired: DesiredJob, observed: ObservedJob, ctx: Rol
   return nextStep(desired, observed, judged(desired.spec, observed, wave, record), ctx);
 }
 
+/** Epoch seconds, rounded down (a start); when the gate first held is rounded up, so a bake is never cut short. */
 const secondsOf = (ms: number): number => Math.floor(ms / 1000);
 
 /** Records the start of the wave the job has reached, when no record of it is there (the first wave, or a record lost). */
@@ -173,7 +174,7 @@ function nextStep(desired: DesiredJob, observed: ObservedJob, j: Judged, ctx: Ro
   if (j.failedBefore || j.judgement.verdict === 'fails') return gateFailed(desired, observed, j);
   if (j.judgement.verdict === 'pending') return { kind: 'wait', jobId, afterMs: interval, reason: words };
   if (j.record.heldSince === undefined)
-    return recordAction(jobId, { ...j.record, heldSince: secondsOf(ctx.now) }, `${words}; it must keep holding for ${wave.gate?.bakeMinutes ?? 0} min`);
+    return recordAction(jobId, { ...j.record, heldSince: Math.ceil(ctx.now / 1000) }, `${words}; it must keep holding for ${wave.gate?.bakeMinutes ?? 0} min`);
   const left = bakeEnd(wave, j.record) - ctx.now;
   if (left > 0) return { kind: 'wait', jobId, afterMs: Math.min(left, interval), reason: `${words}; baking, ${Math.ceil(left / 60_000)} min left` };
   return afterBake(desired, observed, j, ctx);
@@ -203,7 +204,7 @@ function afterBake(desired: DesiredJob, observed: ObservedJob, j: Judged, ctx: R
 function gateFailed(desired: DesiredJob, observed: ObservedJob, j: Judged): Action {
   const wave = desired.spec.waves![j.wave]!;
   const jobId = observed.jobId;
-  const words = j.failedBefore ? `${wave.name} failed its gate` : j.judgement.words;
+  const words = j.failedBefore ? `${wave.name} failed its gate (now ${j.judgement.words})` : j.judgement.words;
   if (desired.spec.onGateFailure === 'Cancel') {
     if (observed.status !== 'IN_PROGRESS' && observed.status !== 'SCHEDULED')
       return { kind: 'noop', jobId, stalled: true, reason: `${words}; the job is ${observed.status}` };

@@ -56,6 +56,28 @@ describe('a staged rollout in Kubernetes mode', () => {
     expect(started.sort()).toEqual(['starting wave fleet: adding 1 target(s)', 'starting wave ten-percent: adding 1 target(s)']);
   }, 90_000);
 
+  it('a failing canary is Held: Stalled with the gate in words, no later wave; patching onGateFailure: Cancel cancels it', async () => {
+    const s = (stack = await waveStack());
+    devices = new Devices(s.emu, (t) => (t === 'c2' ? 'FAILED' : 'SUCCEEDED'));
+    await s.start(FLAGS);
+    await s.create('fw', { targets: undefined, waves: WAVES });
+    const held = await s.untilStatus(
+      'fw',
+      'the canary to be held and Stalled',
+      (st) => st.wave === '1/3 canary: Held' && KubeStack.condition(st, 'Stalled')?.status === 'True',
+      30_000,
+    );
+    expect(KubeStack.condition(held.status, 'Stalled')).toMatchObject({
+      status: 'True',
+      message: expect.stringContaining('canary: 2 of 2 finished, 50% succeeded < 100% required'),
+    });
+    expect(s.job('fw')?.targets).toHaveLength(1);
+    await s.patchSpec('fw', { onGateFailure: 'Cancel' });
+    await s.until('the job to be canceled', () => s.job('fw')?.status === 'CANCELED');
+    await s.untilStatus('fw', 'the canary to be Failed', (st) => st.wave === '1/3 canary: Failed');
+    expect(devices.startsOf([...GROUPS.ten, ...GROUPS.rest])).toEqual([]);
+  }, 90_000);
+
   it("deleting the IoTJob mid-rollout applies its deletionPolicy to the rollout's job", async () => {
     const s = (stack = await waveStack());
     devices = new Devices(s.emu, () => 'SUCCEEDED');

@@ -147,6 +147,8 @@ describe('planRollout, step by step', () => {
   it('a gate that holds is recorded once, then baked: neither restarted nor skipped', () => {
     const holding = job(0, { IN_PROGRESS: 40, SUCCEEDED: 10 }, rec());
     expect(recordOf(plan(holding, T0 + MIN))).toEqual(rec({ heldSince: (T0 + MIN) / 1000 }));
+    // Recorded in whole seconds, rounded up: a bake is never cut short.
+    expect(recordOf(plan(holding, T0 + MIN + 1))?.heldSince).toBe((T0 + MIN) / 1000 + 1);
     const baking = job(0, { IN_PROGRESS: 40, SUCCEEDED: 10 }, rec({ heldSince: (T0 + MIN) / 1000 }));
     expect(plan(baking, T0 + 11 * MIN)).toMatchObject({ kind: 'wait', afterMs: 30_000, reason: expect.stringMatching(/baking, 20 min left$/) });
     expect(plan(baking, T0 + 30 * MIN + 50_000)).toMatchObject({ kind: 'wait', afterMs: 10_000 });
