@@ -54,14 +54,17 @@ export function positionOf(waves: readonly Wave[], observed: ObservedJob, p: Par
 /**
  * The job a staged rollout's manifest asks for now, as an ordinary DesiredJob: CONTINUOUS, the
  * targets of the waves started so far, and the rollout rate and abort criteria of the wave in force
- * (the one being started once its start is recorded). With no job yet, the first wave. A spec
- * without waves is returned as it is.
+ * (the one being started once its start is recorded). With no job yet (and for a replacement, which
+ * starts the rollout again), the first wave. A spec without waves is returned as it is.
  */
 export function effectiveDesired(desired: DesiredJob, observed: ObservedJob | undefined, p: Partition): DesiredJob {
   const waves = desired.spec.waves;
   if (!waves || waves.length === 0) return desired;
+  // A job whose targets match no wave (the waves changed under it) is compared with the first
+  // wave: its targets differ, so it is refused or, under replacePolicy Recreate, replaced by a job
+  // that starts the rollout again.
   const at = observed ? positionOf(waves, observed, p) : { wave: 0 };
-  const reached = at.wave ?? waves.length - 1;
+  const reached = at.wave ?? 0;
   const inForce = at.record?.wave === reached + 1 ? reached + 1 : reached;
   const spec: IoTJobSpec = {
     ...desired.spec,

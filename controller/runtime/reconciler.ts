@@ -15,6 +15,7 @@ import { allTargets, effectiveDesired, rolloutStatus } from '../plan/rollout.js'
 import { blockedBy } from './dependencies.js';
 import type { DesiredSource } from '../sources/source.js';
 import type { Clock } from '../model/clock.js';
+import type { DesiredJob } from '../model/iot-job.js';
 import { execute } from './executor.js';
 import type { FailedThingsReader } from './failed-things.js';
 import type { AccountLookup, ReconcileHooks } from './hooks.js';
@@ -98,13 +99,22 @@ export class Reconciler {
     report.observed = observed;
     this.noteGone(key, observation.identity?.kind === 'gone');
     const ctx = this.planContext(report, observation);
-    if (desired && !observed) ctx.blocked = await blockedBy(desired, this.d, ctx.partition);
-    // A staged rollout is planned and carried out as the job its waves ask for now.
-    const effective = desired && effectiveDesired(desired, observed, ctx.partition);
-    if (desired) report.waves = rolloutStatus(desired, observed, { now: ctx.now!, partition: ctx.partition });
+    return desired ? this.planDeclared(report, desired, ctx) : this.carryOut(report, planJob(undefined, observed, ctx), observed);
+  }
+
+  /**
+   * Plans and carries out a declared manifest's step: it waits for its dependencies before it is
+   * created, and a staged rollout is planned and carried out as the job its waves ask for now (a
+   * replacement, being a new job, starts again at the first wave).
+   */
+  private async planDeclared(report: ReconcileReport, desired: DesiredJob, ctx: PlanContext): Promise<ReconcileOutcome> {
+    const { observed } = report;
+    if (!observed) ctx.blocked = await blockedBy(desired, this.d, ctx.partition);
+    const effective = effectiveDesired(desired, observed, ctx.partition);
+    report.waves = rolloutStatus(desired, observed, { now: ctx.now!, partition: ctx.partition });
     const action = planJob(effective, observed, ctx);
-    report.action = action;
-    return this.carryOut(report, action, observed, effective);
+    const carried = action.kind === 'replace' ? effectiveDesired(desired, undefined, ctx.partition) : effective;
+    return this.carryOut(report, action, observed, carried);
   }
 
   /** What the planner knows besides the two sides: who took the job over, which ids are taken, the leaving manifest's policy, a claimant after a rename. */
@@ -128,6 +138,7 @@ export class Reconciler {
   private async carryOut(report: ReconcileReport, action: Action, observed: ObservedJob | undefined, desired = report.desired): Promise<ReconcileOutcome> {
     const d = this.d;
     const { key } = report;
+    report.action = action;
     if (d.dryRun) return this.settle(report, action, action.kind === 'noop' ? outcomeOf(action) : 'planned');
     if (desired && mutates(action)) await d.hooks.beforeMutate(key);
     const deps = { jobs: d.jobs, inventory: d.inventory, metrics: d.metrics, controllerId: d.controllerId, partition: d.accounts.partition() };

@@ -124,3 +124,27 @@ describe('the reconciler', () => {
     expect(s.jobs.jobs.get('gone')!.status).toBe('CANCELED');
   });
 });
+
+describe('the reconciler, staged rollouts', () => {
+  const waves = [
+    { name: 'canary', targets: ['thingGroup:canary'] },
+    { name: 'fleet', targets: ['thingGroup:fleet'] },
+  ];
+  const arn = (g: string): string => `arn:aws:iot:us-east-1:123456789012:thinggroup/${g}`;
+
+  it('creates the job on the first wave only, CONTINUOUS', async () => {
+    const s = setup([aDesired({ targets: undefined, waves })]);
+    await s.r.reconcile('fw');
+    expect(s.jobs.argsOf('CreateJob')[0]![0]).toMatchObject({ spec: { targets: ['thingGroup:canary'], targetSelection: 'CONTINUOUS' } });
+  });
+
+  it('a replacement (a new document under Recreate) starts the rollout again at the first wave, not at the wave the old job reached', async () => {
+    const desired = aDesired({ targets: undefined, waves, document: { op: 'ota', v: 2 }, replacePolicy: 'Recreate' });
+    const s = setup([desired]);
+    s.inventory.setSummaries([{ jobId: 'fw', status: 'IN_PROGRESS' }]);
+    s.jobs.jobs.set('fw', anObserved('IN_PROGRESS', { targets: [arn('canary'), arn('fleet')], targetSelection: 'CONTINUOUS' }));
+    await s.r.reconcile('fw');
+    expect(s.reports[0]!.action).toMatchObject({ kind: 'replace', oldJobId: 'fw', jobId: 'fw-r2' });
+    expect(s.jobs.argsOf('CreateJob')[0]).toEqual([expect.objectContaining({ spec: expect.objectContaining({ targets: ['thingGroup:canary'] }) }), 'fw-r2']);
+  });
+});
