@@ -157,6 +157,7 @@ async function scenario(n: number, mode: string): Promise<void> {
     }
     const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
     const rss = Number(/^process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]) / 1024 / 1024;
+    const heap = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1]) / 1024 / 1024;
     const errors = Number(/^iotjobs_reconcile_total\{result="error"\} (\S+)$/m.exec(metrics)?.[1]);
     const ops =
       Object.entries(window)
@@ -184,7 +185,7 @@ async function scenario(n: number, mode: string): Promise<void> {
       `file write -> CreateJob over ${PROBES} manifests: p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms  target p50 <= 300 ms: ${pct(lat, 50) <= 300 ? 'met' : 'NOT met'}`,
     );
     console.log(
-      `controller RSS ${fmt(rss, 1)} MB (NODE_OPTIONS: ${NODE_OPTIONS || 'none, V8 defaults'})${n >= 10_000 ? `  target <= 200 MB: ${rss <= 200 ? 'met' : 'NOT met'}` : ''}; reconcile errors ${errors}`,
+      `controller RSS ${fmt(rss, 1)} MB, V8 heap in use ${fmt(heap, 1)} MB (NODE_OPTIONS: ${NODE_OPTIONS || 'none, V8 defaults'})${n >= 10_000 ? `  target <= 200 MB: ${rss <= 200 ? 'met' : 'NOT met'}` : ''}; reconcile errors ${errors}`,
     );
   } finally {
     if (ctl) await stop(ctl);
