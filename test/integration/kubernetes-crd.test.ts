@@ -47,7 +47,7 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(served.resources.find((r) => r.name === 'iotjobs')).toMatchObject({ shortNames: ['iotj'], namespaced: true });
     await stack.create('columns');
     const table = (await fetchTable(stack)).columnDefinitions.map((c) => c.name);
-    expect(table).toEqual(['Name', 'Job ID', 'AWS Status', 'Succeeded', 'Failed', 'In Progress', 'Ready', 'Age']);
+    expect(table).toEqual(['Name', 'Job ID', 'AWS Status', 'Succeeded', 'Failed', 'In Progress', 'Wave', 'Ready', 'Age']);
   });
 
   it('keeps the status out of spec writes, and the spec out of status writes', async () => {
