@@ -65,7 +65,7 @@ export function effectiveDesired(desired: DesiredJob, observed: ObservedJob | un
   // that starts the rollout again.
   const at = observed ? positionOf(waves, observed, p) : { wave: 0 };
   const reached = at.wave ?? 0;
-  const inForce = at.record?.wave === reached + 1 ? reached + 1 : reached;
+  const inForce = at.record?.wave === reached + 1 && reached + 1 < waves.length ? reached + 1 : reached;
   const spec: IoTJobSpec = {
     ...desired.spec,
     targets: waves.slice(0, reached + 1).flatMap((w) => w.targets),
@@ -153,7 +153,8 @@ export function planRollout(desired: DesiredJob, observed: ObservedJob, ctx: Rol
   if (!waves) return undefined;
   const { wave, record } = positionOf(waves, observed, ctx.partition);
   if (wave === undefined) return undefined;
-  if (record?.wave === wave + 1) return promote(waves[wave + 1]!, observed, ctx.partition);
+  // A record of a wave the manifest no longer has (the waves were shortened) is written afresh below.
+  if (record?.wave === wave + 1 && wave + 1 < waves.length) return promote(waves[wave + 1]!, observed, ctx.partition);
   if (record?.wave !== wave) return recordStart(waves[wave]!, wave, observed, { old: record, now: ctx.now });
   return nextStep(desired, observed, judged(desired.spec, observed, wave, record), ctx);
 }

@@ -230,6 +230,13 @@ describe('planRollout, step by step', () => {
     expect(r).toMatchObject({ wave: 1, baseline: { total: 120, succeeded: 120 } });
   });
 
+  it('a record of a wave the manifest no longer has (the last wave removed after its start was recorded) is written afresh, not followed', () => {
+    const twoWaves = WAVES.slice(0, 2);
+    const observed = job(1, { SUCCEEDED: 60 }, rec({ wave: 2 }));
+    expect(effectiveDesired(staged({ waves: twoWaves }), observed, PARTITION).spec.targets).toEqual(['thingGroup:canary', 'thingGroup:ten-percent']);
+    expect(recordOf(plan(observed, T0, { waves: twoWaves }))).toMatchObject({ wave: 1, baseline: { total: 60 } });
+  });
+
   it('a job whose targets match no wave is left to the ordinary diff (targets cannot change)', () => {
     const odd = { ...job(0, {}), targets: [ARN('elsewhere')] };
     expect(plan(odd)).toBeUndefined();
