@@ -98,6 +98,23 @@ describe('a staged rollout in directory mode', () => {
     await s.until('the second wave to start', () => targetsOf(s).includes('ten'), 15_000);
   }, 60_000);
 
+  it("removing the manifest mid-rollout applies its deletionPolicy to the rollout's job, and no later wave starts", async () => {
+    const s = (stack = await fleetStack());
+    devices = new Devices(s.emu, () => 'SUCCEEDED');
+    const manual = [{ ...WAVES[0], gate: { minSucceededRatio: 1, approval: 'Manual' } }, ...WAVES.slice(1)];
+    s.write('fw.yaml', staged({ waves: manual, deletionPolicy: 'Delete' }));
+    // A second job that stays active, so that removing fw is not the removal of every managed job (the prune guard).
+    s.write('other.yaml', manifest('other', { targets: ['thingGroup:canary'], targetSelection: 'CONTINUOUS' }));
+    await s.start(FLAGS);
+    await s.until('the canary to await approval', () => entryOf(s)?.waves?.[0]?.phase === 'AwaitingApproval', 30_000);
+    s.remove('fw.yaml');
+    await s.until('the job to be deleted', () => s.job('fw') === undefined, 30_000);
+    expect(s.calls('DeleteJob')).toBe(1);
+    expect(s.calls('AssociateTargetsWithJob')).toBe(0);
+    expect(devices.startsOf([...GROUPS.ten, ...GROUPS.rest])).toEqual([]);
+    expect(s.job('other')?.status).toBe('IN_PROGRESS');
+  }, 60_000);
+
   it('kill -9 during a bake neither restarts the bake nor skips it: the record on the job says when the gate first held', async () => {
     const s = (stack = await fleetStack());
     devices = new Devices(s.emu, () => 'SUCCEEDED');
