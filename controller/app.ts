@@ -45,6 +45,12 @@ export interface AppOverrides {
   onLostLeadership?: () => void;
   /** Kubernetes access without a kubeconfig: where the ServiceAccount files are mounted under (tests; '' in a pod). */
   inClusterRoot?: string;
+  /** How AWS requests are sent (a rehearsal's in-process handler); over HTTP when undefined. */
+  requestHandler?: AwsSettings['requestHandler'];
+  /** Do not serve /metrics and the status page (a rehearsal). */
+  noServer?: boolean;
+  /** Wraps the mode's source (a rehearsal narrows it to some keys and grants approvals). */
+  wrapSource?: (source: DesiredSource) => DesiredSource;
 }
 
 /** The running parts of the controller. */
@@ -86,7 +92,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const inventory = new Inventory(config.controllerId, createLedger(config, clock, logger, o.dryRun));
   const rest = kubeRestOf(config, o);
   const le = config.leaderElection;
-  const mode = buildMode(b, rest, aws.jobs, le?.identity ?? config.controllerId);
+  const mode = wrapSource(buildMode(b, rest, aws.jobs, le?.identity ?? config.controllerId), o.wrapSource);
   const elector = rest && le ? new LeaderElector({ rest, ...le, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
   // The readiness probe is built before the controller it asks (the status board needs it).
   const built: { controller?: Controller } = {};
@@ -132,7 +138,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       approveRecreate(inventory.ledger, config.approveRecreate, logger);
       // An unusable kubeconfig is reported before anything starts (a KubeConfigError).
       await rest?.ready();
-      if (!o.dryRun) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr, board);
+      if (!o.dryRun && !o.noServer) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr, board);
       if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz, and the status page at /');
       if (!elector) {
         await controller.start({ workers: !o.dryRun });
@@ -192,6 +198,7 @@ function awsSettingsOf(config: Config, o: AppOverrides): AwsSettings {
     maxAttempts: o.maxAttempts ?? 3,
     controllerId: config.controllerId,
     tps: config.awsTps,
+    requestHandler: o.requestHandler,
   };
 }
 
@@ -206,6 +213,11 @@ function buildMode(b: Base, rest: KubeRest | undefined, jobs: IotJobs, identity:
   const k = b.config.kubernetes;
   if (k && rest) return kubernetesMode(b.config, k, { rest, jobs, clock: b.clock, logger: b.logger, metrics: b.metrics, identity });
   return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun });
+}
+
+/** The mode with its source wrapped, when asked. */
+function wrapSource(mode: Mode, wrap: AppOverrides['wrapSource']): Mode {
+  return wrap ? { ...mode, source: wrap(mode.source) } : mode;
 }
 
 /** The mode's hooks, with every report also recorded on the status board and handed to `onReport` (plan, tests). */

@@ -2,7 +2,7 @@
  * The AWS side of the app, built from settings: one IoT client, the account lookup and the
  * metered, rate-limited port every IoT call goes through. The only place the client is made.
  */
-import { IoTClient } from '@aws-sdk/client-iot';
+import { IoTClient, type IoTClientConfig } from '@aws-sdk/client-iot';
 import type { Slots } from '../lib/slots.js';
 import type { Clock } from '../model/clock.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -21,6 +21,8 @@ export interface AwsSettings {
   controllerId: string;
   /** Requests per second per operation. */
   tps: number;
+  /** How requests are sent (an in-process handler for a rehearsal); the SDK's HTTP handler when undefined. */
+  requestHandler?: IoTClientConfig['requestHandler'];
 }
 
 /** The built AWS side. */
@@ -33,7 +35,13 @@ export interface AwsPort {
 
 /** Builds the client, the account lookup and the port. */
 export function createAwsPort(s: AwsSettings, deps: { clock: Clock; metrics: Metrics; slots?: Slots }): AwsPort {
-  const client = new IoTClient({ region: s.region, endpoint: s.endpoint, credentials: s.credentials, maxAttempts: s.maxAttempts });
+  const client = new IoTClient({
+    region: s.region,
+    endpoint: s.endpoint,
+    credentials: s.credentials,
+    maxAttempts: s.maxAttempts,
+    requestHandler: s.requestHandler,
+  });
   const jobs = new SdkIotJobs({
     client,
     clock: deps.clock,

@@ -12,6 +12,10 @@ export interface DeviceBehavior {
   workMs: number;
   /** Up to this much more simulated time per attempt, uniform and drawn from the seed (0: every attempt takes workMs). */
   workSpreadMs: number;
+  /** Simulated time between hearing of pending work (a notification or a poll) and starting it (the shortest, with acceptSpreadMs). */
+  acceptMs: number;
+  /** Up to this much more simulated time before starting, uniform and drawn from the seed. */
+  acceptSpreadMs: number;
   /** Progress reports between start and the final report. */
   progressSteps: number;
   /** Share of the devices' attempts that end FAILED. */
@@ -33,6 +37,8 @@ export const DEFAULT_BEHAVIOR: DeviceBehavior = {
   seed: 42,
   workMs: 20_000,
   workSpreadMs: 0,
+  acceptMs: 0,
+  acceptSpreadMs: 0,
   progressSteps: 3,
   failureRate: 0.05,
   rejectRate: 0.02,
@@ -81,6 +87,12 @@ export function outcomeOf(b: Pick<DeviceBehavior, 'seed' | 'failureRate' | 'reje
 export function workMsOf(b: Pick<DeviceBehavior, 'seed' | 'workMs' | 'workSpreadMs'>, thingName: string, exec: Attempt): number {
   if (b.workSpreadMs <= 0) return b.workMs;
   return b.workMs + b.workSpreadMs * hashUnit(b.seed, `work/${attemptKey(thingName, exec)}`);
+}
+
+/** The simulated time a device takes to start pending work it heard of, the `n`-th time it does: acceptMs plus up to acceptSpreadMs. */
+export function acceptMsOf(b: Pick<DeviceBehavior, 'seed' | 'acceptMs' | 'acceptSpreadMs'>, thingName: string, n: number): number {
+  if (b.acceptSpreadMs <= 0) return b.acceptMs;
+  return b.acceptMs + b.acceptSpreadMs * hashUnit(b.seed, `accept/${thingName}/${n}`);
 }
 
 function attemptKey(thingName: string, exec: Attempt): string {

@@ -11,7 +11,7 @@ import {
   type IoTJobsDataPlaneClient,
   type JobExecution,
 } from '@aws-sdk/client-iot-jobs-data-plane';
-import { outcomeOf, presenceOf, workMsOf, type DeviceBehavior, type Outcome, type Presence } from './behavior.js';
+import { acceptMsOf, outcomeOf, presenceOf, workMsOf, type DeviceBehavior, type Outcome, type Presence } from './behavior.js';
 
 export { outcomeOf, type DeviceBehavior, type Outcome } from './behavior.js';
 
@@ -53,6 +53,8 @@ export class SimulatedDevice {
   private interrupt: (() => void) | undefined;
   private idling = false;
   private stopped = false;
+  /** How many times this device has looked for pending work (the accept delay's draw). */
+  private looks = 0;
   private readonly onError: (thingName: string, err: unknown) => void;
   private readonly gate: Gate;
   /** Whether this device answers; a silent or offline one leaves its executions QUEUED. */
@@ -98,6 +100,8 @@ export class SimulatedDevice {
 
   /** Starts the next pending execution and works it to its end; false when there was none. */
   async step(): Promise<boolean> {
+    const accept = acceptMsOf(this.behavior, this.thingName, this.looks++);
+    if (accept > 0) await this.sleepSim(accept);
     const started = await this.gate(() =>
       this.client.send(new StartNextPendingJobExecutionCommand({ thingName: this.thingName, statusDetails: { progress: '0%' } })),
     );

@@ -8,10 +8,9 @@
 import { Agent } from 'node:http';
 import { AddThingToThingGroupCommand, CreateThingCommand, CreateThingGroupCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTJobsDataPlaneClient } from '@aws-sdk/client-iot-jobs-data-plane';
-import { withDefaults } from '../core/defaults.js';
-import { DEFAULT_BEHAVIOR, type DeviceBehavior, type Outcome } from './behavior.js';
+import { type DeviceBehavior, type Outcome } from './behavior.js';
 import { gate, SimulatedDevice } from './device.js';
-import { membersOf, modelLayout, singleGroupLayout, type FleetLayout, type PlannedThing } from './layout.js';
+import { groupBehaviors, membersOf, modelLayout, singleGroupLayout, type FleetLayout, type PlannedThing } from './layout.js';
 import type { FleetModel } from './model.js';
 
 export { DEFAULT_BEHAVIOR } from './behavior.js';
@@ -100,11 +99,9 @@ export class Fleet {
     for (const group of thing.memberOf) await this.control.send(new AddThingToThingGroupCommand({ thingGroupName: group, thingName: thing.name }));
   }
 
-  /** Each group's device behaviour: the defaults, then the model's seed, then the options (with a model, only its fleet-wide ones), then what the group sets. */
   private behaviors(): Map<string, DeviceBehavior> {
     const given: Partial<DeviceBehavior> = 'model' in this.opts ? Object.fromEntries(FLEET_WIDE.map((k) => [k, this.opts[k]])) : this.opts;
-    const fleetWide = withDefaults(withDefaults(DEFAULT_BEHAVIOR, { seed: this.layout.seed }), given);
-    return new Map([...this.layout.behaviors].map(([group, own]) => [group, withDefaults(fleetWide, own)]));
+    return groupBehaviors(this.layout, given);
   }
 
   /** Starts every device's loop. */

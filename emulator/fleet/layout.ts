@@ -3,7 +3,8 @@
  * each thing is a member of, and the behaviour of each group's devices. A thing has the behaviour
  * of the group that lists it directly (the most specific one), whatever groups include it. Pure.
  */
-import type { DeviceBehavior } from './behavior.js';
+import { withDefaults } from '../core/defaults.js';
+import { DEFAULT_BEHAVIOR, type DeviceBehavior } from './behavior.js';
 import { groupBehavior, includedGroups, ownSizes, validateFleetModel, type FleetModel } from './model.js';
 
 /** One thing: its name, the group whose devices' behaviour it has, and every group it is a member of (that group first). */
@@ -53,4 +54,10 @@ export function modelLayout(value: FleetModel): FleetLayout {
 /** The things that are members of `group` (directly or through its includes). */
 export function membersOf(layout: FleetLayout, group: string): PlannedThing[] {
   return layout.things.filter((t) => t.memberOf.includes(group));
+}
+
+/** Each group's device behaviour: the defaults, then the layout's seed, then `given` (fleet-wide settings), then what the group sets. */
+export function groupBehaviors(layout: FleetLayout, given: Partial<DeviceBehavior> = {}): Map<string, DeviceBehavior> {
+  const fleetWide = withDefaults(withDefaults(DEFAULT_BEHAVIOR, { seed: layout.seed }), given);
+  return new Map([...layout.behaviors].map(([group, own]) => [group, withDefaults(fleetWide, own)]));
 }

@@ -21,7 +21,14 @@ const WORK_SECONDS = {
 };
 
 /** What a group (or the model's defaults) may say about its devices' behaviour. */
-const BEHAVIOR_PROPERTIES = { failureRate: RATE, rejectRate: RATE, silentRate: RATE, onlineShare: RATE, workSeconds: WORK_SECONDS };
+const BEHAVIOR_PROPERTIES = {
+  failureRate: RATE,
+  rejectRate: RATE,
+  silentRate: RATE,
+  onlineShare: RATE,
+  workSeconds: WORK_SECONDS,
+  acceptSeconds: WORK_SECONDS,
+};
 
 /** A thing group name as AWS IoT allows it, short enough for `<name>-0001` things to stay within 128 characters. */
 const GROUP_NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[a-zA-Z0-9:_-]+$' };

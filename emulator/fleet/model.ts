@@ -21,6 +21,8 @@ export interface GroupBehavior {
   /** Share of the devices online; the offline ones behave as silent. */
   onlineShare?: number;
   workSeconds?: WorkSeconds;
+  /** Simulated seconds between a device hearing of pending work and starting it (default 0). */
+  acceptSeconds?: WorkSeconds;
 }
 
 /** One thing group. */
@@ -60,8 +62,15 @@ export function fleetModelProblems(value: unknown): string[] {
   if (schema.length > 0) return schema;
   const model = value as FleetModel;
   const graph = [...nameProblems(model), ...cycleProblems(model)];
-  const groups = model.groups.flatMap((g, i) => [...rateProblems(model, g, i), ...workProblems(g.workSeconds, `groups[${i}].workSeconds`)]);
-  const defaults = workProblems(model.defaults?.workSeconds, 'defaults.workSeconds');
+  const groups = model.groups.flatMap((g, i) => [
+    ...rateProblems(model, g, i),
+    ...workProblems(g.workSeconds, `groups[${i}].workSeconds`),
+    ...workProblems(g.acceptSeconds, `groups[${i}].acceptSeconds`),
+  ]);
+  const defaults = [
+    ...workProblems(model.defaults?.workSeconds, 'defaults.workSeconds'),
+    ...workProblems(model.defaults?.acceptSeconds, 'defaults.acceptSeconds'),
+  ];
   return [...graph, ...defaults, ...groups, ...(graph.length === 0 ? sizeProblems(model) : [])];
 }
 
@@ -159,17 +168,26 @@ export function ownSizes(model: FleetModel): Map<string, number> {
   return own;
 }
 
+/** Seconds (exact, or a uniform { min, max }) as the shortest time in ms and the spread above it. */
+function spanMs(s: WorkSeconds | undefined): { min: number; spread: number } | undefined {
+  if (s === undefined) return undefined;
+  return typeof s === 'number' ? { min: s * 1000, spread: 0 } : { min: s.min * 1000, spread: (s.max - s.min) * 1000 };
+}
+
 /** The device behaviour a group sets (over the model's defaults), in the fleet's units; fields neither sets are left out. */
 export function groupBehavior(model: FleetModel, group: GroupModel): Partial<DeviceBehavior> {
   const pick = <K extends keyof GroupBehavior>(k: K): GroupBehavior[K] => group[k] ?? model.defaults?.[k];
-  const work = pick('workSeconds');
+  const work = spanMs(pick('workSeconds'));
+  const accept = spanMs(pick('acceptSeconds'));
   const out: Partial<DeviceBehavior> = {
+    acceptMs: accept?.min,
+    acceptSpreadMs: accept?.spread,
     failureRate: pick('failureRate'),
     rejectRate: pick('rejectRate'),
     silentRate: pick('silentRate'),
     onlineShare: pick('onlineShare'),
-    workMs: work === undefined ? undefined : (typeof work === 'number' ? work : work.min) * 1000,
-    workSpreadMs: work === undefined ? undefined : typeof work === 'number' ? 0 : (work.max - work.min) * 1000,
+    workMs: work?.min,
+    workSpreadMs: work?.spread,
   };
   for (const k of Object.keys(out) as (keyof DeviceBehavior)[]) if (out[k] === undefined) delete out[k];
   return out;

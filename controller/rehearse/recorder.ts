@@ -1,0 +1,340 @@
+/**
+ * Watches a rehearsal as it runs and writes its timeline: the controller's reports (wave phases,
+ * the job's creation), the virtual fleet's starts and outcomes, and samples of every job's
+ * executions by status per wave. Decides when each job's rollout has stopped changing. Reads the
+ * emulated service's state directly: it is an observer, and calls nothing.
+ */
+import type { IotJobsService } from '../../emulator/core/service.js';
+import type { Execution, Job } from '../../emulator/core/types.js';
+import type { FleetListener } from '../../emulator/fleet/virtual-fleet.js';
+import type { DesiredJob } from '../model/iot-job.js';
+import type { ReconcileReport } from '../model/report.js';
+import type { WaveStatus } from '../model/wave-status.js';
+import { targetArn, type Partition } from '../plan/canonical.js';
+import type { JobTimeline, RolloutOutcome, Sample, StatusCounts, WaveTimeline } from './result.js';
+
+/** At most this many samples per wave; past it, every other one is dropped and the spacing doubles. */
+const MAX_SAMPLES = 400;
+const FIRST_SAMPLE_SPACING_MS = 60_000;
+const ABORT_REASON = 'ABORT_CRITERIA_MET';
+
+/** How a job's rollout stopped, in words. */
+interface Verdict {
+  outcome: RolloutOutcome;
+  detail: string;
+}
+
+/** What the recorder knows of one job as it runs. */
+interface Tracked {
+  timeline: JobTimeline;
+  desired: DesiredJob;
+  /** Thing → index of the first wave that targets it. */
+  waveOf: Map<string, number>;
+  /** Things that started an execution. */
+  exposed: Set<string>;
+  /** Things that reported an outcome, per wave. */
+  finished: number[];
+  /** Targeted things whose device never answers. */
+  silent: number;
+  lastPhases: string[];
+  /** Since when no answering device has had work left (a staged job whose gate still waits). */
+  drainedSince?: number;
+}
+
+/** The recorder of one rehearsal. */
+export class Recorder implements FleetListener {
+  private readonly jobs = new Map<string, Tracked>();
+  private readonly byJobId = new Map<string, Tracked>();
+  private spacingMs = FIRST_SAMPLE_SPACING_MS;
+  private nextSampleAt: number;
+
+  constructor(
+    private readonly d: {
+      service: IotJobsService;
+      partition: Partition;
+      start: number;
+      answers: (thingName: string) => boolean;
+      desired: (key: string) => DesiredJob | undefined;
+      approveAll: boolean;
+      /** How often the controller judges a gate: a drained wave not promoted within two of these is stalled. */
+      gateIntervalMs: number;
+    },
+  ) {
+    this.nextSampleAt = d.start;
+  }
+
+  /** Every job's timeline (times from the start). */
+  timelines(): JobTimeline[] {
+    return [...this.jobs.values()].map((t) => t.timeline);
+  }
+
+  /** Whether every job's rollout has stopped changing. */
+  allStopped(): boolean {
+    return [...this.jobs.values()].every((t) => t.timeline.stoppedAt !== undefined);
+  }
+
+  /** After each step of virtual time: samples when one is due, and notes the jobs that stopped. */
+  step(now: number): void {
+    if (now >= this.nextSampleAt) this.sample(now);
+    for (const t of this.jobs.values()) if (t.timeline.stoppedAt === undefined) this.judgeStopped(t, now);
+    if (this.allStoppedButWaiting()) for (const t of this.jobs.values()) this.notStarted(t, now);
+  }
+
+  /** When the rehearsal ends: a last sample, and the jobs still going marked unfinished. */
+  finish(now: number): void {
+    this.sample(now);
+    for (const t of this.jobs.values()) {
+      const tl = t.timeline;
+      if (tl.stoppedAt !== undefined) continue;
+      tl.outcome = this.job(t) ? 'unfinished' : 'not-started';
+      tl.detail = this.job(t) ? 'still rolling out when the rehearsal stopped' : 'never created';
+    }
+  }
+
+  /** The controller's report of one reconcile: creation, and wave phases. */
+  report(r: ReconcileReport, now: number): void {
+    const t = this.jobs.get(r.key) ?? this.track(r.key);
+    if (!t) return;
+    const tl = t.timeline;
+    if (r.action?.kind === 'create' && r.outcome === 'created' && tl.createdAt === undefined) {
+      tl.createdAt = now - this.d.start;
+      tl.events.push({ at: tl.createdAt, text: `job ${tl.jobId} created` });
+    }
+    if (r.waves) this.phases(t, r.waves, now);
+  }
+
+  started(thingName: string, jobId: string, at: number): void {
+    const t = this.byJobId.get(jobId);
+    if (!t || t.exposed.has(thingName)) return;
+    t.exposed.add(thingName);
+    const w = t.timeline.waves[t.waveOf.get(thingName) ?? 0]!;
+    w.exposed++;
+    w.firstExecutionAt ??= at - this.d.start;
+  }
+
+  finished(thingName: string, jobId: string, outcome: string, at: number): void {
+    const t = this.byJobId.get(jobId);
+    if (!t) return;
+    const i = t.waveOf.get(thingName) ?? 0;
+    const w = t.timeline.waves[i]!;
+    if (outcome === 'SUCCEEDED') w.succeeded++;
+    else w.failed++;
+    t.finished[i]!++;
+    const n = t.finished[i]!;
+    if (w.halfFinishedAt === undefined && n >= w.size / 2) w.halfFinishedAt = at - this.d.start;
+    if (w.allFinishedAt === undefined && n >= w.size) w.allFinishedAt = at - this.d.start;
+  }
+
+  /** Starts following a manifest's job (once); undefined when the source has no such manifest. */
+  track(key: string): Tracked | undefined {
+    const known = this.jobs.get(key);
+    if (known) return known;
+    const desired = this.d.desired(key);
+    if (!desired) return undefined;
+    const waveSpecs = desired.spec.waves ?? [{ name: 'all', targets: desired.spec.targets ?? [] }];
+    const waveOf = new Map<string, number>();
+    const sizes = waveSpecs.map(() => 0);
+    waveSpecs.forEach((w, i) => {
+      for (const thing of this.thingsOf(w.targets ?? []))
+        if (!waveOf.has(thing)) {
+          waveOf.set(thing, i);
+          sizes[i]!++;
+        }
+    });
+    const waves: WaveTimeline[] = waveSpecs.map((w, i) => ({
+      name: w.name,
+      size: sizes[i]!,
+      exposed: 0,
+      succeeded: 0,
+      failed: 0,
+      phase: 'Pending',
+      series: [],
+    }));
+    let silent = 0;
+    for (const thing of waveOf.keys()) if (!this.d.answers(thing)) silent++;
+    const timeline: JobTimeline = { key, jobId: desired.jobId, outcome: 'unfinished', detail: '', exposed: 0, targeted: waveOf.size, waves, events: [] };
+    const t: Tracked = { timeline, desired, waveOf, exposed: new Set(), finished: waves.map(() => 0), silent, lastPhases: waves.map(() => 'Pending') };
+    this.jobs.set(key, t);
+    this.byJobId.set(desired.jobId, t);
+    return t;
+  }
+
+  /** The things a list of manifest targets names, through the service's registry. */
+  private thingsOf(targets: readonly string[]): string[] {
+    return targets.flatMap((target) => {
+      const arn = targetArn(target, this.d.partition);
+      const [type, name] = arn.slice(arn.lastIndexOf(':') + 1).split(/\/(.*)/s) as [string, string];
+      return type === 'thing' ? [name] : [...this.d.service.state.registry.membersOf(name)];
+    });
+  }
+
+  private job(t: Tracked): Job | undefined {
+    return this.d.service.state.jobs.get(t.timeline.jobId);
+  }
+
+  /** Notes wave transitions as events, and the gate's words. */
+  private phases(t: Tracked, waves: WaveStatus[], now: number): void {
+    const at = now - this.d.start;
+    waves.forEach((w, i) => {
+      const tw = t.timeline.waves[i];
+      if (!tw) return;
+      tw.phase = w.phase;
+      if (w.gate) tw.gate = w.gate;
+      const before = t.lastPhases[i]!;
+      if (before === w.phase) return;
+      t.lastPhases[i] = w.phase;
+      this.transition(t, tw, before, at);
+    });
+  }
+
+  /** One wave's move from phase `before` to its new one: its times, and an event. */
+  private transition(t: Tracked, tw: WaveTimeline, before: string, at: number): void {
+    const say = (text: string): void => void t.timeline.events.push({ at, text: `wave ${tw.name} ${text}` });
+    if (before === 'Pending') {
+      tw.startedAt ??= at;
+      say('started');
+    }
+    if (tw.phase === 'Passed' && tw.passedAt === undefined) {
+      tw.passedAt = at;
+      say('passed its gate');
+    } else if ((tw.phase === 'Held' || tw.phase === 'Failed') && tw.failedAt === undefined) {
+      tw.failedAt = at;
+      say(`failed its gate: ${tw.gate ?? ''}`.trim());
+    } else if (tw.phase === 'AwaitingApproval') say('awaits approval');
+  }
+
+  /** Marks a job stopped when its rollout can change no more without a person. */
+  private judgeStopped(t: Tracked, now: number): void {
+    const job = this.job(t);
+    if (!job) return;
+    const verdict = this.verdict(t, job, now);
+    if (!verdict) return;
+    const tl = t.timeline;
+    tl.outcome = verdict.outcome;
+    tl.detail = verdict.detail;
+    tl.stoppedAt = now - this.d.start;
+    tl.exposed = t.exposed.size;
+    tl.events.push({ at: tl.stoppedAt, text: `rollout ${verdict.outcome}: ${verdict.detail}` });
+    this.sample(now);
+  }
+
+  private verdict(t: Tracked, job: Job, now: number): Verdict | undefined {
+    return this.endVerdict(t, job) ?? this.gateVerdict(t) ?? this.drainVerdict(t, job, now);
+  }
+
+  /** The job ended in AWS: completed, aborted by its criteria, or canceled (by a failed gate). */
+  private endVerdict(t: Tracked, job: Job): Verdict | undefined {
+    if (job.status === 'CANCELED' || job.status === 'DELETION_IN_PROGRESS') {
+      if (job.reasonCode === ABORT_REASON) return { outcome: 'aborted', detail: job.comment ?? 'AWS abort criteria met' };
+      const failed = t.timeline.waves.find((w) => w.failedAt !== undefined);
+      return failed
+        ? { outcome: 'canceled', detail: `canceled at wave ${failed.name}: ${failed.gate ?? ''}`.trim() }
+        : { outcome: 'canceled', detail: 'canceled' };
+    }
+    if (job.status === 'COMPLETED') return { outcome: 'completed', detail: this.completedWords(t) };
+    return undefined;
+  }
+
+  /** A wave held at its gate, or waiting for an approval that is not assumed. */
+  private gateVerdict(t: Tracked): Verdict | undefined {
+    const held = t.timeline.waves.find((w) => w.phase === 'Held');
+    if (held) return { outcome: 'held', detail: `held at wave ${held.name}: ${held.gate ?? ''}`.trim() };
+    const waiting = t.timeline.waves.find((w) => w.phase === 'AwaitingApproval');
+    if (waiting && !this.d.approveAll) return { outcome: 'awaiting-approval', detail: `wave ${waiting.name} awaits approval` };
+    return undefined;
+  }
+
+  /** No answering device has work left: completed, or (a staged job whose gate still waits, two gate intervals on) stalled. */
+  private drainVerdict(t: Tracked, job: Job, now: number): Verdict | undefined {
+    if (!this.drained(t, job)) {
+      t.drainedSince = undefined;
+      return undefined;
+    }
+    const waves = t.timeline.waves;
+    if (!t.desired.spec.waves || waves[waves.length - 1]!.phase === 'Passed') return { outcome: 'completed', detail: this.completedWords(t) };
+    t.drainedSince ??= now;
+    const running = waves.find((w) => w.phase === 'Running');
+    if (!running || now - t.drainedSince < 2 * this.d.gateIntervalMs) return undefined;
+    return {
+      outcome: 'stalled',
+      detail: `wave ${running.name} waits for executions that never finish (${t.silent} devices never answer): ${running.gate ?? ''}`.trim(),
+    };
+  }
+
+  /** Every target notified, nothing in progress, and what is still queued waits on devices that never answer. */
+  private drained(t: Tracked, job: Job): boolean {
+    if (!job.rollout.done || job.counts.IN_PROGRESS > 0 || job.counts.QUEUED > t.silent) return false;
+    for (const list of this.d.service.state.executions.get(job.jobId)?.values() ?? []) {
+      const latest = list[list.length - 1]!;
+      if (latest.status === 'QUEUED' && this.d.answers(latest.thingName)) return false;
+    }
+    return true;
+  }
+
+  private completedWords(t: Tracked): string {
+    const silent = t.silent > 0 ? `; ${t.silent} never answered` : '';
+    const failed = t.timeline.waves.reduce((n, w) => n + w.failed, 0);
+    return `${t.exposed.size} of ${t.timeline.targeted} devices received it, ${failed} attempts failed${silent}`;
+  }
+
+  /** Only jobs never created are left, and every created one stopped: those wait on a dependency that will not be met. */
+  private allStoppedButWaiting(): boolean {
+    const open = [...this.jobs.values()].filter((t) => t.timeline.stoppedAt === undefined);
+    return open.length > 0 && open.length < this.jobs.size && open.every((t) => !this.job(t));
+  }
+
+  private notStarted(t: Tracked, now: number): void {
+    if (t.timeline.stoppedAt !== undefined || this.job(t)) return;
+    t.timeline.outcome = 'not-started';
+    const deps = (t.desired.spec.dependsOn ?? []).map((d) => d.name).join(', ');
+    t.timeline.detail = `never created: its dependencies (${deps}) did not meet their gates`;
+    t.timeline.stoppedAt = now - this.d.start;
+  }
+
+  /** One sample of every job's executions by status, per wave. */
+  private sample(now: number): void {
+    this.nextSampleAt = now + this.spacingMs;
+    const at = now - this.d.start;
+    for (const t of this.jobs.values()) {
+      const counts = t.timeline.waves.map(() => emptyCounts());
+      for (const list of this.d.service.state.executions.get(t.timeline.jobId)?.values() ?? []) {
+        const latest = list[list.length - 1]!;
+        add(counts[t.waveOf.get(latest.thingName) ?? 0]!, latest);
+      }
+      t.timeline.waves.forEach((w, i) => {
+        const last = w.series[w.series.length - 1];
+        if (last?.at === at) w.series.pop();
+        w.series.push({ at, ...counts[i]! });
+      });
+      if (t.timeline.stoppedAt === undefined) t.timeline.exposed = t.exposed.size;
+    }
+    if (Math.max(0, ...[...this.jobs.values()].flatMap((t) => t.timeline.waves.map((w) => w.series.length))) > MAX_SAMPLES) this.thin();
+  }
+
+  /** Drops every other sample (keeping the first and last) and doubles the spacing. */
+  private thin(): void {
+    this.spacingMs *= 2;
+    for (const t of this.jobs.values())
+      for (const w of t.timeline.waves) w.series = w.series.filter((_, i, all): boolean => i % 2 === 0 || i === all.length - 1) as Sample[];
+  }
+}
+
+function emptyCounts(): StatusCounts {
+  return { queued: 0, inProgress: 0, succeeded: 0, failed: 0, rejected: 0, timedOut: 0, canceled: 0 };
+}
+
+const FIELD: Record<string, keyof StatusCounts> = {
+  QUEUED: 'queued',
+  IN_PROGRESS: 'inProgress',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  REJECTED: 'rejected',
+  TIMED_OUT: 'timedOut',
+  CANCELED: 'canceled',
+  REMOVED: 'canceled',
+};
+
+function add(c: StatusCounts, e: Execution): void {
+  const f = FIELD[e.status];
+  if (f) c[f]++;
+}
