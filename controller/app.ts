@@ -49,6 +49,8 @@ export interface AppOverrides {
   requestHandler?: AwsSettings['requestHandler'];
   /** Do not serve /metrics and the status page (a rehearsal). */
   noServer?: boolean;
+  /** The resync's jitter source (a rehearsal passes a seeded one, so that it is repeatable); Math.random when undefined. */
+  random?: () => number;
   /** Wraps the mode's source (a rehearsal narrows it to some keys and grants approvals). */
   wrapSource?: (source: DesiredSource) => DesiredSource;
 }
@@ -117,7 +119,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     gateIntervalMs: config.gateIntervalMs,
   });
   const controller = (built.controller = new Controller(
-    { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock },
+    { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock, random: o.random },
     { workers: config.workers + MAX_WAITING_RECONCILES, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
   ));
   let running: Promise<void> | undefined;

@@ -47,6 +47,8 @@ export class Recorder implements FleetListener {
   private readonly byJobId = new Map<string, Tracked>();
   private spacingMs = FIRST_SAMPLE_SPACING_MS;
   private nextSampleAt: number;
+  /** Since when only jobs never created are left (each waiting on a dependency). */
+  private waitingSince?: number;
 
   constructor(
     private readonly d: {
@@ -56,8 +58,8 @@ export class Recorder implements FleetListener {
       answers: (thingName: string) => boolean;
       desired: (key: string) => DesiredJob | undefined;
       approveAll: boolean;
-      /** How often the controller judges a gate: a drained wave not promoted within two of these is stalled. */
-      gateIntervalMs: number;
+      /** How long the controller may take to act on what it sees (two gate or resync intervals): a drained wave not promoted, or a dependent not created, within it is stuck. */
+      patienceMs: number;
     },
   ) {
     this.nextSampleAt = d.start;
@@ -77,7 +79,8 @@ export class Recorder implements FleetListener {
   step(now: number): void {
     if (now >= this.nextSampleAt) this.sample(now);
     for (const t of this.jobs.values()) if (t.timeline.stoppedAt === undefined) this.judgeStopped(t, now);
-    if (this.allStoppedButWaiting()) for (const t of this.jobs.values()) this.notStarted(t, now);
+    if (!this.allStoppedButWaiting()) this.waitingSince = undefined;
+    else if (now - (this.waitingSince ??= now) >= this.d.patienceMs) for (const t of this.jobs.values()) this.notStarted(t, now);
   }
 
   /** When the rehearsal ends: a last sample, and the jobs still going marked unfinished. */
@@ -91,16 +94,26 @@ export class Recorder implements FleetListener {
     }
   }
 
-  /** The controller's report of one reconcile: creation, and wave phases. */
+  /** The controller's report of one reconcile: its waves' phases. */
   report(r: ReconcileReport, now: number): void {
     const t = this.jobs.get(r.key) ?? this.track(r.key);
-    if (!t) return;
+    if (t && r.waves) this.phases(t, r.waves, now);
+  }
+
+  /** An AWS call the controller made, as the service answered it: the job created (its first wave starts), or widened to the next wave. */
+  called(operation: string, input: Record<string, unknown>, now: number): void {
+    const t = this.byJobId.get(String(input.jobId));
+    if (!t || (operation !== 'CreateJob' && operation !== 'AssociateTargetsWithJob')) return;
+    const at = this.since(now);
     const tl = t.timeline;
-    if (r.action?.kind === 'create' && r.outcome === 'created' && tl.createdAt === undefined) {
-      tl.createdAt = now - this.d.start;
-      tl.events.push({ at: tl.createdAt, text: `job ${tl.jobId} created` });
+    if (operation === 'CreateJob') {
+      tl.createdAt ??= at;
+      tl.events.push({ at, text: `job ${tl.jobId} created` });
     }
-    if (r.waves) this.phases(t, r.waves, now);
+    const next = tl.waves.find((w) => w.startedAt === undefined);
+    if (!next) return;
+    next.startedAt = at;
+    if (t.desired.spec.waves) tl.events.push({ at, text: `wave ${next.name} started` });
   }
 
   started(thingName: string, jobId: string, at: number): void {
@@ -109,7 +122,7 @@ export class Recorder implements FleetListener {
     t.exposed.add(thingName);
     const w = t.timeline.waves[t.waveOf.get(thingName) ?? 0]!;
     w.exposed++;
-    w.firstExecutionAt ??= at - this.d.start;
+    w.firstExecutionAt ??= this.since(at);
   }
 
   finished(thingName: string, jobId: string, outcome: string, at: number): void {
@@ -121,8 +134,8 @@ export class Recorder implements FleetListener {
     else w.failed++;
     t.finished[i]!++;
     const n = t.finished[i]!;
-    if (w.halfFinishedAt === undefined && n >= w.size / 2) w.halfFinishedAt = at - this.d.start;
-    if (w.allFinishedAt === undefined && n >= w.size) w.allFinishedAt = at - this.d.start;
+    if (w.halfFinishedAt === undefined && n >= w.size / 2) w.halfFinishedAt = this.since(at);
+    if (w.allFinishedAt === undefined && n >= w.size) w.allFinishedAt = this.since(at);
   }
 
   /** Starts following a manifest's job (once); undefined when the source has no such manifest. */
@@ -168,32 +181,32 @@ export class Recorder implements FleetListener {
     });
   }
 
+  /** Whole milliseconds from the rehearsal's start. */
+  private since(epochMs: number): number {
+    return Math.round(epochMs - this.d.start);
+  }
+
   private job(t: Tracked): Job | undefined {
     return this.d.service.state.jobs.get(t.timeline.jobId);
   }
 
   /** Notes wave transitions as events, and the gate's words. */
   private phases(t: Tracked, waves: WaveStatus[], now: number): void {
-    const at = now - this.d.start;
+    const at = this.since(now);
     waves.forEach((w, i) => {
       const tw = t.timeline.waves[i];
       if (!tw) return;
       tw.phase = w.phase;
       if (w.gate) tw.gate = w.gate;
-      const before = t.lastPhases[i]!;
-      if (before === w.phase) return;
+      if (t.lastPhases[i] === w.phase) return;
       t.lastPhases[i] = w.phase;
-      this.transition(t, tw, before, at);
+      this.transition(t, tw, at);
     });
   }
 
-  /** One wave's move from phase `before` to its new one: its times, and an event. */
-  private transition(t: Tracked, tw: WaveTimeline, before: string, at: number): void {
+  /** One wave's move to its new phase: when it passed or failed its gate, and an event. */
+  private transition(t: Tracked, tw: WaveTimeline, at: number): void {
     const say = (text: string): void => void t.timeline.events.push({ at, text: `wave ${tw.name} ${text}` });
-    if (before === 'Pending') {
-      tw.startedAt ??= at;
-      say('started');
-    }
     if (tw.phase === 'Passed' && tw.passedAt === undefined) {
       tw.passedAt = at;
       say('passed its gate');
@@ -212,7 +225,7 @@ export class Recorder implements FleetListener {
     const tl = t.timeline;
     tl.outcome = verdict.outcome;
     tl.detail = verdict.detail;
-    tl.stoppedAt = now - this.d.start;
+    tl.stoppedAt = this.since(now);
     tl.exposed = t.exposed.size;
     tl.events.push({ at: tl.stoppedAt, text: `rollout ${verdict.outcome}: ${verdict.detail}` });
     this.sample(now);
@@ -254,7 +267,7 @@ export class Recorder implements FleetListener {
     if (!t.desired.spec.waves || waves[waves.length - 1]!.phase === 'Passed') return { outcome: 'completed', detail: this.completedWords(t) };
     t.drainedSince ??= now;
     const running = waves.find((w) => w.phase === 'Running');
-    if (!running || now - t.drainedSince < 2 * this.d.gateIntervalMs) return undefined;
+    if (!running || now - t.drainedSince < this.d.patienceMs) return undefined;
     return {
       outcome: 'stalled',
       detail: `wave ${running.name} waits for executions that never finish (${t.silent} devices never answer): ${running.gate ?? ''}`.trim(),
@@ -288,13 +301,13 @@ export class Recorder implements FleetListener {
     t.timeline.outcome = 'not-started';
     const deps = (t.desired.spec.dependsOn ?? []).map((d) => d.name).join(', ');
     t.timeline.detail = `never created: its dependencies (${deps}) did not meet their gates`;
-    t.timeline.stoppedAt = now - this.d.start;
+    t.timeline.stoppedAt = this.since(now);
   }
 
   /** One sample of every job's executions by status, per wave. */
   private sample(now: number): void {
     this.nextSampleAt = now + this.spacingMs;
-    const at = now - this.d.start;
+    const at = this.since(now);
     for (const t of this.jobs.values()) {
       const counts = t.timeline.waves.map(() => emptyCounts());
       for (const list of this.d.service.state.executions.get(t.timeline.jobId)?.values() ?? []) {

@@ -8,10 +8,11 @@
 import { IotJobsService } from '../../emulator/core/service.js';
 import { DEFAULT_BEHAVIOR } from '../../emulator/fleet/behavior.js';
 import type { FleetModel } from '../../emulator/fleet/model.js';
+import { mulberry32 } from '../../emulator/fleet/random.js';
 import { VirtualFleet } from '../../emulator/fleet/virtual-fleet.js';
 import { inProcessHandler } from '../../emulator/wire/in-process.js';
 import { createApp } from '../app.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { formatProblem } from '../model/errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { DesiredSource } from '../sources/source.js';
@@ -69,7 +70,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     answers: (t): boolean => fleet.answers(t),
     desired: (k) => source.current?.get(k),
     approveAll,
-    gateIntervalMs: configFor(o).gateIntervalMs,
+    patienceMs: patienceOf(configFor(o)),
   });
   const fleet = new VirtualFleet(service, time, o.failureRate === undefined ? o.model : withFailureRate(o.model, o.failureRate), recorder);
   fleet.provision();
@@ -78,7 +79,11 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     logger: createLogger('silent'),
     credentials: CREDENTIALS,
     maxAttempts: 1,
-    requestHandler: inProcessHandler(service, () => time.touch()),
+    requestHandler: inProcessHandler(service, (operation, input) => {
+      time.touch();
+      recorder.called(operation, input, time.now());
+    }),
+    random: mulberry32(o.model.seed ?? 42),
     noServer: true,
     wrapSource: (inner) => (source.current = rehearsalSource(inner, { only: o.only, approveAll })),
     onReport: (r) => recorder.report(r, time.now()),
@@ -118,8 +123,13 @@ function checkedKeys(source: DesiredSource, only: readonly string[] | undefined)
   return keys;
 }
 
+/** Two gate or resync intervals, whichever is longer: how long the controller may take to act on what it sees. */
+function patienceOf(config: Config): number {
+  return 2 * Math.max(config.gateIntervalMs, config.resyncMs);
+}
+
 /** The controller's Config for a rehearsal: directory mode, the in-process service's account. */
-function configFor(o: RehearsalOptions) {
+function configFor(o: RehearsalOptions): Config {
   const flags = ['run', '--dir', o.dir, '--endpoint', 'http://rehearsal.invalid', '--account', ACCOUNT, '--region', REGION];
   if (o.gateIntervalSeconds !== undefined) flags.push('--gate-interval-seconds', String(o.gateIntervalSeconds));
   if (o.resyncSeconds !== undefined) flags.push('--resync-seconds', String(o.resyncSeconds));
@@ -135,7 +145,7 @@ export function withFailureRate(model: FleetModel, rate: number): FleetModel {
   const fit = <T extends { failureRate?: number; rejectRate?: number; silentRate?: number }>(g: T, d: typeof model.defaults): T => {
     const silent = g.silentRate ?? d?.silentRate ?? 0;
     const reject = g.rejectRate ?? d?.rejectRate ?? DEFAULT_BEHAVIOR.rejectRate;
-    return { ...g, failureRate: rate, rejectRate: Math.max(0, Math.min(reject, 1 - rate - silent)) };
+    return { ...g, failureRate: rate, rejectRate: Math.max(0, Math.min(reject, Number((1 - rate - silent).toFixed(9)))) };
   };
   return { ...model, defaults: fit(model.defaults ?? {}, {}), groups: model.groups.map((g) => fit(g, model.defaults)) };
 }

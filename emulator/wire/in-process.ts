@@ -25,14 +25,14 @@ export interface SdkResponse {
   body: Uint8Array;
 }
 
-/** A request handler for an AWS SDK v3 client; `onCall` is told after each answered request. */
-export function inProcessHandler(service: IotJobsService, onCall: (operation: string) => void = () => undefined) {
+/** A request handler for an AWS SDK v3 client; `onCall` is told of each request answered without an error, with its input. */
+export function inProcessHandler(service: IotJobsService, onCall: (operation: string, input: Record<string, unknown>) => void = () => undefined) {
   return {
     metadata: { handlerProtocol: 'in-process' },
     handle(request: SdkRequest): Promise<{ response: SdkResponse }> {
       const plane: Plane = signingService(request.headers.authorization ?? request.headers.Authorization) === 'iot-jobs-data' ? 'data' : 'control';
-      const { operation, response } = answer(service, plane, request);
-      onCall(operation);
+      const { operation, input, response } = answer(service, plane, request);
+      if (input) onCall(operation, input);
       return Promise.resolve({ response });
     },
     updateHttpClientConfig(): void {},
@@ -41,7 +41,14 @@ export function inProcessHandler(service: IotJobsService, onCall: (operation: st
   };
 }
 
-function answer(service: IotJobsService, plane: Plane, request: SdkRequest): { operation: string; response: SdkResponse } {
+/** The operation a request named, its input when it succeeded, and the response. */
+interface Answer {
+  operation: string;
+  input?: Record<string, unknown>;
+  response: SdkResponse;
+}
+
+function answer(service: IotJobsService, plane: Plane, request: SdkRequest): Answer {
   let operation = 'Unknown';
   try {
     const match = matchRoute(plane, request.method, request.path);
@@ -49,7 +56,7 @@ function answer(service: IotJobsService, plane: Plane, request: SdkRequest): { o
       return { operation, response: json(404, { message: `no ${plane}-plane operation at ${request.method} ${request.path}` }, 'UnknownOperationException') };
     operation = match.route.operation;
     const input = { ...bodyOf(request.body), ...readQuery(match.route, searchParams(request.query)), ...match.params };
-    return { operation, response: json(200, service.call(match.route.operation, input)) };
+    return { operation, input, response: json(200, service.call(match.route.operation, input)) };
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
     const status = err.httpStatus(OPERATIONS[operation as keyof typeof OPERATIONS]?.plane ?? plane);
@@ -58,7 +65,7 @@ function answer(service: IotJobsService, plane: Plane, request: SdkRequest): { o
 }
 
 function bodyOf(body: unknown): Record<string, unknown> {
-  const text = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
+  const text = typeof body === 'string' ? body : body instanceof Uint8Array ? new TextDecoder().decode(body) : '';
   return text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
 }
 

@@ -3,6 +3,7 @@ import type { DesiredJob, IoTJobSpec } from '../../controller/model/iot-job.js';
 import { zeroCounts, type JobStatus, type ObservedJob } from '../../controller/model/observed-job.js';
 import { ownershipTags } from '../../controller/plan/ownership.js';
 import type { PlanContext } from '../../controller/plan/planner.js';
+import type { DesiredSource } from '../../controller/sources/source.js';
 
 export const CONTROLLER = 'ctl-test';
 export const PARTITION = { account: '123456789012', region: 'us-east-1' };
@@ -38,4 +39,19 @@ export function anObserved(status: JobStatus = 'IN_PROGRESS', over: Partial<Obse
 
 export function aContext(over: Partial<PlanContext> = {}): PlanContext {
   return { controllerId: CONTROLLER, partition: PARTITION, ...over };
+}
+
+/** A directory-like source of fixed manifests, synced at revision r1. */
+export function aSource(jobs: DesiredJob[]): DesiredSource {
+  const byKey = new Map(jobs.map((j) => [j.key, j]));
+  return {
+    kind: 'directory',
+    prunesAbsent: true,
+    get: (k) => byKey.get(k),
+    keys: () => [...byKey.keys()],
+    status: () => ({ revision: 'r1', problems: [] }),
+    synced: () => true,
+    start: async () => undefined,
+    stop: async () => undefined,
+  };
 }

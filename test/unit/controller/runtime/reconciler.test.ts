@@ -8,27 +8,11 @@ import { Metrics } from '../../../../controller/observability/metrics.js';
 import { Inventory } from '../../../../controller/runtime/inventory.js';
 import { PruneGate } from '../../../../controller/runtime/prune-gate.js';
 import { Reconciler, type ReconcilerDeps } from '../../../../controller/runtime/reconciler.js';
-import type { DesiredSource } from '../../../../controller/sources/source.js';
-import { aDesired, anObserved, CONTROLLER, PARTITION } from '../../../helpers/builders.js';
+import { aDesired, anObserved, aSource, CONTROLLER, PARTITION } from '../../../helpers/builders.js';
 import { FakeClock } from '../../../helpers/fake-clock.js';
 import { FakeIotJobs } from '../../../helpers/fake-iot-jobs.js';
 
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, done) => done() }));
-
-/** A source of fixed manifests. */
-function source(jobs: DesiredJob[]): DesiredSource {
-  const byKey = new Map(jobs.map((j) => [j.key, j]));
-  return {
-    kind: 'directory',
-    prunesAbsent: true,
-    get: (k) => byKey.get(k),
-    keys: () => [...byKey.keys()],
-    status: () => ({ revision: 'r1', problems: [] }),
-    synced: () => true,
-    start: async () => undefined,
-    stop: async () => undefined,
-  };
-}
 
 /** A reconciler on fakes; `reports` collects what the hooks were told. */
 function setup(
@@ -42,7 +26,7 @@ function setup(
   const reports: ReconcileReport[] = [];
   const mutated: string[] = [];
   const r = new Reconciler({
-    source: source(manifests),
+    source: aSource(manifests),
     jobs,
     inventory,
     metrics,
