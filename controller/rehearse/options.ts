@@ -10,6 +10,7 @@ export interface RehearseOptions {
   dir: string;
   fleet: string;
   only?: string[];
+  onlyFiles?: string[];
   /** The failure rates of the sweep (the base rehearsal always runs too). */
   failureRates: number[];
   html?: string;
@@ -40,6 +41,8 @@ Options:
   --dir PATH                   directory of IoTJob manifests
   --fleet FILE                 the fleet model (YAML or JSON; docs/fleet-model.md)
   --only KEY                   rehearse this manifest (and what it depends on); repeatable
+  --only-file PATH             rehearse the manifests of this file (relative to --dir; a pull request's changed
+                               files); repeatable
   --failure-rates R,R,...      also rehearse with every group failing at each rate (0 to 1): the blast-radius table
   --expect '[KEY:]METRIC OP VALUE[@RATE]'
                                an assertion, e.g. 'exposed<=500@0.3' (metrics: exposed, succeeded, failed,
@@ -68,6 +71,7 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseOptions | 'h
     dir: v.dir,
     fleet: v.fleet,
     only: v.only,
+    onlyFiles: v['only-file'],
     failureRates: rates,
     html: v.html,
     json: v.json ?? false,
@@ -91,6 +95,7 @@ function parse(argv: readonly string[]) {
         dir: { type: 'string' },
         fleet: { type: 'string' },
         only: { type: 'string', multiple: true },
+        'only-file': { type: 'string', multiple: true },
         'failure-rates': { type: 'string' },
         expect: { type: 'string', multiple: true },
         html: { type: 'string' },

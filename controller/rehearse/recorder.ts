@@ -14,7 +14,7 @@ import { targetArn, type Partition } from '../plan/canonical.js';
 import type { JobTimeline, RolloutOutcome, Sample, StatusCounts, WaveTimeline } from './result.js';
 
 /** At most this many samples per wave; past it, every other one is dropped and the spacing doubles. */
-const MAX_SAMPLES = 400;
+const MAX_SAMPLES = 240;
 const FIRST_SAMPLE_SPACING_MS = 60_000;
 const ABORT_REASON = 'ABORT_CRITERIA_MET';
 
@@ -30,15 +30,20 @@ interface Tracked {
   desired: DesiredJob;
   /** Thing → index of the first wave that targets it. */
   waveOf: Map<string, number>;
-  /** Things that started an execution. */
+  /** Things that started an execution (counted until the rollout stopped, as every tally is). */
   exposed: Set<string>;
-  /** Things that reported an outcome, per wave. */
+  /** Things that reported an outcome (of any attempt), and how many per wave. */
+  finishedThings: Set<string>;
   finished: number[];
   /** Targeted things whose device never answers. */
   silent: number;
   lastPhases: string[];
   /** Since when no answering device has had work left (a staged job whose gate still waits). */
   drainedSince?: number;
+  /** The job's counts when it was last found not drained: no need to look again until they change. */
+  notDrainedAt?: string;
+  /** A sample was taken after the rollout stopped: its series ends there. */
+  sampledAfterStop?: boolean;
 }
 
 /** The recorder of one rehearsal. */
@@ -118,7 +123,7 @@ export class Recorder implements FleetListener {
 
   started(thingName: string, jobId: string, at: number): void {
     const t = this.byJobId.get(jobId);
-    if (!t || t.exposed.has(thingName)) return;
+    if (!t || t.exposed.has(thingName) || t.timeline.stoppedAt !== undefined) return;
     t.exposed.add(thingName);
     const w = t.timeline.waves[t.waveOf.get(thingName) ?? 0]!;
     w.exposed++;
@@ -127,13 +132,14 @@ export class Recorder implements FleetListener {
 
   finished(thingName: string, jobId: string, outcome: string, at: number): void {
     const t = this.byJobId.get(jobId);
-    if (!t) return;
+    if (!t || t.timeline.stoppedAt !== undefined) return;
     const i = t.waveOf.get(thingName) ?? 0;
     const w = t.timeline.waves[i]!;
     if (outcome === 'SUCCEEDED') w.succeeded++;
     else w.failed++;
-    t.finished[i]!++;
-    const n = t.finished[i]!;
+    if (t.finishedThings.has(thingName)) return;
+    t.finishedThings.add(thingName);
+    const n = ++t.finished[i]!;
     if (w.halfFinishedAt === undefined && n >= w.size / 2) w.halfFinishedAt = this.since(at);
     if (w.allFinishedAt === undefined && n >= w.size) w.allFinishedAt = this.since(at);
   }
@@ -166,7 +172,16 @@ export class Recorder implements FleetListener {
     let silent = 0;
     for (const thing of waveOf.keys()) if (!this.d.answers(thing)) silent++;
     const timeline: JobTimeline = { key, jobId: desired.jobId, outcome: 'unfinished', detail: '', exposed: 0, targeted: waveOf.size, waves, events: [] };
-    const t: Tracked = { timeline, desired, waveOf, exposed: new Set(), finished: waves.map(() => 0), silent, lastPhases: waves.map(() => 'Pending') };
+    const t: Tracked = {
+      timeline,
+      desired,
+      waveOf,
+      exposed: new Set(),
+      finishedThings: new Set(),
+      finished: waves.map(() => 0),
+      silent,
+      lastPhases: waves.map(() => 'Pending'),
+    };
     this.jobs.set(key, t);
     this.byJobId.set(desired.jobId, t);
     return t;
@@ -277,9 +292,14 @@ export class Recorder implements FleetListener {
   /** Every target notified, nothing in progress, and what is still queued waits on devices that never answer. */
   private drained(t: Tracked, job: Job): boolean {
     if (!job.rollout.done || job.counts.IN_PROGRESS > 0 || job.counts.QUEUED > t.silent) return false;
+    const counts = JSON.stringify(job.counts);
+    if (t.notDrainedAt === counts) return false;
     for (const list of this.d.service.state.executions.get(job.jobId)?.values() ?? []) {
       const latest = list[list.length - 1]!;
-      if (latest.status === 'QUEUED' && this.d.answers(latest.thingName)) return false;
+      if (latest.status === 'QUEUED' && this.d.answers(latest.thingName)) {
+        t.notDrainedAt = counts;
+        return false;
+      }
     }
     return true;
   }
@@ -309,6 +329,8 @@ export class Recorder implements FleetListener {
     this.nextSampleAt = now + this.spacingMs;
     const at = this.since(now);
     for (const t of this.jobs.values()) {
+      if (t.timeline.stoppedAt !== undefined && t.sampledAfterStop) continue;
+      t.sampledAfterStop = t.timeline.stoppedAt !== undefined;
       const counts = t.timeline.waves.map(() => emptyCounts());
       for (const list of this.d.service.state.executions.get(t.timeline.jobId)?.values() ?? []) {
         const latest = list[list.length - 1]!;
@@ -318,6 +340,7 @@ export class Recorder implements FleetListener {
         const last = w.series[w.series.length - 1];
         if (last?.at === at) w.series.pop();
         w.series.push({ at, ...counts[i]! });
+        noteFinished(w, counts[i]!, at);
       });
       if (t.timeline.stoppedAt === undefined) t.timeline.exposed = t.exposed.size;
     }
@@ -330,6 +353,17 @@ export class Recorder implements FleetListener {
     for (const t of this.jobs.values())
       for (const w of t.timeline.waves) w.series = w.series.filter((_, i, all): boolean => i % 2 === 0 || i === all.length - 1) as Sample[];
   }
+}
+
+/**
+ * Half and all of a wave finished, as a sample counts them: this also sees executions that timed out
+ * (no device reports those), at the sample's time; the device reports set them precisely before.
+ */
+function noteFinished(w: WaveTimeline, c: StatusCounts, at: number): void {
+  const finished = c.succeeded + c.failed + c.rejected + c.timedOut;
+  if (w.size === 0) return;
+  if (w.halfFinishedAt === undefined && finished >= w.size / 2) w.halfFinishedAt = at;
+  if (w.allFinishedAt === undefined && finished >= w.size) w.allFinishedAt = at;
 }
 
 function emptyCounts(): StatusCounts {

@@ -7,9 +7,11 @@ import type { DesiredJob } from '../model/iot-job.js';
 import { dependencyKey } from '../plan/dependencies.js';
 import type { DesiredSource } from '../sources/source.js';
 
-/** What to narrow to: undefined `only` keeps every key. */
+/** What to narrow to: with neither `only` nor `onlyFiles`, every key. */
 export interface RehearsalScope {
   only?: readonly string[];
+  /** The manifests in these files (paths relative to the directory), as a pull request's changed files. */
+  onlyFiles?: readonly string[];
   /** Manual approvals are given as soon as a wave asks (true), or never (false). */
   approveAll: boolean;
 }
@@ -32,13 +34,22 @@ export function approved(d: DesiredJob): DesiredJob {
   return waves ? { ...d, spec: { ...d.spec, approvedWaves: waves.map((w) => w.name) } } : d;
 }
 
+/** The keys the scope names (by key or by file), with their dependencies; every key when it names none. */
+export function selected(source: Pick<DesiredSource, 'get' | 'keys'>, scope: Omit<RehearsalScope, 'approveAll'>): string[] {
+  if (!scope.only && !scope.onlyFiles) return source.keys();
+  const files = new Set((scope.onlyFiles ?? []).map(normalPath));
+  const byFile = source.keys().filter((k) => files.has(normalPath(source.get(k)!.origin.file)));
+  return withDependencies([...(scope.only ?? []), ...byFile], (k) => source.get(k));
+}
+
+const normalPath = (p: string): string => p.replace(/^(\.\/)+/, '');
+
 /** Wraps `inner` to the scope. */
 export function rehearsalSource(inner: DesiredSource, scope: RehearsalScope): DesiredSource {
   let cached: { revision?: string; keys: Set<string> } | undefined;
   const inScope = (): Set<string> => {
     const revision = inner.status().revision;
-    if (cached?.revision !== revision || !cached)
-      cached = { revision, keys: new Set(scope.only ? withDependencies(scope.only, (k) => inner.get(k)) : inner.keys()) };
+    if (cached?.revision !== revision || !cached) cached = { revision, keys: new Set(selected(inner, scope)) };
     return cached.keys;
   };
   return {

@@ -16,7 +16,7 @@ import { loadConfig, type Config } from '../config.js';
 import { formatProblem } from '../model/errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { DesiredSource } from '../sources/source.js';
-import { rehearsalSource } from './rehearsal-source.js';
+import { rehearsalSource, selected } from './rehearsal-source.js';
 import { Recorder } from './recorder.js';
 import type { RehearsalResult } from './result.js';
 import { VirtualTime } from './virtual-time.js';
@@ -32,6 +32,8 @@ const DAY_MS = 86_400_000;
 export interface RehearsalOptions {
   dir: string;
   only?: readonly string[];
+  /** The manifests of these files (relative to `dir`). */
+  onlyFiles?: readonly string[];
   model: FleetModel;
   /** Every group's failure rate (a sweep); undefined: the model's own. */
   failureRate?: number;
@@ -85,12 +87,12 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     }),
     random: mulberry32(o.model.seed ?? 42),
     noServer: true,
-    wrapSource: (inner) => (source.current = rehearsalSource(inner, { only: o.only, approveAll })),
+    wrapSource: (inner) => (source.current = rehearsalSource(inner, { only: o.only, onlyFiles: o.onlyFiles, approveAll })),
     onReport: (r) => recorder.report(r, time.now()),
   });
   try {
     await app.start();
-    for (const key of checkedKeys(app.source, o.only)) recorder.track(key);
+    for (const key of checkedKeys(app.source, o)) recorder.track(key);
     const horizon = start + (o.horizonMs ?? 30 * DAY_MS);
     const serviceTimers = { nextAt: () => service.state.timers.peekTime(), reached: () => void service.tick() };
     while (!recorder.allStopped() && (await time.advance(horizon, serviceTimers))) recorder.step(time.now());
@@ -113,13 +115,16 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   }
 }
 
-/** The keys to rehearse; a RehearsalInputError when the manifests are invalid or `--only` names a key no manifest has. */
-function checkedKeys(source: DesiredSource, only: readonly string[] | undefined): string[] {
+/** The keys to rehearse; a RehearsalInputError when the manifests are invalid, or `--only` or `--only-file` names nothing. */
+function checkedKeys(source: DesiredSource, o: Pick<RehearsalOptions, 'only' | 'onlyFiles'>): string[] {
   const problems = source.status().problems;
   if (problems.length > 0 || !source.synced()) throw new RehearsalInputError(problems.map(formatProblem));
   const keys = source.keys();
-  const missing = (only ?? []).filter((k) => !keys.includes(k));
-  if (missing.length > 0) throw new RehearsalInputError(missing.map((k) => `--only ${k}: no manifest has this key`));
+  const missing = [
+    ...(o.only ?? []).filter((k) => !keys.includes(k)).map((k) => `--only ${k}: no manifest has this key`),
+    ...(o.onlyFiles ?? []).filter((f) => selected(source, { onlyFiles: [f] }).length === 0).map((f) => `--only-file ${f}: holds no manifest in --dir`),
+  ];
+  if (missing.length > 0) throw new RehearsalInputError(missing);
   return keys;
 }
 

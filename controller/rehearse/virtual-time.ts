@@ -143,9 +143,16 @@ export class VirtualTime implements Clock {
     for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      this.swap(i, p);
       i = p;
     }
+  }
+
+  private swap(i: number, j: number): void {
+    const h = this.heap;
+    const t = h[i]!;
+    h[i] = h[j]!;
+    h[j] = t;
   }
 
   private pop(): void {
@@ -160,7 +167,7 @@ export class VirtualTime implements Clock {
       if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
       if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
       if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      this.swap(i, m);
       i = m;
     }
   }

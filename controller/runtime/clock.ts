@@ -1,12 +1,9 @@
 /**
  * The wall clock: the Clock (model/clock.ts) that the running controller is given. Tests give a
- * fake one instead (test/helpers/fake-clock.ts).
+ * fake one instead (test/helpers/fake-clock.ts), and a rehearsal a virtual one (rehearse/virtual-time.ts).
  */
 
 import type { Clock } from '../model/clock.js';
-
-// TEMPORARY: aws/ still imports the type from here until its owner moves the import.
-export type { Clock, Timer } from '../model/clock.js';
 
 /** Wall-clock time with Node timers; timers do not keep the process alive on their own. */
 export const realClock: Clock = {

@@ -152,6 +152,30 @@ describe('a rehearsal', () => {
     expect(r.warnings).toEqual([`slow: the rollout takes ${(job.stoppedAt! / 86_400_000).toFixed(1)} days, more than 0.05`]);
   }, 60_000);
 
+  it('follows the scheduled start, and times out slow devices and retries them as the job says', async () => {
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 3 * 3_600_000).toISOString().slice(0, 16);
+    const spec = {
+      targets: ['thingGroup:ten-percent'],
+      schedulingConfig: { startTime: start },
+      timeoutConfig: { inProgressTimeoutInMinutes: 3 },
+      jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'TIMED_OUT', numberOfRetries: 1 }] },
+    };
+    const r = await run(manifests({ timed: spec }), { model: { ...FLEET, defaults: { ...FLEET.defaults, failureRate: 0 } } });
+    const job = r.jobs[0]!;
+    const wave = job.waves[0]!;
+    // The rehearsal starts on a whole minute (a minute or less before the test computed its start).
+    expect(wave.firstExecutionAt!).toBeGreaterThanOrEqual(3 * 3_600_000 - 60_000);
+    expect(wave.firstExecutionAt!).toBeLessThan(3 * 3_600_000 + 60_000);
+    const last = wave.series.at(-1)!;
+    // Work of 1-5 min against a 3 min timeout: about half time out; with one retry each, some time out twice.
+    expect(last.timedOut).toBeGreaterThan(0);
+    expect(last.succeeded + last.timedOut).toBe(100);
+    expect(last.succeeded).toBeGreaterThan(wave.size / 2);
+    // Every thing finished an attempt (succeeded or timed out) before the rollout stopped.
+    expect(wave.allFinishedAt!).toBeLessThanOrEqual(job.stoppedAt!);
+    expect(job.outcome).toBe('completed');
+  }, 60_000);
+
   it('is repeatable: the same manifests and fleet give the same timeline', async () => {
     const dir = manifests({ fw: { waves: WAVES } });
     const [a, b] = [await run(dir), await run(dir)];

@@ -5,7 +5,7 @@
  * (withFailureRate).
  */
 import { describe, expect, it } from 'vitest';
-import { approved, rehearsalSource, withDependencies } from '../../../../controller/rehearse/rehearsal-source.js';
+import { approved, rehearsalSource, selected, withDependencies } from '../../../../controller/rehearse/rehearsal-source.js';
 import { withFailureRate } from '../../../../controller/rehearse/rehearsal.js';
 import type { JobTimeline } from '../../../../controller/rehearse/result.js';
 import { warningsOf } from '../../../../controller/rehearse/warnings.js';
@@ -26,6 +26,14 @@ describe('the manifests a rehearsal runs', () => {
     expect(narrowed.keys()).toEqual(['b', 'c']);
     expect(narrowed.get('a')).toBeUndefined();
     expect(narrowed.get('b')?.key).toBe('b');
+  });
+
+  it('--only-file keeps the manifests of the files named (as a pull request changed them), with their dependencies', () => {
+    const source = aSource(jobs);
+    expect(selected(source, { onlyFiles: ['./a.yaml'] }).sort()).toEqual(['a', 'b', 'c']);
+    expect(selected(source, { onlyFiles: ['d.yaml'], only: ['c'] }).sort()).toEqual(['c', 'd']);
+    expect(selected(source, { onlyFiles: ['nothing.yaml'] })).toEqual([]);
+    expect(selected(source, {}).sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('with approvals assumed, every wave is approved; without, the manifest is as written', () => {
