@@ -10,14 +10,18 @@ const RATE = { type: 'number', minimum: 0, maximum: 1 };
 /** Simulated seconds: up to a week. */
 const SECONDS = { type: 'number', minimum: 0, maximum: 604_800 };
 
-/** A number of seconds, or `{ min, max }` for a uniform spread (a number's keywords and an object's keywords each apply to their own type). */
+/**
+ * A number of seconds, `{ min, max }` for a uniform spread, or `{ median, p95 }` for a long tail (a
+ * number's keywords and an object's keywords each apply to their own type).
+ */
 const WORK_SECONDS = {
   type: ['number', 'object'],
   minimum: 0,
   maximum: 604_800,
-  required: ['min', 'max'],
-  additionalProperties: false,
-  properties: { min: SECONDS, max: SECONDS },
+  // An object naming median or p95 is a long tail; any other object a uniform spread, whose errors are then the ones reported.
+  if: { type: 'object', anyOf: [{ required: ['median'] }, { required: ['p95'] }] },
+  then: { required: ['median', 'p95'], additionalProperties: false, properties: { median: SECONDS, p95: SECONDS } },
+  else: { required: ['min', 'max'], additionalProperties: false, properties: { min: SECONDS, max: SECONDS } },
 };
 
 /** What a group (or the model's defaults) may say about its devices' behaviour. */
@@ -65,7 +69,8 @@ const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(FLE
 /** The schema's complaints about a value, one line per field (`field: message`); empty when it conforms. */
 export function schemaProblems(value: unknown): string[] {
   if (validate(value)) return [];
-  return [...new Set((validate.errors ?? []).map(worded))];
+  // `if` only says that a `then` or `else` failed, which reports its own errors.
+  return [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(worded))];
 }
 
 /** One ajv error as `field: message`. */
@@ -73,7 +78,7 @@ function worded(e: ErrorObject): string {
   const field = fieldName(e.instancePath);
   if (e.keyword === 'additionalProperties') return `${join(field, String(e.params.additionalProperty))}: is not a known field`;
   if (e.keyword === 'required') return `${join(field, String(e.params.missingProperty))}: is required`;
-  if (e.keyword === 'type' && Array.isArray(e.params.type)) return `${field}: must be a number of seconds or { min, max }`;
+  if (e.keyword === 'type' && Array.isArray(e.params.type)) return `${field}: must be a number of seconds, { min, max } or { median, p95 }`;
   return `${field || 'the model'}: ${e.message ?? 'is invalid'}`;
 }
 

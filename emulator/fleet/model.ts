@@ -7,8 +7,8 @@
 import { DEFAULT_BEHAVIOR, type DeviceBehavior } from './behavior.js';
 import { schemaProblems } from './model-schema.js';
 
-/** Simulated seconds an execution takes: exactly, or uniformly from min to max. */
-export type WorkSeconds = number | { min: number; max: number };
+/** Simulated seconds: exactly, uniformly from min to max, or long-tailed (log-normal) with a median and a 95th percentile. */
+export type WorkSeconds = number | { min: number; max: number } | { median: number; p95: number };
 
 /** What a model says about devices; every field optional (a group's over the model's defaults over the built-in ones). */
 export interface GroupBehavior {
@@ -124,7 +124,9 @@ function rateProblems(model: FleetModel, group: GroupModel, i: number): string[]
 }
 
 function workProblems(work: WorkSeconds | undefined, field: string): string[] {
-  return typeof work === 'object' && work.min > work.max ? [`${field}: min must be <= max`] : [];
+  if (typeof work !== 'object') return [];
+  if ('min' in work) return work.min > work.max ? [`${field}: min must be <= max`] : [];
+  return work.median > 0 && work.p95 > work.median ? [] : [`${field}: p95 must be above median, and median above 0`];
 }
 
 /** Sizes too small for the things the includes bring, and a model with more than MAX_THINGS things. */
@@ -168,10 +170,12 @@ export function ownSizes(model: FleetModel): Map<string, number> {
   return own;
 }
 
-/** Seconds (exact, or a uniform { min, max }) as the shortest time in ms and the spread above it. */
-function spanMs(s: WorkSeconds | undefined): { min: number; spread: number } | undefined {
+/** Seconds as the fleet's ms: the base (exact, shortest or median), the uniform spread above it, and the long tail's 95th percentile (0: none). */
+function spanMs(s: WorkSeconds | undefined): { min: number; spread: number; p95: number } | undefined {
   if (s === undefined) return undefined;
-  return typeof s === 'number' ? { min: s * 1000, spread: 0 } : { min: s.min * 1000, spread: (s.max - s.min) * 1000 };
+  if (typeof s === 'number') return { min: s * 1000, spread: 0, p95: 0 };
+  if ('min' in s) return { min: s.min * 1000, spread: (s.max - s.min) * 1000, p95: 0 };
+  return { min: s.median * 1000, spread: 0, p95: s.p95 * 1000 };
 }
 
 /** The device behaviour a group sets (over the model's defaults), in the fleet's units; fields neither sets are left out. */
@@ -182,12 +186,14 @@ export function groupBehavior(model: FleetModel, group: GroupModel): Partial<Dev
   const out: Partial<DeviceBehavior> = {
     acceptMs: accept?.min,
     acceptSpreadMs: accept?.spread,
+    acceptP95Ms: accept?.p95,
     failureRate: pick('failureRate'),
     rejectRate: pick('rejectRate'),
     silentRate: pick('silentRate'),
     onlineShare: pick('onlineShare'),
     workMs: work?.min,
     workSpreadMs: work?.spread,
+    workP95Ms: work?.p95,
   };
   for (const k of Object.keys(out) as (keyof DeviceBehavior)[]) if (out[k] === undefined) delete out[k];
   return out;

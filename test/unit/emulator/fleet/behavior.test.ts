@@ -5,7 +5,7 @@
  * are those the fleet always made.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BEHAVIOR, outcomeOf, presenceOf, workMsOf, type DeviceBehavior } from '../../../../emulator/fleet/behavior.js';
+import { acceptMsOf, DEFAULT_BEHAVIOR, normalQuantile, outcomeOf, presenceOf, workMsOf, type DeviceBehavior } from '../../../../emulator/fleet/behavior.js';
 import { hashUnit } from '../../../../emulator/fleet/random.js';
 import { withDefaults } from '../../../../emulator/core/defaults.js';
 import { modelLayout } from '../../../../emulator/fleet/layout.js';
@@ -95,6 +95,23 @@ describe('the draws of one device', () => {
     expect(times.reduce((a, t) => a + t, 0) / 1000).toBeCloseTo(60_000, -4);
     expect(times.filter((t) => t < 45_000).length / 1000).toBeCloseTo(0.25, 1);
     expect(workMsOf(spread, 'd-1', { jobId: 'j', executionNumber: 1, versionNumber: 2 })).toBe(times[1]);
+  });
+
+  it('draws a long tail (log-normal) with the median and 95th percentile asked for, capped at a week', () => {
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 9);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+    const tail = { ...b, workMs: 60_000, workP95Ms: 600_000 };
+    const times = Array.from({ length: 10_000 }, (_, i) => workMsOf(tail, `d-${i}`, { jobId: 'j', executionNumber: 1, versionNumber: 2 })).sort(
+      (x, y) => x - y,
+    );
+    expect(times[5_000]! / 60_000).toBeCloseTo(1, 1);
+    expect(times[9_500]! / 600_000).toBeCloseTo(1, 1);
+    expect(times[9_999]!).toBeLessThanOrEqual(7 * 86_400_000);
+    const accept = { ...b, acceptMs: 2_000, acceptSpreadMs: 0, acceptP95Ms: 30_000 };
+    const waits = Array.from({ length: 10_000 }, (_, n) => acceptMsOf(accept, 'd-1', n)).sort((x, y) => x - y);
+    expect(waits[5_000]! / 2_000).toBeCloseTo(1, 1);
+    expect(waits[9_500]! / 30_000).toBeCloseTo(1, 1);
   });
 
   it('a group of only silent devices never answers; one wholly offline neither', () => {

@@ -34,8 +34,10 @@ describe('schema errors name the field', () => {
     [{ groups: [{ name: 'a', size: 1.5 }] }, 'groups[0].size: must be integer'],
     [{ groups: [{ name: 'a', size: 1, failurerate: 0.1 }] }, 'groups[0].failurerate: is not a known field'],
     [{ groups: [{ name: 'a b', size: 1 }] }, 'groups[0].name: must match pattern "^[a-zA-Z0-9:_-]+$"'],
-    [{ groups: [{ name: 'a', size: 1, workSeconds: '20s' }] }, 'groups[0].workSeconds: must be a number of seconds or { min, max }'],
+    [{ groups: [{ name: 'a', size: 1, workSeconds: '20s' }] }, 'groups[0].workSeconds: must be a number of seconds, { min, max } or { median, p95 }'],
     [{ groups: [{ name: 'a', size: 1, workSeconds: { min: 5 } }] }, 'groups[0].workSeconds.max: is required'],
+    [{ groups: [{ name: 'a', size: 1, acceptSeconds: { median: 5 } }] }, 'groups[0].acceptSeconds.p95: is required'],
+    [{ groups: [{ name: 'a', size: 1, workSeconds: { median: 5, p95: 9, max: 1 } }] }, 'groups[0].workSeconds.max: is not a known field'],
     [{ groups: [{ name: 'a', size: 1, includes: 'b' }] }, 'groups[0].includes: must be array'],
     [{ defaults: { silentRate: 1.5 }, groups: [{ name: 'a', size: 1 }] }, 'defaults.silentRate: must be <= 1'],
     [{ groups: [] }, 'groups: must NOT have fewer than 1 items'],
@@ -92,6 +94,8 @@ describe('checks in code', () => {
   it('refuses a spread whose min is above its max', () => {
     const model = { defaults: { workSeconds: { min: 9, max: 1 } }, groups: [{ name: 'a', size: 1, workSeconds: { min: 5, max: 2 } }] };
     expect(fleetModelProblems(model)).toEqual(['defaults.workSeconds: min must be <= max', 'groups[0].workSeconds: min must be <= max']);
+    const tail = { groups: [{ name: 'a', size: 1, workSeconds: { median: 50, p95: 20 } }] };
+    expect(fleetModelProblems(tail)).toEqual(['groups[0].workSeconds: p95 must be above median, and median above 0']);
   });
 
   it('refuses a size smaller than the things its includes bring', () => {
@@ -145,8 +149,18 @@ describe('membership arithmetic and behaviour', () => {
   });
 
   it("gives a group's behaviour over the model's defaults, in milliseconds, leaving out what neither sets", () => {
-    expect(groupBehavior(STAGED, STAGED.groups[0]!)).toEqual({ failureRate: 0.5, rejectRate: 0, silentRate: 0.1, workMs: 30_000, workSpreadMs: 60_000 });
-    expect(groupBehavior(STAGED, STAGED.groups[2]!)).toEqual({ failureRate: 0.01, rejectRate: 0, onlineShare: 0.9, workMs: 30_000, workSpreadMs: 60_000 });
-    expect(groupBehavior({ groups: [] }, { name: 'x', size: 1, workSeconds: 12 })).toEqual({ workMs: 12_000, workSpreadMs: 0 });
+    const spread = { workMs: 30_000, workSpreadMs: 60_000, workP95Ms: 0 };
+    expect(groupBehavior(STAGED, STAGED.groups[0]!)).toEqual({ failureRate: 0.5, rejectRate: 0, silentRate: 0.1, ...spread });
+    expect(groupBehavior(STAGED, STAGED.groups[2]!)).toEqual({ failureRate: 0.01, rejectRate: 0, onlineShare: 0.9, ...spread });
+    expect(groupBehavior({ groups: [] }, { name: 'x', size: 1, workSeconds: 12 })).toEqual({ workMs: 12_000, workSpreadMs: 0, workP95Ms: 0 });
+    const tail = { name: 'x', size: 1, workSeconds: { median: 60, p95: 600 }, acceptSeconds: { min: 1, max: 3 } };
+    expect(groupBehavior({ groups: [] }, tail)).toEqual({
+      workMs: 60_000,
+      workSpreadMs: 0,
+      workP95Ms: 600_000,
+      acceptMs: 1_000,
+      acceptSpreadMs: 2_000,
+      acceptP95Ms: 0,
+    });
   });
 });
