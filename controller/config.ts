@@ -167,6 +167,9 @@ export function helpText(): string {
                                                   reconcile IoTJob custom resources
   iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
   iot-jobs-controller status [--url URL] [--watch] show a running controller's jobs with progress bars
+  iot-jobs-controller rehearse --dir PATH --fleet FILE [options]
+                                                  run the rollout against a modelled fleet in virtual time
+                                                  (rehearse --help for its options)
 
 Options (environment variable in brackets):
 ${lines.join('\n')}
@@ -230,7 +233,7 @@ function parseArgv(argv: readonly string[]): { values: Values; positionals: stri
 function commandOf(v: Values, positionals: string[]): Command {
   const [cmd, ...rest] = positionals;
   if (v.help || cmd === undefined || cmd === 'help') return 'help';
-  if (cmd !== 'run' && cmd !== 'plan' && cmd !== 'status') throw new ConfigError(`unknown command "${cmd}"; use run, plan or status`);
+  if (cmd !== 'run' && cmd !== 'plan' && cmd !== 'status') throw new ConfigError(`unknown command "${cmd}"; use run, plan, status or rehearse`);
   if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
   return cmd;
 }

@@ -106,6 +106,7 @@ interface Launch {
 
 /** The CLI; resolves to the exit code for `plan`, or after `run` stops. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'rehearse') return rehearseCommand(argv.slice(1));
   const config = readConfig(argv, env);
   if (!config) return 2;
   if (config.command === 'help') {
@@ -118,6 +119,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     ? { config: { ...config, endpoint: emulator.url, account: LOCAL_ACCOUNT }, overrides: { credentials: LOCAL_CREDENTIALS }, emulator }
     : { config, overrides: {} };
   return config.command === 'plan' ? planCommand(launch) : runCommand(launch);
+}
+
+/** `rehearse`, loaded only when asked for (it brings the emulator); resolves to its exit code. */
+async function rehearseCommand(argv: string[]): Promise<number> {
+  const { rehearseCommand: command } = await import('./rehearse/cli.js');
+  return command(argv, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
 }
 
 /** The configuration; undefined (after saying why on stderr) when it is invalid. */

@@ -46,8 +46,8 @@ const FLEET = `seed: 7
 defaults:
   failureRate: 0.01
   rejectRate: 0.005
-  workSeconds: {min: 120, max: 900}
-  acceptSeconds: {min: 1, max: 60}
+  workSeconds: {median: 300, p95: 1800}
+  acceptSeconds: {median: 5, p95: 120}
 groups:
   - {name: canary, size: ${devices / 100}}
   - {name: ten-percent, size: ${devices / 10}, includes: [canary]}

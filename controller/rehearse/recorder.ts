@@ -15,7 +15,7 @@ import type { JobTimeline, RolloutOutcome, Sample, StatusCounts, WaveTimeline } 
 
 /** At most this many samples per wave; past it, every other one is dropped and the spacing doubles. */
 const MAX_SAMPLES = 240;
-const FIRST_SAMPLE_SPACING_MS = 60_000;
+const FIRST_SAMPLE_SPACING_MS = 10_000;
 const ABORT_REASON = 'ABORT_CRITERIA_MET';
 
 /** How a job's rollout stopped, in words. */
@@ -38,8 +38,8 @@ interface Tracked {
   /** Targeted things whose device never answers. */
   silent: number;
   lastPhases: string[];
-  /** Since when no answering device has had work left (a staged job whose gate still waits). */
-  drainedSince?: number;
+  /** The running wave whose gate waits while no answering device has work left, and since when. */
+  drained?: { wave: string; since: number };
   /** The job's counts when it was last found not drained: no need to look again until they change. */
   notDrainedAt?: string;
   /** A sample was taken after the rollout stopped: its series ends there. */
@@ -62,6 +62,8 @@ export class Recorder implements FleetListener {
       start: number;
       answers: (thingName: string) => boolean;
       desired: (key: string) => DesiredJob | undefined;
+      /** The keys rehearsed (empty until the source has read the manifests). */
+      keys: () => string[];
       approveAll: boolean;
       /** How long the controller may take to act on what it sees (two gate or resync intervals): a drained wave not promoted, or a dependent not created, within it is stuck. */
       patienceMs: number;
@@ -107,6 +109,8 @@ export class Recorder implements FleetListener {
 
   /** An AWS call the controller made, as the service answered it: the job created (its first wave starts), or widened to the next wave. */
   called(operation: string, input: Record<string, unknown>, now: number): void {
+    // The controller may act before the rehearsal asked for every key: follow them all first.
+    if (!this.byJobId.has(String(input.jobId))) for (const key of this.d.keys()) this.track(key);
     const t = this.byJobId.get(String(input.jobId));
     if (!t || (operation !== 'CreateJob' && operation !== 'AssociateTargetsWithJob')) return;
     const at = this.since(now);
@@ -274,19 +278,22 @@ export class Recorder implements FleetListener {
 
   /** No answering device has work left: completed, or (a staged job whose gate still waits, two gate intervals on) stalled. */
   private drainVerdict(t: Tracked, job: Job, now: number): Verdict | undefined {
-    if (!this.drained(t, job)) {
-      t.drainedSince = undefined;
-      return undefined;
-    }
     const waves = t.timeline.waves;
-    if (!t.desired.spec.waves || waves[waves.length - 1]!.phase === 'Passed') return { outcome: 'completed', detail: this.completedWords(t) };
-    t.drainedSince ??= now;
-    const running = waves.find((w) => w.phase === 'Running');
-    if (!running || now - t.drainedSince < this.d.patienceMs) return undefined;
+    const drained = this.drained(t, job);
+    if (drained && (!t.desired.spec.waves || waves[waves.length - 1]!.phase === 'Passed')) return { outcome: 'completed', detail: this.completedWords(t) };
+    const running = drained ? waves.find((w) => w.phase === 'Running') : undefined;
+    if (!running) t.drained = undefined;
+    if (!running || !this.waitedOut(t, running.name, now)) return undefined;
     return {
       outcome: 'stalled',
       detail: `wave ${running.name} waits for executions that never finish (${t.silent} devices never answer): ${running.gate ?? ''}`.trim(),
     };
+  }
+
+  /** Whether the same wave has been running, its gate pending with no work left for any answering device, for the whole patience. */
+  private waitedOut(t: Tracked, wave: string, now: number): boolean {
+    if (t.drained?.wave !== wave) t.drained = { wave, since: now };
+    return now - t.drained.since >= this.d.patienceMs;
   }
 
   /** Every target notified, nothing in progress, and what is still queued waits on devices that never answer. */

@@ -71,6 +71,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     start,
     answers: (t): boolean => fleet.answers(t),
     desired: (k) => source.current?.get(k),
+    keys: () => source.current?.keys() ?? [],
     approveAll,
     patienceMs: patienceOf(configFor(o)),
   });

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FleetModel } from '../../emulator/fleet/model.js';
 import { rehearse, RehearsalInputError, type RehearsalOptions } from '../../controller/rehearse/rehearsal.js';
 import type { JobTimeline } from '../../controller/rehearse/result.js';
+import { CANARY_IN_FLEET, CANARY_THEN_FLEET } from '../helpers/rehearsal-fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -140,6 +141,13 @@ describe('a rehearsal', () => {
     expect(stalled.detail).toMatch(
       /^wave canary waits for executions that never finish \(\d+ devices never answer\): canary: \d+ of 20 finished, waiting for 20$/,
     );
+  }, 60_000);
+
+  it('promotes a wave that finished long before its bake ended (regression: it was reported stalled the moment it passed)', async () => {
+    const job = await only(manifests({ fw: { waves: CANARY_THEN_FLEET } }), { model: CANARY_IN_FLEET });
+    expect(job.outcome).toBe('completed');
+    expect(job.waves.map((w) => w.phase)).toEqual(['Passed', 'Passed']);
+    expect(job.waves[1]!.startedAt!).toBeGreaterThanOrEqual(job.waves[0]!.passedAt!);
   }, 60_000);
 
   it('follows the rollout rate: 1,000 devices at 10 a minute take 100 minutes or more, and a limit of days is warned about', async () => {
