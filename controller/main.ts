@@ -226,8 +226,9 @@ async function run(app: App, emulator: Emulator | undefined, onLost: (stop: () =
   });
 }
 
+// Exit once stdout has flushed: a large report (rehearse --json) on a pipe is written asynchronously on some platforms (macOS).
 main(process.argv.slice(2), process.env).then(
-  (code) => process.exit(code),
+  (code) => process.stdout.write('', () => process.exit(code)),
   (err: unknown) => {
     process.stderr.write(`iot-jobs-controller: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(2);

@@ -78,7 +78,8 @@ function runCli(args: string[]): Promise<Run> {
     }
   }, 50);
   return new Promise((resolve) =>
-    child.on('exit', (code) => {
+    // 'close', not 'exit': stdout may still hold unread output when the process exits.
+    child.on('close', (code) => {
       clearInterval(probe);
       resolve({ code, wallMs: performance.now() - started, peakRssMb: peakKb / 1024, stdout });
     }),

@@ -14,8 +14,8 @@ import { targetArn, type Partition } from '../plan/canonical.js';
 import type { JobTimeline, RolloutOutcome, Sample, StatusCounts, WaveTimeline } from './result.js';
 
 /** At most this many samples per wave; past it, every other one is dropped and the spacing doubles. */
-const MAX_SAMPLES = 240;
-const FIRST_SAMPLE_SPACING_MS = 10_000;
+const MAX_SAMPLES = 160;
+const FIRST_SAMPLE_SPACING_MS = 30_000;
 const ABORT_REASON = 'ABORT_CRITERIA_MET';
 
 /** How a job's rollout stopped, in words. */
@@ -44,6 +44,10 @@ interface Tracked {
   notDrainedAt?: string;
   /** A sample was taken after the rollout stopped: its series ends there. */
   sampledAfterStop?: boolean;
+  /** The job's execution lists (see executionLists) and how many things they were made for. */
+  lists?: { size: number; entries: { list: Execution[]; wave: number }[] };
+  /** The per-wave counts of the last look, and the job's counts then. */
+  lastCounts?: { key: string; waves: StatusCounts[] };
 }
 
 /** The recorder of one rehearsal. */
@@ -284,6 +288,8 @@ export class Recorder implements FleetListener {
     const running = drained ? waves.find((w) => w.phase === 'Running') : undefined;
     if (!running) t.drained = undefined;
     if (!running || !this.waitedOut(t, running.name, now)) return undefined;
+    // The last wave waits on nothing after it: with no work left for any answering device, the rollout is done.
+    if (running === waves[waves.length - 1]) return { outcome: 'completed', detail: this.completedWords(t) };
     return {
       outcome: 'stalled',
       detail: `wave ${running.name} waits for executions that never finish (${t.silent} devices never answer): ${running.gate ?? ''}`.trim(),
@@ -338,11 +344,7 @@ export class Recorder implements FleetListener {
     for (const t of this.jobs.values()) {
       if (t.timeline.stoppedAt !== undefined && t.sampledAfterStop) continue;
       t.sampledAfterStop = t.timeline.stoppedAt !== undefined;
-      const counts = t.timeline.waves.map(() => emptyCounts());
-      for (const list of this.d.service.state.executions.get(t.timeline.jobId)?.values() ?? []) {
-        const latest = list[list.length - 1]!;
-        add(counts[t.waveOf.get(latest.thingName) ?? 0]!, latest);
-      }
+      const counts = this.waveCounts(t);
       t.timeline.waves.forEach((w, i) => {
         const last = w.series[w.series.length - 1];
         if (last?.at === at) w.series.pop();
@@ -352,6 +354,26 @@ export class Recorder implements FleetListener {
       if (t.timeline.stoppedAt === undefined) t.timeline.exposed = t.exposed.size;
     }
     if (Math.max(0, ...[...this.jobs.values()].flatMap((t) => t.timeline.waves.map((w) => w.series.length))) > MAX_SAMPLES) this.thin();
+  }
+
+  /** Each wave's executions by status now; read again only when the job's counts moved since the last look. */
+  private waveCounts(t: Tracked): StatusCounts[] {
+    const job = this.job(t);
+    const key = job ? JSON.stringify([job.counts, job.attempts]) : '';
+    if (t.lastCounts?.key === key) return t.lastCounts.waves;
+    const waves = t.timeline.waves.map(() => emptyCounts());
+    for (const { list, wave } of this.executionLists(t)) add(waves[wave]!, list[list.length - 1]!);
+    t.lastCounts = { key, waves };
+    return waves;
+  }
+
+  /** The job's per-thing execution lists with each thing's wave, made again when the number of things changed (a list deleted with DeleteJobExecution and another thing's made between two looks would be missed; a rehearsal deletes none). */
+  private executionLists(t: Tracked): { list: Execution[]; wave: number }[] {
+    const byThing = this.d.service.state.executions.get(t.timeline.jobId);
+    if (!byThing) return [];
+    if (t.lists?.size !== byThing.size)
+      t.lists = { size: byThing.size, entries: [...byThing].map(([thing, list]) => ({ list, wave: t.waveOf.get(thing) ?? 0 })) };
+    return t.lists.entries;
   }
 
   /** Drops every other sample (keeping the first and last) and doubles the spacing. */

@@ -52,11 +52,12 @@ describe('iot-jobs-controller rehearse', () => {
     expect(r.err).not.toContain('hours<1000');
   }, 60_000);
 
-  it('prints JSON for CI with --json', async () => {
-    const r = await rehearse(...EXAMPLE, '--json');
+  it('prints JSON for CI with --json, whole however large', async () => {
+    const r = await rehearse(...EXAMPLE, '--json', '--failure-rates', '0,0.01,0.02,0.03,0.04');
     expect(r.code).toBe(0);
+    expect(r.out.length).toBeGreaterThan(50_000);
     const json = JSON.parse(r.out) as { results: { things: number; jobs: { key: string; outcome: string; exposed: number; waves: { name: string }[] }[] }[] };
-    expect(json.results).toHaveLength(1);
+    expect(json.results).toHaveLength(6);
     expect(json.results[0]!.things).toBe(500);
     expect(json.results[0]!.jobs.map((j) => [j.key, j.outcome, j.exposed, j.waves.map((w) => w.name)])).toEqual([
       ['sensor-firmware-2-5-0', 'completed', 500, ['canary', 'ten-percent', 'fleet']],
