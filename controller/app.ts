@@ -49,6 +49,8 @@ export interface AppOverrides {
   requestHandler?: AwsSettings['requestHandler'];
   /** Do not serve /metrics and the status page (a rehearsal). */
   noServer?: boolean;
+  /** Directory mode: read the manifests once, without watching or rescanning (a rehearsal). */
+  readOnce?: boolean;
   /** The resync's jitter source (a rehearsal passes a seeded one, so that it is repeatable); Math.random when undefined. */
   random?: () => number;
   /** Wraps the mode's source (a rehearsal narrows it to some keys and grants approvals). */
@@ -214,7 +216,7 @@ function kubeRestOf(config: Config, o: AppOverrides): KubeRest | undefined {
 function buildMode(b: Base, rest: KubeRest | undefined, jobs: IotJobs, identity: string): Mode {
   const k = b.config.kubernetes;
   if (k && rest) return kubernetesMode(b.config, k, { rest, jobs, clock: b.clock, logger: b.logger, metrics: b.metrics, identity });
-  return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun });
+  return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun, once: b.o.readOnce });
 }
 
 /** The mode with its source wrapped, when asked. */

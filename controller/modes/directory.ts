@@ -11,8 +11,8 @@ import { compileManifestValidator } from '../sources/crd-schema.js';
 import { DirectorySource } from '../sources/directory-source.js';
 import type { Mode } from './mode.js';
 
-/** Builds directory mode; `watch` false for a one-off plan. */
-export function directoryMode(config: Config, d: { clock: Clock; logger: Logger; metrics: Metrics; watch: boolean }): Mode {
+/** Builds directory mode; `watch` false for a one-off plan, `once` for a rehearsal (the tree is read once, neither watched nor rescanned). */
+export function directoryMode(config: Config, d: { clock: Clock; logger: Logger; metrics: Metrics; watch: boolean; once?: boolean }): Mode {
   const source = new DirectorySource({
     root: config.dir!,
     validate: compileManifestValidator(),
@@ -22,7 +22,8 @@ export function directoryMode(config: Config, d: { clock: Clock; logger: Logger;
     debounceMs: config.debounceMs,
     rescanMs: config.rescanMs,
     limits: { maxFiles: config.maxFiles },
-    watch: d.watch,
+    watch: d.watch && !d.once,
+    rescan: !d.once,
   });
   return { source, hooks: NO_HOOKS };
 }

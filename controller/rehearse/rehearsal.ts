@@ -88,6 +88,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     }),
     random: mulberry32(o.model.seed ?? 42),
     noServer: true,
+    readOnce: true,
     wrapSource: (inner) => (source.current = rehearsalSource(inner, { only: o.only, onlyFiles: o.onlyFiles, approveAll })),
     onReport: (r) => recorder.report(r, time.now()),
   });
@@ -103,7 +104,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     return {
       failureRate: o.failureRate,
       startedAt: start,
-      durationMs: time.now() - start,
+      durationMs: Math.round(time.now() - start),
       horizonReached: time.now() >= horizon,
       wallMs: performance.now() - wallStart,
       things: fleet.layout.things.length,

@@ -36,6 +36,8 @@ export interface DirectorySourceOptions {
   limits?: Partial<TreeLimits>;
   /** Watch with chokidar (default true); tests of the pure snapshot logic may turn it off. */
   watch?: boolean;
+  /** Read the tree again every rescanMs (default true); a rehearsal reads it once. */
+  rescan?: boolean;
   /** File-system calls to use instead of node:fs; undefined ones are node's (tests inject failures). */
   fs?: Partial<TreeFs>;
 }
@@ -82,7 +84,7 @@ export class DirectorySource implements DesiredSource {
   async start(onChange: (changed: string[]) => void): Promise<void> {
     this.onChange = onChange;
     this.scan();
-    this.scheduleRescan();
+    if (this.o.rescan ?? true) this.scheduleRescan();
   }
 
   /** Reads the tree now; applies it when it is good and new, refuses it otherwise. Never throws. */
