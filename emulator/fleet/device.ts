@@ -53,6 +53,8 @@ export class SimulatedDevice {
   private interrupt: (() => void) | undefined;
   private idling = false;
   private stopped = false;
+  /** A notification arrived while the device was busy. */
+  private woken = false;
   /** How many times this device has looked for pending work (the accept delay's draw). */
   private looks = 0;
   private readonly onError: (thingName: string, err: unknown) => void;
@@ -73,9 +75,14 @@ export class SimulatedDevice {
     this.presence = presenceOf(behavior, thingName);
   }
 
-  /** Wakes the device early (the in-process stand-in for an MQTT notify-next). */
+  /**
+   * Wakes the device early (the in-process stand-in for an MQTT notify-next). One that arrives while
+   * the device is busy is kept, so that it looks again before it idles: a notification is never lost
+   * (it had been, when it came between a look that found nothing and the idle pause).
+   */
   notify(): void {
     if (this.idling) this.interrupt?.();
+    else this.woken = true;
   }
 
   /** Stops the loop after the current call. */
@@ -94,7 +101,9 @@ export class SimulatedDevice {
       } catch (err) {
         this.onError(this.thingName, err);
       }
-      if (!worked && !this.stopped) await this.pause(this.behavior.pollIntervalMs * (0.5 + Math.random()), true);
+      if (worked || this.stopped) continue;
+      if (this.woken) this.woken = false;
+      else await this.pause(this.behavior.pollIntervalMs * (0.5 + Math.random()), true);
     }
   }
 
