@@ -1,8 +1,8 @@
 /**
- * Watches a rehearsal as it runs and writes its timeline: the controller's reports (wave phases,
- * the job's creation), the virtual fleet's starts and outcomes, and samples of every job's
- * executions by status per wave. Decides when each job's rollout has stopped changing. Reads the
- * emulated service's state directly: it is an observer, and calls nothing.
+ * Watches a rehearsal as it runs and writes its timeline: the controller's AWS calls (the job
+ * created, each wave started), its reports (wave phases), the virtual fleet's starts and outcomes,
+ * and samples (sampler.ts); after each step it asks verdict.ts whether each rollout has stopped.
+ * Reads the emulated service's state directly: it is an observer, and calls nothing.
  */
 import type { IotJobsService } from '../../emulator/core/service.js';
 import type { Execution, Job } from '../../emulator/core/types.js';
@@ -11,51 +11,16 @@ import type { DesiredJob } from '../model/iot-job.js';
 import type { ReconcileReport } from '../model/report.js';
 import type { WaveStatus } from '../model/wave-status.js';
 import { targetArn, type Partition } from '../plan/canonical.js';
-import type { JobTimeline, RolloutOutcome, Sample, StatusCounts, WaveTimeline } from './result.js';
-
-/** At most this many samples per wave; past it, every other one is dropped and the spacing doubles. */
-const MAX_SAMPLES = 160;
-const FIRST_SAMPLE_SPACING_MS = 30_000;
-const ABORT_REASON = 'ABORT_CRITERIA_MET';
-
-/** How a job's rollout stopped, in words. */
-interface Verdict {
-  outcome: RolloutOutcome;
-  detail: string;
-}
-
-/** What the recorder knows of one job as it runs. */
-interface Tracked {
-  timeline: JobTimeline;
-  desired: DesiredJob;
-  /** Thing → index of the first wave that targets it. */
-  waveOf: Map<string, number>;
-  /** Things that started an execution (counted until the rollout stopped, as every tally is). */
-  exposed: Set<string>;
-  /** Things that reported an outcome (of any attempt), and how many per wave. */
-  finishedThings: Set<string>;
-  finished: number[];
-  /** Targeted things whose device never answers. */
-  silent: number;
-  lastPhases: string[];
-  /** The running wave whose gate waits while no answering device has work left, and since when. */
-  drained?: { wave: string; since: number };
-  /** The job's counts when it was last found not drained: no need to look again until they change. */
-  notDrainedAt?: string;
-  /** A sample was taken after the rollout stopped: its series ends there. */
-  sampledAfterStop?: boolean;
-  /** The job's execution lists (see executionLists) and how many things they were made for. */
-  lists?: { size: number; entries: { list: Execution[]; wave: number }[] };
-  /** The per-wave counts of the last look, and the job's counts then. */
-  lastCounts?: { key: string; waves: StatusCounts[] };
-}
+import type { JobTimeline, WaveTimeline } from './result.js';
+import { Sampler } from './sampler.js';
+import { newTracked, type Tracked } from './tracked.js';
+import { verdictOf } from './verdict.js';
 
 /** The recorder of one rehearsal. */
 export class Recorder implements FleetListener {
   private readonly jobs = new Map<string, Tracked>();
   private readonly byJobId = new Map<string, Tracked>();
-  private spacingMs = FIRST_SAMPLE_SPACING_MS;
-  private nextSampleAt: number;
+  private readonly sampler: Sampler;
   /** Since when only jobs never created are left (each waiting on a dependency). */
   private waitingSince?: number;
 
@@ -73,7 +38,7 @@ export class Recorder implements FleetListener {
       patienceMs: number;
     },
   ) {
-    this.nextSampleAt = d.start;
+    this.sampler = new Sampler(d.service.state, d.start);
   }
 
   /** Every job's timeline (times from the start). */
@@ -88,7 +53,7 @@ export class Recorder implements FleetListener {
 
   /** After each step of virtual time: samples when one is due, and notes the jobs that stopped. */
   step(now: number): void {
-    if (now >= this.nextSampleAt) this.sample(now);
+    if (this.sampler.due(now)) this.sample(now);
     for (const t of this.jobs.values()) if (t.timeline.stoppedAt === undefined) this.judgeStopped(t, now);
     if (!this.allStoppedButWaiting()) this.waitingSince = undefined;
     else if (now - (this.waitingSince ??= now) >= this.d.patienceMs) for (const t of this.jobs.values()) this.notStarted(t, now);
@@ -158,38 +123,7 @@ export class Recorder implements FleetListener {
     if (known) return known;
     const desired = this.d.desired(key);
     if (!desired) return undefined;
-    const waveSpecs = desired.spec.waves ?? [{ name: 'all', targets: desired.spec.targets ?? [] }];
-    const waveOf = new Map<string, number>();
-    const sizes = waveSpecs.map(() => 0);
-    waveSpecs.forEach((w, i) => {
-      for (const thing of this.thingsOf(w.targets ?? []))
-        if (!waveOf.has(thing)) {
-          waveOf.set(thing, i);
-          sizes[i]!++;
-        }
-    });
-    const waves: WaveTimeline[] = waveSpecs.map((w, i) => ({
-      name: w.name,
-      size: sizes[i]!,
-      exposed: 0,
-      succeeded: 0,
-      failed: 0,
-      phase: 'Pending',
-      series: [],
-    }));
-    let silent = 0;
-    for (const thing of waveOf.keys()) if (!this.d.answers(thing)) silent++;
-    const timeline: JobTimeline = { key, jobId: desired.jobId, outcome: 'unfinished', detail: '', exposed: 0, targeted: waveOf.size, waves, events: [] };
-    const t: Tracked = {
-      timeline,
-      desired,
-      waveOf,
-      exposed: new Set(),
-      finishedThings: new Set(),
-      finished: waves.map(() => 0),
-      silent,
-      lastPhases: waves.map(() => 'Pending'),
-    };
+    const t = newTracked(key, desired, { thingsOf: (targets) => this.thingsOf(targets), answers: this.d.answers });
     this.jobs.set(key, t);
     this.byJobId.set(desired.jobId, t);
     return t;
@@ -243,7 +177,13 @@ export class Recorder implements FleetListener {
   private judgeStopped(t: Tracked, now: number): void {
     const job = this.job(t);
     if (!job) return;
-    const verdict = this.verdict(t, job, now);
+    const verdict = verdictOf(t, job, {
+      now,
+      approveAll: this.d.approveAll,
+      patienceMs: this.d.patienceMs,
+      answers: this.d.answers,
+      executions: (jobId) => this.executionsOf(jobId),
+    });
     if (!verdict) return;
     const tl = t.timeline;
     tl.outcome = verdict.outcome;
@@ -254,79 +194,18 @@ export class Recorder implements FleetListener {
     this.sample(now);
   }
 
-  private verdict(t: Tracked, job: Job, now: number): Verdict | undefined {
-    return this.endVerdict(t, job) ?? this.gateVerdict(t) ?? this.drainVerdict(t, job, now);
-  }
-
-  /** The job ended in AWS: completed, aborted by its criteria, or canceled (by a failed gate). */
-  private endVerdict(t: Tracked, job: Job): Verdict | undefined {
-    if (job.status === 'CANCELED' || job.status === 'DELETION_IN_PROGRESS') {
-      if (job.reasonCode === ABORT_REASON) return { outcome: 'aborted', detail: job.comment ?? 'AWS abort criteria met' };
-      const failed = t.timeline.waves.find((w) => w.failedAt !== undefined);
-      return failed
-        ? { outcome: 'canceled', detail: `canceled at wave ${failed.name}: ${failed.gate ?? ''}`.trim() }
-        : { outcome: 'canceled', detail: 'canceled' };
-    }
-    if (job.status === 'COMPLETED') return { outcome: 'completed', detail: this.completedWords(t) };
-    return undefined;
-  }
-
-  /** A wave held at its gate, or waiting for an approval that is not assumed. */
-  private gateVerdict(t: Tracked): Verdict | undefined {
-    const held = t.timeline.waves.find((w) => w.phase === 'Held');
-    if (held) return { outcome: 'held', detail: `held at wave ${held.name}: ${held.gate ?? ''}`.trim() };
-    const waiting = t.timeline.waves.find((w) => w.phase === 'AwaitingApproval');
-    if (waiting && !this.d.approveAll) return { outcome: 'awaiting-approval', detail: `wave ${waiting.name} awaits approval` };
-    return undefined;
-  }
-
-  /** No answering device has work left: completed, or (a staged job whose gate still waits, two gate intervals on) stalled. */
-  private drainVerdict(t: Tracked, job: Job, now: number): Verdict | undefined {
-    const waves = t.timeline.waves;
-    const drained = this.drained(t, job);
-    if (drained && (!t.desired.spec.waves || waves[waves.length - 1]!.phase === 'Passed')) return { outcome: 'completed', detail: this.completedWords(t) };
-    const running = drained ? waves.find((w) => w.phase === 'Running') : undefined;
-    if (!running) t.drained = undefined;
-    if (!running || !this.waitedOut(t, running.name, now)) return undefined;
-    // The last wave waits on nothing after it: with no work left for any answering device, the rollout is done.
-    if (running === waves[waves.length - 1]) return { outcome: 'completed', detail: this.completedWords(t) };
-    return {
-      outcome: 'stalled',
-      detail: `wave ${running.name} waits for executions that never finish (${t.silent} devices never answer): ${running.gate ?? ''}`.trim(),
-    };
-  }
-
-  /** Whether the same wave has been running, its gate pending with no work left for any answering device, for the whole patience. */
-  private waitedOut(t: Tracked, wave: string, now: number): boolean {
-    if (t.drained?.wave !== wave) t.drained = { wave, since: now };
-    return now - t.drained.since >= this.d.patienceMs;
-  }
-
-  /** Every target notified, nothing in progress, and what is still queued waits on devices that never answer. */
-  private drained(t: Tracked, job: Job): boolean {
-    if (!job.rollout.done || job.counts.IN_PROGRESS > 0 || job.counts.QUEUED > t.silent) return false;
-    const counts = JSON.stringify(job.counts);
-    if (t.notDrainedAt === counts) return false;
-    for (const list of this.d.service.state.executions.get(job.jobId)?.values() ?? []) {
-      const latest = list[list.length - 1]!;
-      if (latest.status === 'QUEUED' && this.d.answers(latest.thingName)) {
-        t.notDrainedAt = counts;
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private completedWords(t: Tracked): string {
-    const silent = t.silent > 0 ? `; ${t.silent} never answered` : '';
-    const failed = t.timeline.waves.reduce((n, w) => n + w.failed, 0);
-    return `${t.exposed.size} of ${t.timeline.targeted} devices received it, ${failed} attempts failed${silent}`;
-  }
-
   /** Only jobs never created are left, and every created one stopped: those wait on a dependency that will not be met. */
   private allStoppedButWaiting(): boolean {
     const open = [...this.jobs.values()].filter((t) => t.timeline.stoppedAt === undefined);
     return open.length > 0 && open.length < this.jobs.size && open.every((t) => !this.job(t));
+  }
+
+  private executionsOf(jobId: string): Iterable<Execution[]> {
+    return this.d.service.state.executions.get(jobId)?.values() ?? [];
+  }
+
+  private sample(now: number): void {
+    this.sampler.sample([...this.jobs.values()], now);
   }
 
   private notStarted(t: Tracked, now: number): void {
@@ -336,81 +215,4 @@ export class Recorder implements FleetListener {
     t.timeline.detail = `never created: its dependencies (${deps}) did not meet their gates`;
     t.timeline.stoppedAt = this.since(now);
   }
-
-  /** One sample of every job's executions by status, per wave. */
-  private sample(now: number): void {
-    this.nextSampleAt = now + this.spacingMs;
-    const at = this.since(now);
-    for (const t of this.jobs.values()) {
-      if (t.timeline.stoppedAt !== undefined && t.sampledAfterStop) continue;
-      t.sampledAfterStop = t.timeline.stoppedAt !== undefined;
-      const counts = this.waveCounts(t);
-      t.timeline.waves.forEach((w, i) => {
-        const last = w.series[w.series.length - 1];
-        if (last?.at === at) w.series.pop();
-        w.series.push({ at, ...counts[i]! });
-        noteFinished(w, counts[i]!, at);
-      });
-      if (t.timeline.stoppedAt === undefined) t.timeline.exposed = t.exposed.size;
-    }
-    if (Math.max(0, ...[...this.jobs.values()].flatMap((t) => t.timeline.waves.map((w) => w.series.length))) > MAX_SAMPLES) this.thin();
-  }
-
-  /** Each wave's executions by status now; read again only when the job's counts moved since the last look. */
-  private waveCounts(t: Tracked): StatusCounts[] {
-    const job = this.job(t);
-    const key = job ? JSON.stringify([job.counts, job.attempts]) : '';
-    if (t.lastCounts?.key === key) return t.lastCounts.waves;
-    const waves = t.timeline.waves.map(() => emptyCounts());
-    for (const { list, wave } of this.executionLists(t)) add(waves[wave]!, list[list.length - 1]!);
-    t.lastCounts = { key, waves };
-    return waves;
-  }
-
-  /** The job's per-thing execution lists with each thing's wave, made again when the number of things changed (a list deleted with DeleteJobExecution and another thing's made between two looks would be missed; a rehearsal deletes none). */
-  private executionLists(t: Tracked): { list: Execution[]; wave: number }[] {
-    const byThing = this.d.service.state.executions.get(t.timeline.jobId);
-    if (!byThing) return [];
-    if (t.lists?.size !== byThing.size)
-      t.lists = { size: byThing.size, entries: [...byThing].map(([thing, list]) => ({ list, wave: t.waveOf.get(thing) ?? 0 })) };
-    return t.lists.entries;
-  }
-
-  /** Drops every other sample (keeping the first and last) and doubles the spacing. */
-  private thin(): void {
-    this.spacingMs *= 2;
-    for (const t of this.jobs.values())
-      for (const w of t.timeline.waves) w.series = w.series.filter((_, i, all): boolean => i % 2 === 0 || i === all.length - 1) as Sample[];
-  }
-}
-
-/**
- * Half and all of a wave finished, as a sample counts them: this also sees executions that timed out
- * (no device reports those), at the sample's time; the device reports set them precisely before.
- */
-function noteFinished(w: WaveTimeline, c: StatusCounts, at: number): void {
-  const finished = c.succeeded + c.failed + c.rejected + c.timedOut;
-  if (w.size === 0) return;
-  if (w.halfFinishedAt === undefined && finished >= w.size / 2) w.halfFinishedAt = at;
-  if (w.allFinishedAt === undefined && finished >= w.size) w.allFinishedAt = at;
-}
-
-function emptyCounts(): StatusCounts {
-  return { queued: 0, inProgress: 0, succeeded: 0, failed: 0, rejected: 0, timedOut: 0, canceled: 0 };
-}
-
-const FIELD: Record<string, keyof StatusCounts> = {
-  QUEUED: 'queued',
-  IN_PROGRESS: 'inProgress',
-  SUCCEEDED: 'succeeded',
-  FAILED: 'failed',
-  REJECTED: 'rejected',
-  TIMED_OUT: 'timedOut',
-  CANCELED: 'canceled',
-  REMOVED: 'canceled',
-};
-
-function add(c: StatusCounts, e: Execution): void {
-  const f = FIELD[e.status];
-  if (f) c[f]++;
 }
