@@ -41,7 +41,9 @@ export async function rehearseCommand(argv: readonly string[], io: CommandIO): P
   } catch (err) {
     if (!(err instanceof RehearsalInputError)) throw err;
     for (const p of err.problems) io.err(`error  ${p}\n`);
-    io.err(`rehearse: the manifests are invalid (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}); nothing was rehearsed\n`);
+    io.err(
+      `rehearse: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} with the manifests, the options or the fleet model; nothing was rehearsed\n`,
+    );
     return 2;
   }
   return report(o, results, io);

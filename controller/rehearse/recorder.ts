@@ -55,6 +55,12 @@ export class Recorder implements FleetListener {
   step(now: number): void {
     if (this.sampler.due(now)) this.sample(now);
     for (const t of this.jobs.values()) if (t.timeline.stoppedAt === undefined) this.judgeStopped(t, now);
+    this.judgeNeverCreated(now);
+  }
+
+  /** Jobs never created because every reconcile fails, or because what they depend on will not meet its gate, once the patience is over. */
+  private judgeNeverCreated(now: number): void {
+    for (const t of this.jobs.values()) if (t.failing && now - t.failing.since >= this.d.patienceMs) this.notCreated(t, now, t.failing.error);
     if (!this.allStoppedButWaiting()) this.waitingSince = undefined;
     else if (now - (this.waitingSince ??= now) >= this.d.patienceMs) for (const t of this.jobs.values()) this.notStarted(t, now);
   }
@@ -66,14 +72,20 @@ export class Recorder implements FleetListener {
       const tl = t.timeline;
       if (tl.stoppedAt !== undefined) continue;
       tl.outcome = this.job(t) ? 'unfinished' : 'not-started';
-      tl.detail = this.job(t) ? 'still rolling out when the rehearsal stopped' : 'never created';
+      const error = t.lastError ? `; the controller's last error: ${t.lastError}` : '';
+      tl.detail = `${this.job(t) ? 'still rolling out when the rehearsal stopped' : 'never created'}${error}`;
     }
   }
 
   /** The controller's report of one reconcile: its waves' phases. */
   report(r: ReconcileReport, now: number): void {
     const t = this.jobs.get(r.key) ?? this.track(r.key);
-    if (t && r.waves) this.phases(t, r.waves, now);
+    if (!t) return;
+    // Failed (backing off) or stalled (needs a person): a wait for a dependency or a gate is neither.
+    const failed = (r.result === 'error' || r.result === 'stalled') && r.error !== undefined;
+    t.lastError = failed ? r.error : undefined;
+    t.failing = failed ? { error: r.error!, since: t.failing?.since ?? now } : undefined;
+    if (r.waves) this.phases(t, r.waves, now);
   }
 
   /** An AWS call the controller made, as the service answered it: the job created (its first wave starts), or widened to the next wave. */
@@ -209,10 +221,15 @@ export class Recorder implements FleetListener {
   }
 
   private notStarted(t: Tracked, now: number): void {
+    const deps = (t.desired.spec.dependsOn ?? []).map((d) => d.name).join(', ');
+    this.notCreated(t, now, `its dependencies (${deps}) did not meet their gates`);
+  }
+
+  /** Marks a job that was never created (and is not now) as not started, saying why. */
+  private notCreated(t: Tracked, now: number, why: string): void {
     if (t.timeline.stoppedAt !== undefined || this.job(t)) return;
     t.timeline.outcome = 'not-started';
-    const deps = (t.desired.spec.dependsOn ?? []).map((d) => d.name).join(', ');
-    t.timeline.detail = `never created: its dependencies (${deps}) did not meet their gates`;
+    t.timeline.detail = `never created: ${why}`;
     t.timeline.stoppedAt = this.since(now);
   }
 }

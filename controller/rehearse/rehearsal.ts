@@ -16,6 +16,7 @@ import { loadConfig, type Config } from '../config.js';
 import { formatProblem } from '../model/errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { DesiredSource } from '../sources/source.js';
+import { missingTargets } from './fleet-targets.js';
 import { rehearsalSource, selected } from './rehearsal-source.js';
 import { Recorder } from './recorder.js';
 import type { RehearsalResult } from './result.js';
@@ -94,7 +95,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   });
   try {
     await app.start();
-    for (const key of checkedKeys(app.source, o)) recorder.track(key);
+    for (const key of checkedKeys(app.source, o, service)) recorder.track(key);
     const horizon = start + (o.horizonMs ?? 30 * DAY_MS);
     const serviceTimers = { nextAt: () => service.state.timers.peekTime(), reached: () => void service.tick() };
     while (!recorder.allStopped() && (await time.advance(horizon, serviceTimers))) recorder.step(time.now());
@@ -117,8 +118,8 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   }
 }
 
-/** The keys to rehearse; a RehearsalInputError when the manifests are invalid, or `--only` or `--only-file` names nothing. */
-function checkedKeys(source: DesiredSource, o: Pick<RehearsalOptions, 'only' | 'onlyFiles'>): string[] {
+/** The keys to rehearse; a RehearsalInputError when the manifests are invalid, `--only` or `--only-file` names nothing, or a manifest targets what the fleet model lacks. */
+function checkedKeys(source: DesiredSource, o: Pick<RehearsalOptions, 'only' | 'onlyFiles'>, service: IotJobsService): string[] {
   const problems = source.status().problems;
   if (problems.length > 0 || !source.synced()) throw new RehearsalInputError(problems.map(formatProblem));
   const keys = source.keys();
@@ -127,6 +128,12 @@ function checkedKeys(source: DesiredSource, o: Pick<RehearsalOptions, 'only' | '
     ...(o.onlyFiles ?? []).filter((f) => selected(source, { onlyFiles: [f] }).length === 0).map((f) => `--only-file ${f}: holds no manifest in --dir`),
   ];
   if (missing.length > 0) throw new RehearsalInputError(missing);
+  const registry = service.state.registry;
+  const lacking = missingTargets(
+    keys.map((k) => source.get(k)!),
+    { hasGroup: (n) => registry.groups.has(n), hasThing: (n) => registry.things.has(n) },
+  );
+  if (lacking.length > 0) throw new RehearsalInputError(lacking);
   return keys;
 }
 

@@ -21,6 +21,10 @@ export interface Tracked {
   /** Targeted things whose device never answers. */
   silent: number;
   lastPhases: string[];
+  /** The error of the controller's last reconcile of the job, if it failed. */
+  lastError?: string;
+  /** Since when every reconcile of the job has failed, and the last error (a job never created for it stops after the patience). */
+  failing?: { error: string; since: number };
   /** The running wave whose gate waits while no answering device has work left, and since when. */
   drained?: { wave: string; since: number };
   /** The job's counts when it was last found not drained: no need to look again until they change. */

@@ -25,6 +25,9 @@ groups:
 `,
 );
 const EXAMPLE = ['--dir', 'examples', '--only', 'sensor-firmware-2-5-0', '--fleet', FLEET];
+/** A model without the example's canary and ten-percent groups. */
+const ONLY_FLEET = join(TMP, 'only-fleet.yaml');
+writeFileSync(ONLY_FLEET, 'groups:\n  - {name: fleet, size: 10}\n');
 
 async function rehearse(...args: string[]): Promise<{ code: number | string; out: string; err: string }> {
   const p = startProgram(built('controller/main.js'), ['rehearse', ...args]);
@@ -93,6 +96,10 @@ describe('iot-jobs-controller rehearse', () => {
     [['--dir', 'examples', '--fleet', FLEET, '--only', 'nope'], '--only nope: no manifest has this key'],
     [['--dir', 'examples', '--fleet', join(TMP, 'missing.yaml')], `${join(TMP, 'missing.yaml')}: cannot be read`],
     [['--dir', 'examples', '--fleet', FLEET, '--bogus'], "Unknown option '--bogus'"],
+    [
+      ['--dir', 'examples', '--fleet', ONLY_FLEET, '--only', 'sensor-firmware-2-5-0'],
+      'spec.waves[0].targets[0]: thingGroup:canary is not a thing group of the fleet model',
+    ],
   ])(
     'exits 2 for %j, saying why',
     async (args, why) => {

@@ -190,6 +190,19 @@ describe('a rehearsal', () => {
     expect(job.outcome).toBe('completed');
   }, 60_000);
 
+  it('refuses a manifest that targets a group the fleet model lacks, and stops a job whose CreateJob keeps failing, saying why', async () => {
+    const missing = await run(manifests({ fw: { targets: ['thingGroup:canary', 'thingGroup:nowhere'] } })).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(RehearsalInputError);
+    expect((missing as RehearsalInputError).problems).toEqual(['fw.yaml:1: spec.targets[1]: thingGroup:nowhere is not a thing group of the fleet model']);
+    const started = performance.now();
+    const refused = await only(
+      manifests({ doc: { targets: ['thingGroup:canary'], document: undefined, documentSource: 'https://s3.amazonaws.com/b/fw.json' } }),
+    );
+    expect(refused.outcome).toBe('not-started');
+    expect(refused.detail).toMatch(/^never created: CreateJob was refused by AWS IoT: documentSource https:\/\/s3\.amazonaws\.com\/b\/fw\.json cannot be read/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 60_000);
+
   it('is repeatable: the same manifests and fleet give the same timeline', async () => {
     const dir = manifests({ fw: { waves: WAVES } });
     const [a, b] = [await run(dir), await run(dir)];
