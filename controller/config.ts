@@ -24,6 +24,8 @@ export interface Config {
   gateIntervalMs: number;
   awsTps: number;
   maxPruneShare: number;
+  /** The failed share of a job's executions above which its rollout is Degraded. */
+  degradedFailureRatio: number;
   approvePrune?: string;
   /** The ledger file that keeps, across restarts, which jobs were created and which someone else deleted. */
   stateFile?: string;
@@ -43,6 +45,8 @@ export interface Config {
   /** `status`: the controller's base URL, and whether to keep refreshing. */
   statusUrl?: string;
   watch?: boolean;
+  /** `status`: only the jobs that need attention (not Ready, or not Healthy). */
+  attention?: boolean;
 }
 
 /** Kubernetes mode: where IoTJobs come from. */
@@ -106,6 +110,12 @@ export const FLAGS: Record<string, Flag> = {
     help: 'largest share of managed jobs one snapshot may remove (Kubernetes mode: that may be deleted together)',
     default: '0.5',
   },
+  'degraded-failure-ratio': {
+    env: 'IOT_JOBS_DEGRADED_FAILURE_RATIO',
+    type: 'string',
+    help: "share of a job's executions that may fail, time out or be rejected before its rollout is Degraded (Healthy=False)",
+    default: '0.1',
+  },
   'max-deletions': {
     env: 'IOT_JOBS_MAX_DELETIONS',
     type: 'string',
@@ -152,6 +162,7 @@ export const FLAGS: Record<string, Flag> = {
   'retry-period-seconds': { env: 'IOT_JOBS_RETRY_PERIOD_SECONDS', type: 'string', help: 'how often to try to take or renew the lease', default: '2' },
   url: { env: 'IOT_JOBS_STATUS_URL', type: 'string', help: "status: the controller's metrics address (default: http:// and --metrics-addr)" },
   watch: { env: 'IOT_JOBS_STATUS_WATCH', type: 'boolean', help: 'status: redraw every 2 seconds until interrupted' },
+  attention: { env: 'IOT_JOBS_STATUS_ATTENTION', type: 'boolean', help: 'status: list only the jobs that need attention (not Ready, or not Healthy)' },
   'max-files': { env: 'IOT_JOBS_MAX_FILES', type: 'string', help: 'most manifest files a snapshot may hold before it is refused', default: '20000' },
 };
 
@@ -166,7 +177,8 @@ export function helpText(): string {
   iot-jobs-controller run  --kubernetes [--namespace NS] [--kubeconfig PATH] [options]
                                                   reconcile IoTJob custom resources
   iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
-  iot-jobs-controller status [--url URL] [--watch] show a running controller's jobs with progress bars
+  iot-jobs-controller status [--url URL] [--watch] [--attention]
+                                                  show a running controller's jobs: health and progress bars
   iot-jobs-controller rehearse --dir PATH --fleet FILE [options]
                                                   run the rollout against a modelled fleet in virtual time
                                                   (rehearse --help for its options)
@@ -261,6 +273,7 @@ function statusConfig(i: Inputs): Config {
     command: 'status',
     statusUrl: statusUrl(i.get('url'), i.get('metrics-addr')!),
     watch: flagOn(i.v.watch, i.env.IOT_JOBS_STATUS_WATCH),
+    attention: flagOn(i.v.attention, i.env.IOT_JOBS_STATUS_ATTENTION),
   };
 }
 
@@ -306,6 +319,7 @@ function tuning(get: Get): Omit<Config, 'command' | 'region' | 'controllerId' | 
     gateIntervalMs: numberFlag(get, 'gate-interval-seconds', 0.1, 3_600) * 1000,
     awsTps: numberFlag(get, 'aws-tps', 0.1, 10_000),
     maxPruneShare: numberFlag(get, 'max-prune-share', 0, 1),
+    degradedFailureRatio: numberFlag(get, 'degraded-failure-ratio', 0, 1),
     approvePrune: get('approve-prune'),
     stateFile: get('state-file'),
     approveRecreate: (get('approve-recreate') ?? '')
@@ -377,6 +391,7 @@ function defaults(): Config {
     gateIntervalMs: 30_000,
     awsTps: 10,
     maxPruneShare: 0.5,
+    degradedFailureRatio: 0.1,
     approveRecreate: [],
     maxDeletions: 5,
     deletionWindowMs: 600_000,

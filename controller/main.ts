@@ -7,7 +7,7 @@
  */
 import { mutates } from './model/action.js';
 import { formatProblem, type ManifestProblem } from './model/errors.js';
-import { createApp, type App, type AppOverrides } from './app.js';
+import type { App, AppOverrides } from './app.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { KubeConfigError } from './kube/rest.js';
 import { StateFileError } from './runtime/state-file.js';
@@ -113,7 +113,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stdout.write(helpText());
     return 0;
   }
-  if (config.command === 'status') return status(config.statusUrl!, config.watch ?? false);
+  if (config.command === 'status') return status(config.statusUrl!, { watch: config.watch ?? false, attention: config.attention ?? false });
   const emulator = config.local ? await startLocal(config, (m) => process.stderr.write(`${m}\n`)) : undefined;
   const launch: Launch = emulator
     ? { config: { ...config, endpoint: emulator.url, account: LOCAL_ACCOUNT }, overrides: { credentials: LOCAL_CREDENTIALS }, emulator }
@@ -143,6 +143,7 @@ async function planCommand(l: Launch): Promise<number> {
   const reports: ReconcileReport[] = [];
   let app: App | undefined;
   try {
+    const { createApp } = await import('./app.js');
     app = createApp(l.config, { ...l.overrides, dryRun: true, onReport: (r) => reports.push(r), logger: createQuietLogger(l.config) });
     return await plan(app, reports, (s) => process.stdout.write(`${printable(s)}\n`));
   } catch (err) {
@@ -159,6 +160,7 @@ async function runCommand(l: Launch): Promise<number> {
   let lost: (() => void) | undefined;
   let app: App | undefined;
   try {
+    const { createApp } = await import('./app.js');
     app = createApp(l.config, { ...l.overrides, onLostLeadership: () => lost?.() });
     return await run(app, l.emulator, (stop) => (lost = stop));
   } catch (err) {
@@ -170,13 +172,14 @@ async function runCommand(l: Launch): Promise<number> {
   }
 }
 
-/** Runs `status`: the running controller's status board, drawn once (or every 2 s with --watch). */
-async function status(url: string, watch: boolean): Promise<number> {
+/** Runs `status`: the running controller's status board, drawn once (or every 2 s with --watch), all jobs or those needing attention. */
+async function status(url: string, opts: { watch: boolean; attention: boolean }): Promise<number> {
+  const { watch } = opts;
   const tty = process.stdout.isTTY === true;
   for (;;) {
     let view: BoardView;
     try {
-      const res = await fetch(`${url}/status.json`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${url}/status.json${opts.attention ? '?show=attention' : ''}`, { signal: AbortSignal.timeout(5_000) });
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       view = (await res.json()) as BoardView;
     } catch (err) {

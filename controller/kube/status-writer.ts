@@ -28,6 +28,8 @@ export interface StatusWriterDeps {
   logger: Logger;
   /** Rewrite an unchanged status this often, to move lastSyncTime (default 5 minutes). */
   refreshMs?: number;
+  /** The failed share above which a rollout is Degraded. */
+  degradedRatio?: number;
 }
 
 /** The Event reason of each outcome that changed AWS (Normal events). */
@@ -108,7 +110,13 @@ export class StatusWriter {
     const last = mine?.uid === obj.metadata.uid ? mine : undefined;
     const previous = last?.status ?? (obj.status as IoTJobStatus | undefined);
     const now = this.d.clock.now();
-    const status = statusFor(r, { generation: obj.metadata.generation, previous, now: new Date(now).toISOString(), failedThings: r.observed?.failedThings });
+    const status = statusFor(r, {
+      generation: obj.metadata.generation,
+      previous,
+      now: new Date(now).toISOString(),
+      failedThings: r.observed?.failedThings,
+      degradedRatio: this.d.degradedRatio,
+    });
     if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;
     const body = { status: withNulls(status, previous) };
     await this.d.rest.request('PATCH', `${iotJobPath(obj.metadata.namespace!, obj.metadata.name)}/status`, { body, contentType: MERGE_PATCH });

@@ -1,11 +1,12 @@
 /**
- * Pure: an IoTJob's status from one reconcile's report (kstatus conditions, as Flux writes them).
- * Ready is True when the job in AWS matches the spec, even while its rollout runs (a firmware
- * rollout can take days, and a GitOps health check must not wait for it); Reconciling is True
- * while the controller is changing the job or waiting on AWS; Stalled is True when it cannot go on
- * without a change to the spec or to AWS. The time is passed in; nothing here reads a clock.
+ * Pure: an IoTJob's status from one reconcile's report: the kstatus conditions Ready, Reconciling
+ * and Stalled (as Flux writes them), and Healthy for the rollout itself, all as model/health.ts
+ * judges them. Ready is True when the job in AWS matches the spec, even while its rollout runs (a
+ * firmware rollout can take days, and a GitOps health check must not wait for it); Healthy is
+ * False when too many executions fail or AWS aborted the job. The time is passed in; nothing here
+ * reads a clock.
  */
-import { mutates } from '../model/action.js';
+import { DEFAULT_DEGRADED_RATIO, progressText, rolloutHealth, syncVerdict, type ConditionStatus, type SyncVerdict } from '../model/health.js';
 import type { ExecutionStatus, ObservedJob } from '../model/observed-job.js';
 import { canonicalJson } from '../plan/normalize.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
@@ -13,8 +14,8 @@ import type { WaveStatus } from '../model/wave-status.js';
 
 /** One condition, as metav1.Condition shapes it. */
 export interface Condition {
-  type: 'Ready' | 'Reconciling' | 'Stalled';
-  status: 'True' | 'False' | 'Unknown';
+  type: 'Ready' | 'Reconciling' | 'Stalled' | 'Healthy';
+  status: ConditionStatus;
   observedGeneration?: number;
   lastTransitionTime: string;
   reason: string;
@@ -54,6 +55,8 @@ export interface IoTJobStatus {
   /** A staged rollout's waves; `wave` is the printer column's summary ("2/3 ten-percent"). */
   waves?: WaveStatus[];
   wave?: string;
+  /** Finished of all executions ("finished/total"), the printer column's Progress. */
+  progress?: string;
   conditions?: Condition[];
 }
 
@@ -74,51 +77,6 @@ export function countsOf(o: ObservedJob): ExecutionCounts {
   };
 }
 
-type Verdict = { ready: [Condition['status'], string, string]; reconciling?: [string, string]; stalled?: [string, string] };
-
-/** What the report says about the three conditions. */
-function verdictOf(r: ReconcileReport): Verdict {
-  if (r.result === 'error') return errorVerdict(r.error);
-  if (r.result === 'stalled') return stalledVerdict(r);
-  return progressVerdict(r) ?? settledVerdict(r);
-}
-
-/** A failed reconcile: not Ready, and Reconciling while it is retried; undefined `error` reads as "reconcile failed". */
-function errorVerdict(error: string | undefined): Verdict {
-  return { ready: ['False', 'ReconcileFailed', error ?? 'reconcile failed'], reconciling: ['ProgressingWithRetry', `retrying after: ${error ?? 'an error'}`] };
-}
-
-/** A stalled reconcile: AWSRejected when AWS refused (the report has an error), else NeedsAttention with the plan's reason. */
-function stalledVerdict(r: ReconcileReport): Verdict {
-  const why = r.error ?? r.action?.reason ?? '';
-  const kind = r.error ? 'AWSRejected' : 'NeedsAttention';
-  return { ready: ['False', kind, why], stalled: [kind, why] };
-}
-
-/** A reconcile that is changing the job or waiting on AWS: Progressing; undefined when it is neither. */
-function progressVerdict(r: ReconcileReport): Verdict | undefined {
-  const a = r.action;
-  const reason = a?.reason ?? '';
-  if (r.result === 'requeue' || a?.kind === 'wait')
-    return { ready: ['False', 'Progressing', r.error ?? reason], reconciling: ['Progressing', r.error ?? reason] };
-  if (a && mutates(a)) return { ready: ['False', 'Progressing', reason], reconciling: ['Progressing', `${a.kind}: ${reason}`] };
-  return undefined;
-}
-
-/** A reconcile that left the job as the spec wants it: Ready, Suspended or Synced (with the rollout's progress when the job was read). */
-function settledVerdict(r: ReconcileReport): Verdict {
-  const reason = r.action?.reason ?? '';
-  if (r.desired?.spec.suspend) return { ready: ['True', 'Suspended', reason] };
-  return { ready: ['True', 'Synced', rolloutSummary(r.observed) ?? reason] };
-}
-
-function rolloutSummary(o: ObservedJob | undefined): string | undefined {
-  if (!o) return undefined;
-  const c = o.counts;
-  const total = Object.values(c).reduce((x, y) => x + y, 0);
-  return `job ${o.jobId} is ${o.status}: ${c.SUCCEEDED} of ${total} executions succeeded, ${c.FAILED + c.TIMED_OUT + c.REJECTED} failed, ${c.QUEUED + c.IN_PROGRESS} pending`;
-}
-
 /** What a status is computed against besides the report. */
 export interface StatusContext {
   /** The object's metadata.generation; undefined when it has none. */
@@ -129,6 +87,8 @@ export interface StatusContext {
   now: string;
   /** The failed things read this time; undefined keeps the previous list (unless the job is another one). */
   failedThings?: FailedThing[];
+  /** The failed share above which the rollout is Degraded (DEFAULT_DEGRADED_RATIO when undefined). */
+  degradedRatio?: number;
 }
 
 /** A condition's own part; its observedGeneration and lastTransitionTime come from the context. */
@@ -153,21 +113,33 @@ function flagCondition(type: Condition['type'], verdict: [string, string] | unde
   return condition({ type, status: verdict ? 'True' : 'False', reason: verdict?.[0] ?? 'Idle', message: verdict?.[1] ?? '' }, at);
 }
 
-/** Ready, Reconciling and Stalled, in that order. */
-function conditionsOf(v: Verdict, at: StatusContext): Condition[] {
+/** Ready, Reconciling, Stalled and Healthy, in that order. */
+function conditionsOf(r: ReconcileReport, at: StatusContext): Condition[] {
+  const v: SyncVerdict = syncVerdict(r);
   const [status, reason, message] = v.ready;
-  return [condition({ type: 'Ready', status, reason, message }, at), flagCondition('Reconciling', v.reconciling, at), flagCondition('Stalled', v.stalled, at)];
+  return [
+    condition({ type: 'Ready', status, reason, message }, at),
+    flagCondition('Reconciling', v.reconciling, at),
+    flagCondition('Stalled', v.stalled, at),
+    healthCondition(r, at),
+  ];
+}
+
+/** Healthy as the job read now shows it; when it was not read, as before while the job is the same one, else Unknown. */
+function healthCondition(r: ReconcileReport, at: StatusContext): Condition {
+  const before = at.previous?.conditions?.find((c) => c.type === 'Healthy');
+  const sameJob = reportedJobId(r, at.previous) === at.previous?.jobId;
+  if (!r.observed && before && sameJob) return { ...before, observedGeneration: at.generation };
+  const h = rolloutHealth(r, at.degradedRatio ?? DEFAULT_DEGRADED_RATIO);
+  return condition({ type: 'Healthy', status: h.status, reason: h.reason, message: h.message }, at);
 }
 
 /** The job's fields: as observed now; when the job was not read, the action's job id and otherwise the previous values. */
-function jobFields(r: ReconcileReport, previous: IoTJobStatus | undefined): Pick<IoTJobStatus, 'jobId' | 'jobArn' | 'awsStatus' | 'executions'> {
+function jobFields(r: ReconcileReport, previous: IoTJobStatus | undefined): Pick<IoTJobStatus, 'jobId' | 'jobArn' | 'awsStatus' | 'executions' | 'progress'> {
   const o = r.observed;
-  return {
-    jobId: reportedJobId(r, previous),
-    jobArn: o?.jobArn ?? previous?.jobArn,
-    awsStatus: o?.status ?? previous?.awsStatus,
-    executions: o ? countsOf(o) : previous?.executions,
-  };
+  const read = o ? { jobArn: o.jobArn, awsStatus: o.status, executions: countsOf(o), progress: progressText(o.counts) } : undefined;
+  const { jobArn, awsStatus, executions, progress } = read ?? previous ?? {};
+  return { jobId: reportedJobId(r, previous), jobArn, awsStatus, executions, progress };
 }
 
 /** The failed things read now; the previous list when none were read, unless the job read is another one than before. */
@@ -200,7 +172,7 @@ export function statusFor(r: ReconcileReport, at: StatusContext): IoTJobStatus {
     lastAction: describeAction(r)?.slice(0, 2_000) ?? at.previous?.lastAction,
     lastError: r.error,
     ...wavesOf(r, at.previous),
-    conditions: conditionsOf(verdictOf(r), at),
+    conditions: conditionsOf(r, at),
   };
 }
 

@@ -43,7 +43,15 @@ export function kubernetesMode(config: Config, k: KubernetesConfig, d: Kubernete
   });
   const writer = new IoTJobWriter(d.rest);
   const events = new EventRecorder(d.rest, d.clock, d.logger.child({ component: 'events' }), d.identity);
-  const status = new StatusWriter({ rest: d.rest, view: source, writer, events, clock: d.clock, logger: d.logger.child({ component: 'status' }) });
+  const status = new StatusWriter({
+    rest: d.rest,
+    view: source,
+    writer,
+    events,
+    clock: d.clock,
+    logger: d.logger.child({ component: 'status' }),
+    degradedRatio: config.degradedFailureRatio,
+  });
   const hooks: ReconcileHooks = {
     async beforeMutate(key) {
       const obj = source.object(key);

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from './metrics.js';
-import type { StatusBoard } from './status-board.js';
+import type { BoardQuery, StatusBoard } from './status-board.js';
 import { statusPageHtml } from './status-page.js';
 
 /** What the endpoints report on. */
@@ -32,12 +32,12 @@ export async function serveMetrics(metrics: Metrics, probes: Probes, addr: Liste
   const page = statusPageHtml();
   const routes = routesFor(metrics, probes, board && { board, page });
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '';
+    const url = new URL(req.url ?? '/', 'http://controller');
     const send: Send = (status, body, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    (routes.get(path) ?? notFound)(send);
+    (routes.get(url.pathname) ?? notFound)(send, { method: req.method ?? 'GET', query: url.searchParams });
   });
   await listen(server, addr);
   return { url: urlOf(server.address() as AddressInfo), close: () => new Promise((resolve) => server.close(() => resolve())) };
@@ -45,8 +45,13 @@ export async function serveMetrics(metrics: Metrics, probes: Probes, addr: Liste
 
 /** Answers a request: the status, the body and its content type (undefined: plain text). */
 type Send = (status: number, body: string, type?: string) => void;
+/** A request as a route sees it. */
+interface Request {
+  method: string;
+  query: URLSearchParams;
+}
 /** What one path answers. */
-type Route = (send: Send) => void;
+type Route = (send: Send, req: Request) => void;
 
 const notFound: Route = (send) => send(404, 'not found\n');
 
@@ -66,8 +71,17 @@ function routesFor(metrics: Metrics, probes: Probes, status: { board: StatusBoar
   ]);
   if (!status) return routes;
   routes.set('/', (send) => send(200, status.page, 'text/html; charset=utf-8'));
-  routes.set('/status.json', (send) => send(200, JSON.stringify(status.board.view()), 'application/json'));
+  routes.set('/status.json', (send, req) => send(200, JSON.stringify(status.board.view(boardQuery(req.query))), 'application/json'));
   return routes;
+}
+
+/** /status.json's query: show=attention, q=text, offset and limit (a limit of 0 or none: all). */
+function boardQuery(p: URLSearchParams): BoardQuery {
+  const int = (name: string): number | undefined => {
+    const n = Number.parseInt(p.get(name) ?? '', 10);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  return { show: p.get('show') === 'attention' ? 'attention' : 'all', q: p.get('q') ?? undefined, offset: int('offset'), limit: int('limit') };
 }
 
 /** Resolves once the server listens on the address; rejects when it cannot (e.g. the port is taken). */

@@ -1,8 +1,11 @@
 /**
  * The status board: what the status page (`/`), `/status.json` and `iot-jobs-controller status`
- * show. One entry per manifest key, fed by the same reconcile reports as the metrics, so the
- * numbers on the page and in /metrics agree. In memory; rebuilt by the first resync after a start.
+ * show. One entry per manifest key, including those that cannot be reconciled (Stalled, refused,
+ * waiting), fed by the same reconcile reports as the metrics and judged by the same rules as the
+ * IoTJob's conditions (model/health.ts), so the page, the CLI, /metrics and `kubectl get` agree.
+ * In memory; rebuilt by the first resync after a start.
  */
+import { rolloutHealth, syncVerdict, type ConditionStatus, type RolloutHealth } from '../model/health.js';
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
 import type { WaveStatus } from '../model/wave-status.js';
@@ -14,10 +17,19 @@ export interface BoardJob {
   jobId?: string;
   awsStatus?: string;
   counts: Record<ExecutionStatus, number>;
-  /** The manifest's revision (a commit, a digest or a Kubernetes generation). */
+  /** The manifest's revision (a commit, a digest or a Kubernetes generation) as last reconciled. */
   revision?: string;
+  /** The last revision that reconciled without being refused or failing: what AWS holds; it differs from `revision` while a change is refused. */
+  appliedRevision?: string;
   result: string;
+  /** Ready as the IoTJob's condition has it, with its reason (Synced, Suspended, Progressing, NeedsAttention, AWSRejected, ReconcileFailed) and message. */
+  ready: ConditionStatus;
+  reason: string;
+  message: string;
+  /** The rollout's health, as the Healthy condition has it. */
+  health: Pick<RolloutHealth, 'status' | 'reason' | 'message'>;
   lastAction?: string;
+  /** The error of the last reconcile, or why it is stalled. */
   lastError?: string;
   /** A staged rollout's waves; undefined without spec.waves. */
   waves?: WaveStatus[];
@@ -25,15 +37,38 @@ export interface BoardJob {
   at: number;
 }
 
+/** How many manifests are in each state, over the whole board (whatever a query selects). */
+export interface BoardSummary {
+  manifests: number;
+  ready: number;
+  /** Not Ready: progressing, failing or stalled. */
+  notReady: number;
+  stalled: number;
+  /** Healthy False: Degraded, Aborted or canceled in AWS. */
+  unhealthy: number;
+}
+
+/** Which jobs a view lists: all, or those needing attention (not Ready or not Healthy); `q` a substring of the key or job id; a page of them. */
+export interface BoardQuery {
+  show?: 'all' | 'attention';
+  q?: string;
+  offset?: number;
+  limit?: number;
+}
+
 /** The whole board, as /status.json serves it. */
 export interface BoardView {
   source: string;
   revision?: string;
-  /** The source's problems (a refused snapshot), as text. */
+  /** The source's problems (a refused snapshot; in Kubernetes mode each IoTJob's own problem), as text. */
   sourceProblems: string[];
   ready: boolean;
   generatedAt: string;
   statuses: readonly ExecutionStatus[];
+  summary: BoardSummary;
+  /** How many jobs the query matched, and where this page of them starts. */
+  matched: number;
+  offset: number;
   jobs: BoardJob[];
 }
 
@@ -42,6 +77,8 @@ export interface BoardSources {
   source: { kind: string; status(): { revision?: string; problems: { file: string; line?: number; field?: string; message: string }[] } };
   ready(): boolean;
   now(): number;
+  /** The failed share above which a rollout is Degraded. */
+  degradedRatio: number;
 }
 
 /** Collects reconcile reports into a view. */
@@ -50,9 +87,9 @@ export class StatusBoard {
 
   constructor(private readonly s: BoardSources) {}
 
-  /** Records one reconcile: the job's counts when it was read, or its absence. */
+  /** Records one reconcile: the job's counts when it was read; a key with neither manifest, job nor problem leaves the board. */
   record(r: ReconcileReport): void {
-    if (!r.desired && !r.leaving && !r.observed) {
+    if (!r.desired && !r.leaving && !r.observed && !needsAttention(r)) {
       this.jobs.delete(r.key);
       return;
     }
@@ -69,13 +106,22 @@ export class StatusBoard {
       jobId,
       awsStatus: o?.status ?? same?.awsStatus,
       counts: countsOf(o, same),
-      revision: r.revision,
+      ...revisionsOf(r, before),
       result: r.result,
+      ...this.healthOf(r, same),
       lastAction: describeAction(r) ?? before?.lastAction,
-      lastError: r.error,
+      lastError: errorOf(r),
       waves: wavesOf(r, same),
       at: this.s.now(),
     };
+  }
+
+  /** Ready with its reason and message, and the rollout's health: judged now when the job was read (or is new), else kept. */
+  private healthOf(r: ReconcileReport, same: BoardJob | undefined): Pick<BoardJob, 'ready' | 'reason' | 'message' | 'health'> {
+    const [ready, reason, message] = syncVerdict(r).ready;
+    if (same && !r.observed) return { ready, reason, message, health: same.health };
+    const { status, reason: why, message: words } = rolloutHealth(r, this.s.degradedRatio);
+    return { ready, reason, message, health: { status, reason: why, message: words } };
   }
 
   /** Forgets a job that is gone from AWS (its metrics series are deleted at the same moment). */
@@ -83,9 +129,12 @@ export class StatusBoard {
     for (const [key, j] of this.jobs) if (j.jobId === jobId) this.jobs.set(key, { ...j, jobId: undefined, awsStatus: undefined, counts: zeroCounts() });
   }
 
-  /** The board as the status page and `status` show it, jobs in key order. */
-  view(): BoardView {
+  /** The board as the status page and `status` show it: the summary, and the jobs the query selects in key order (all by default). */
+  view(query: BoardQuery = {}): BoardView {
     const st = this.s.source.status();
+    const all = [...this.jobs.values()];
+    const matched = all.filter(matcher(query)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const offset = Math.max(0, query.offset ?? 0);
     return {
       source: this.s.source.kind,
       revision: st.revision,
@@ -93,9 +142,50 @@ export class StatusBoard {
       ready: this.s.ready(),
       generatedAt: new Date(this.s.now()).toISOString(),
       statuses: EXECUTION_STATUSES,
-      jobs: [...this.jobs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+      summary: summaryOf(all),
+      matched: matched.length,
+      offset,
+      jobs: matched.slice(offset, query.limit === undefined ? undefined : offset + query.limit),
     };
   }
+}
+
+/** Whether a job needs a person's attention: not Ready, or its rollout not Healthy. */
+export function needsLook(j: BoardJob): boolean {
+  return j.ready !== 'True' || j.health.status === 'False';
+}
+
+/** The query's filter. */
+function matcher(q: BoardQuery): (j: BoardJob) => boolean {
+  const text = q.q?.toLowerCase();
+  return (j) => (q.show !== 'attention' || needsLook(j)) && (!text || j.key.toLowerCase().includes(text) || (j.jobId ?? '').toLowerCase().includes(text));
+}
+
+function summaryOf(jobs: BoardJob[]): BoardSummary {
+  const ready = jobs.filter((j) => j.ready === 'True').length;
+  return {
+    manifests: jobs.length,
+    ready,
+    notReady: jobs.length - ready,
+    stalled: jobs.filter((j) => j.result === 'stalled').length,
+    unhealthy: jobs.filter((j) => j.health.status === 'False').length,
+  };
+}
+
+/** The reconcile's error, or why it stopped when it stalled; undefined when neither. */
+function errorOf(r: ReconcileReport): string | undefined {
+  return r.error ?? (needsAttention(r) ? r.action?.reason : undefined);
+}
+
+/** Whether a reconcile stopped on something a person must look at (a refused change, a manifest's problem, a held deletion). */
+function needsAttention(r: ReconcileReport): boolean {
+  return r.result === 'stalled' || r.result === 'error';
+}
+
+/** The revision reconciled now (else the one before), and the one AWS holds: the revision of the last reconcile that left the key Ready. */
+function revisionsOf(r: ReconcileReport, before: BoardJob | undefined): Pick<BoardJob, 'revision' | 'appliedRevision'> {
+  const revision = r.revision ?? before?.revision;
+  return { revision, appliedRevision: syncVerdict(r).ready[0] === 'True' ? revision : before?.appliedRevision };
 }
 
 /** A staged rollout's waves: as judged now, else as before while the job is the same; undefined without spec.waves. */

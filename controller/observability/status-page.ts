@@ -1,10 +1,15 @@
 /**
  * The read-only status page served at `/`: one static HTML document whose small script fetches
- * /status.json every two seconds and draws every managed job with its AWS status, a stacked bar of
- * its executions by status, the revision and the last error. No framework: a table and a dozen
- * lines of DOM code are all it needs. Every number it shows comes from /status.json, which the
- * same reconcile reports as /metrics feed.
+ * /status.json every two seconds and draws the summary (how many manifests are ready, stalled,
+ * unhealthy) and one page of jobs, each with its AWS status, Ready and health, a stacked bar of its
+ * executions by status, the revision (and the one applied, when a change is refused) and what is
+ * wrong. A filter (needing attention, or text) and paging keep each refresh small at 10,000 jobs:
+ * the server sends only the page shown. No framework. Every number comes from /status.json, which
+ * the same reconcile reports as /metrics feed.
  */
+
+/** Jobs per page. */
+export const PAGE_SIZE = 100;
 
 /** Colours of the execution statuses, shared by the page's bars and legend. */
 export const STATUS_COLOURS: Record<string, string> = {
@@ -45,24 +50,40 @@ export function statusPageHtml(): string {
   .gate { color: #555; }
   .legend span { display: inline-block; margin-right: 1rem; font-size: 12px; }
   .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -1px; border-radius: 2px; }
+  .controls { margin: .5rem 0; display: flex; gap: 1rem; align-items: center; }
+  .state[data-ready="False"], .state[data-ready="Unknown"] { color: #c62828; font-weight: 600; }
+  .health[data-health="False"] { color: #c62828; font-weight: 600; }
+  .applied { font-size: 12px; color: #c62828; }
 </style>
 </head>
 <body>
 <h1>iot-jobs-controller</h1>
 <div id="summary">loading…</div>
 <div id="problems"></div>
+<div class="controls">
+  <label><input type="checkbox" id="attention"> only those needing attention</label>
+  <input type="search" id="filter" placeholder="filter by manifest or job id">
+  <button id="prev">previous</button><span id="page"></span><button id="next">next</button>
+</div>
 <div class="legend" id="legend"></div>
 <table>
-  <thead><tr><th>manifest</th><th>job</th><th>AWS status</th><th>executions</th><th>revision</th><th>last error</th></tr></thead>
+  <thead><tr><th>manifest</th><th>job</th><th>AWS status</th><th>ready</th><th>health</th><th>executions</th><th>revision</th><th>message</th></tr></thead>
   <tbody id="jobs"></tbody>
 </table>
 <script>
 const COLOURS = ${JSON.stringify(STATUS_COLOURS)};
+const PAGE_SIZE = ${PAGE_SIZE};
+let offset = 0;
 const el = (tag, attrs, text) => { const e = document.createElement(tag); Object.assign(e, attrs || {}); if (text !== undefined) e.textContent = text; return e; };
 function row(job, statuses) {
   const tr = el('tr', { className: 'job' });
   tr.dataset.key = job.key;
   tr.append(el('td', {}, job.key), el('td', { className: 'job-id' }, job.jobId || '—'), el('td', { className: 'aws-status' }, job.awsStatus || '—'));
+  const state = el('td', { className: 'state', title: job.message }, job.ready === 'True' ? 'Ready' : job.reason);
+  state.dataset.ready = job.ready;
+  const health = el('td', { className: 'health', title: job.health.message }, job.health.reason);
+  health.dataset.health = job.health.status;
+  tr.append(state, health);
   const total = statuses.reduce((a, s) => a + job.counts[s], 0);
   const bar = el('div', { className: 'bar', title: total + ' executions' });
   const counts = el('div', { className: 'counts' });
@@ -88,13 +109,22 @@ function row(job, statuses) {
     if (running) waves.append(el('div', { className: 'gate' }, running.gate));
     cell.append(waves);
   }
-  tr.append(cell, el('td', { className: 'revision' }, job.revision || ''), el('td', { className: 'error' }, job.lastError || ''));
+  const rev = el('td', { className: 'revision' }, job.revision || '');
+  if (job.revision && job.appliedRevision !== job.revision && (job.result === 'stalled' || job.result === 'error'))
+    rev.append(el('div', { className: 'applied' }, 'applied: ' + (job.appliedRevision || 'nothing yet')));
+  const words = [job.ready === 'True' ? '' : job.message, job.health.status === 'False' ? job.health.message : '', job.lastError && job.lastError !== job.message ? job.lastError : ''];
+  tr.append(cell, rev, el('td', { className: 'error' }, words.filter(Boolean).join(' — ')));
   return tr;
 }
 async function refresh() {
   try {
-    const view = await (await fetch('status.json', { cache: 'no-store' })).json();
-    document.getElementById('summary').textContent = view.source + ' source, revision ' + (view.revision || 'none yet') + ' · ' + view.jobs.length + ' manifests · ' + (view.ready ? 'ready' : 'not ready') + ' · updated ' + view.generatedAt;
+    const q = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset), show: document.getElementById('attention').checked ? 'attention' : 'all', q: document.getElementById('filter').value });
+    const view = await (await fetch('status.json?' + q, { cache: 'no-store' })).json();
+    const s = view.summary;
+    document.getElementById('summary').textContent = view.source + ' source, revision ' + (view.revision || 'none yet') + ' · ' + s.manifests + ' manifests: ' + s.ready + ' ready, ' + s.notReady + ' not ready (' + s.stalled + ' stalled), ' + s.unhealthy + ' unhealthy · ' + (view.ready ? 'ready' : 'not ready') + ' · updated ' + view.generatedAt;
+    document.getElementById('page').textContent = view.matched === 0 ? ' none match ' : ' ' + (view.offset + 1) + '–' + (view.offset + view.jobs.length) + ' of ' + view.matched + ' ';
+    document.getElementById('prev').disabled = view.offset === 0;
+    document.getElementById('next').disabled = view.offset + view.jobs.length >= view.matched;
     document.getElementById('problems').textContent = view.sourceProblems.join('\\n');
     const legend = document.getElementById('legend');
     legend.replaceChildren(...view.statuses.map((s) => { const sp = el('span'); const i = el('i'); i.style.background = COLOURS[s]; sp.append(i, s); return sp; }));
@@ -104,6 +134,10 @@ async function refresh() {
     document.getElementById('summary').textContent = 'cannot reach the controller: ' + err;
   }
 }
+document.getElementById('prev').onclick = () => { offset = Math.max(0, offset - PAGE_SIZE); refresh(); };
+document.getElementById('next').onclick = () => { offset += PAGE_SIZE; refresh(); };
+document.getElementById('attention').onchange = () => { offset = 0; refresh(); };
+document.getElementById('filter').oninput = () => { offset = 0; refresh(); };
 refresh();
 setInterval(refresh, 2000);
 </script>

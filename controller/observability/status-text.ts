@@ -48,26 +48,51 @@ export function renderStatus(view: BoardView, opts: { width?: number; colour?: b
   return `${lines.join('\n')}\n`;
 }
 
-/** The first line: the source, its revision, how many manifests, readiness and when. */
+/** The first line: the source, its revision, how many manifests in which state, readiness and when. */
 function headerLine(view: BoardView): string {
-  const n = view.jobs.length;
-  return `${printable(view.source)} source, revision ${printable(view.revision ?? 'none yet')} · ${n} manifest${n === 1 ? '' : 's'} · ${view.ready ? 'ready' : 'NOT READY'} · ${view.generatedAt}`;
+  const s = view.summary;
+  const states = [`${s.ready} ready`];
+  if (s.notReady) states.push(`${s.notReady} not ready${s.stalled ? ` (${s.stalled} stalled)` : ''}`);
+  if (s.unhealthy) states.push(`${s.unhealthy} unhealthy`);
+  const shown = view.jobs.length < s.manifests ? ` · showing ${view.jobs.length} of ${view.matched} matching` : '';
+  const manifests = `${s.manifests} manifest${s.manifests === 1 ? '' : 's'}: ${states.join(', ')}`;
+  return `${printable(view.source)} source, revision ${printable(view.revision ?? 'none yet')} · ${manifests}${shown} · ${view.ready ? 'ready' : 'NOT READY'} · ${view.generatedAt}`;
 }
 
-/** One job's block: a blank line, its key and job, its bar with the share done, its counts, and its last error if any. */
+/** One job's block: a blank line, its key, job, Ready and health, its bar with the share done, its counts, what is wrong if anything, its waves, and its last error if any. */
 function jobLines(j: BoardJob, statuses: readonly ExecutionStatus[], style: { width: number; colour: boolean }): string[] {
-  const total = statuses.reduce((a, s) => a + j.counts[s], 0);
-  const done = total - j.counts.QUEUED - j.counts.IN_PROGRESS;
-  const pct = total === 0 ? '' : ` ${Math.round((done / total) * 100)}%`;
   const lines = [
     '',
-    printable(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}${j.revision ? `  rev ${j.revision}` : ''}`),
-    `  [${bar(j.counts, statuses, style.width, style.colour)}]${pct}`,
+    printable(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}  ${stateText(j)}${j.revision ? `  rev ${j.revision}` : ''}`),
+    `  [${bar(j.counts, statuses, style.width, style.colour)}]${shareDone(j, statuses)}`,
     `  ${statuses.map((s) => `${s.toLowerCase().replace('_', ' ')} ${j.counts[s]}`).join('  ')}`,
   ];
+  lines.push(...attentionLines(j));
   if (j.waves) lines.push(`  waves: ${j.waves.map((w) => `${w.name} ${w.phase}`).join(' · ')}`);
   const running = j.waves?.find((w) => w.gate);
   if (running) lines.push(`  gate: ${printable(running.gate!)}`);
-  if (j.lastError) lines.push(`  last error: ${printable(j.lastError)}`);
+  if (j.lastError && j.lastError !== j.message) lines.push(`  last error: ${printable(j.lastError)}`);
+  return lines;
+}
+
+/** Ready (or NOT READY and why) and the rollout's health, in a word each. */
+function stateText(j: BoardJob): string {
+  return `${j.ready === 'True' ? 'Ready' : `NOT READY ${j.reason}`}  ${j.health.reason}`;
+}
+
+/** " 75% (3/4)": the share of executions finished; empty without executions. */
+function shareDone(j: BoardJob, statuses: readonly ExecutionStatus[]): string {
+  const total = statuses.reduce((a, s) => a + j.counts[s], 0);
+  const done = total - j.counts.QUEUED - j.counts.IN_PROGRESS;
+  return total === 0 ? '' : ` ${Math.round((done / total) * 100)}% (${done}/${total})`;
+}
+
+/** What is wrong, in words: the Ready message when not Ready, the health message when not Healthy, and the revision AWS holds when a newer one is refused. */
+function attentionLines(j: BoardJob): string[] {
+  const lines: string[] = [];
+  if (j.ready !== 'True' && j.message) lines.push(`  not ready: ${printable(j.message)}`);
+  if (j.health.status === 'False') lines.push(`  ${j.health.reason.toLowerCase()}: ${printable(j.health.message)}`);
+  if (j.revision && j.appliedRevision !== j.revision && (j.result === 'stalled' || j.result === 'error'))
+    lines.push(`  applied: ${printable(j.appliedRevision ? `rev ${j.appliedRevision}` : 'nothing yet')} (rev ${printable(j.revision)} is not)`);
   return lines;
 }

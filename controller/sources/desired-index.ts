@@ -61,10 +61,6 @@ function differs(a: Stored<unknown, unknown> | undefined, b: Stored<unknown, unk
 }
 
 /** 1 when an entry has a problem, else 0 (undefined: no entry). */
-function problems(entry: IndexEntry<unknown, unknown> | undefined): number {
-  return entry?.problem !== undefined ? 1 : 0;
-}
-
 /** The keys added, removed or changed in what the controller acts on between two sets of jobs. */
 export function changedKeys(before: ReadonlyMap<string, DesiredJob>, after: ReadonlyMap<string, DesiredJob>): string[] {
   const out: string[] = [];
@@ -79,8 +75,8 @@ export function changedKeys(before: ReadonlyMap<string, DesiredJob>, after: Read
 /** The desired state of one source: key → entry, with change detection, jobId claims and the problem gauge. */
 export class DesiredIndex<P = never, F = undefined> {
   private stored = new Map<string, Stored<P, F>>();
-  /** Entries with a problem (kept as entries change, so no update rescans them all). */
-  private keyProblems = 0;
+  /** The keys whose entry has a problem (kept as entries change, so no update rescans them all). */
+  private readonly problemKeys = new Set<string>();
   /** Problems of the latest snapshot that was refused as a whole (directory mode); 0 once one is accepted. */
   private snapshotProblems = 0;
   private readonly claims: ClaimIndex<string>;
@@ -92,6 +88,11 @@ export class DesiredIndex<P = never, F = undefined> {
   /** The entry of a key; undefined when the key is not in the index. */
   entry(key: string): IndexEntry<P, F> | undefined {
     return this.stored.get(key)?.entry;
+  }
+
+  /** The keys that have a problem, with it, in key order. */
+  problems(): [string, P][] {
+    return [...this.problemKeys].sort().map((k) => [k, this.stored.get(k)!.entry.problem!]);
   }
 
   /** Every key in the index. */
@@ -121,7 +122,8 @@ export class DesiredIndex<P = never, F = undefined> {
     const after = entry && (before?.entry === entry ? before : { entry });
     if (after) this.stored.set(key, after);
     else this.stored.delete(key);
-    this.keyProblems += problems(entry) - problems(before?.entry);
+    if (entry?.problem !== undefined) this.problemKeys.add(key);
+    else this.problemKeys.delete(key);
     return differs(before, after);
   }
 
@@ -141,7 +143,7 @@ export class DesiredIndex<P = never, F = undefined> {
     }
     for (const k of this.stored.keys()) if (!next.has(k)) changed.push(k);
     this.stored = next;
-    this.keyProblems = 0;
+    this.problemKeys.clear();
     this.publish();
     return changed;
   }
@@ -175,6 +177,6 @@ export class DesiredIndex<P = never, F = undefined> {
   }
 
   private publish(): void {
-    this.o.metrics.sourceProblems.set(this.keyProblems + this.snapshotProblems);
+    this.o.metrics.sourceProblems.set(this.problemKeys.size + this.snapshotProblems);
   }
 }

@@ -192,7 +192,8 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
   }
 
   status(): SourceStatus {
-    return { revision: this.iotJobs.map((r) => r.lastResourceVersion).join(',') || undefined, problems: [] };
+    const problems = this.index.problems().map(([key, p]) => ({ file: key, message: p.message }));
+    return { revision: this.iotJobs.map((r) => r.lastResourceVersion).join(',') || undefined, problems };
   }
 
   synced(): boolean {

@@ -10,7 +10,7 @@ import type { KeyProblem } from '../model/report.js';
 export interface SourceStatus {
   /** The revision of the last good snapshot; undefined before the first. */
   revision?: string;
-  /** Problems of the latest snapshot, when it was refused (the last good one stays in force). */
+  /** Problems of the latest snapshot, when it was refused (the last good one stays in force); in Kubernetes mode, each IoTJob's own problem (`file` is its key). */
   problems: ManifestProblem[];
   /** The revision (or digest) of the latest refused snapshot. */
   failedRevision?: string;

@@ -117,6 +117,12 @@ describe('Kubernetes mode', () => {
     const waiting = await stack.untilStatus('from-cm', 'Stalled on the missing ConfigMap', (s) => KubeStack.condition(s, 'Stalled')?.status === 'True');
     expect(KubeStack.condition(waiting.status, 'Stalled')!.message).toContain(`spec.documentConfigMap: ConfigMap ${stack.ns}/ota-doc does not exist`);
     expect(stack.job('from-cm')).toBeUndefined();
+    // One view of health: the status board (status page, status.json, the status CLI) shows it too (regression: it was absent, sourceProblems empty).
+    const board = stack.controllers[0]!.app.board.view();
+    expect(board.jobs.find((j) => j.key === `${stack.ns}/from-cm`)).toMatchObject({ ready: 'False', reason: 'NeedsAttention', jobId: undefined });
+    expect(board.sourceProblems).toContainEqual(
+      expect.stringMatching(new RegExp(`^${stack.ns}/from-cm: spec.documentConfigMap: ConfigMap ${stack.ns}/ota-doc does not exist`)),
+    );
     await stack.rest.request('POST', `/api/v1/namespaces/${stack.ns}/configmaps`, {
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ota-doc' }, data: { 'job.json': '{"op":"ota","from":"configmap"}' } },
     });

@@ -46,8 +46,20 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(names).toEqual(['iotjobs', 'iotjobs/status']);
     expect(served.resources.find((r) => r.name === 'iotjobs')).toMatchObject({ shortNames: ['iotj'], namespaced: true });
     await stack.create('columns');
-    const table = (await fetchTable(stack)).columnDefinitions.map((c) => c.name);
-    expect(table).toEqual(['Name', 'Job ID', 'AWS Status', 'Succeeded', 'Failed', 'In Progress', 'Wave', 'Ready', 'Age']);
+    const table = (await fetchTable(stack)).columnDefinitions;
+    // kubectl get shows the priority-0 columns; -o wide adds the rest.
+    expect(table.filter((c) => !c.priority).map((c) => c.name)).toEqual([
+      'Name',
+      'Ready',
+      'Health',
+      'AWS Status',
+      'Progress',
+      'Succeeded',
+      'Failed',
+      'Status',
+      'Age',
+    ]);
+    expect(table.filter((c) => c.priority).map((c) => c.name)).toEqual(['Job ID', 'Rejected', 'TimedOut', 'In Progress', 'Wave', 'Suspended', 'Reason']);
   });
 
   it('keeps the status out of spec writes, and the spec out of status writes', async () => {
@@ -181,6 +193,6 @@ describe('the IoTJob CRD on a real API server', () => {
 });
 
 /** The IoTJob list as a server-side Table (what `kubectl get iotjobs` shows). */
-function fetchTable(s: KubeStack): Promise<{ columnDefinitions: { name: string }[] }> {
+function fetchTable(s: KubeStack): Promise<{ columnDefinitions: { name: string; priority?: number }[] }> {
   return s.rest.request('GET', `/apis/iot.gitops.dev/v1alpha1/namespaces/${s.ns}/iotjobs`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
 }

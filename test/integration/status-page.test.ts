@@ -25,7 +25,8 @@ beforeAll(async () => {
   stack.write('slow.yaml', manifest('slow', { jobExecutionsRolloutConfig: { maximumPerMinute: 2 } }));
   stack.write('canary.yaml', manifest('canary', { targets: ['thing:device-0001'], description: 'one device' }));
   // The metrics move at each resync (5 s), the page every 2 s: a steady window holds a page refresh.
-  await stack.start(['--resync-seconds', '5']);
+  // No rollout is judged Degraded here (20% of the fleet fails), so only a refused change needs attention.
+  await stack.start(['--resync-seconds', '5', '--degraded-failure-ratio', '1']);
   browser = await launchChromium();
   page = await browser.newPage();
 }, 120_000);
@@ -112,7 +113,9 @@ describe('the status page', () => {
       expect(Object.keys(mid.page[key]!.counts)).toEqual(STATUSES);
       expect(mid.page[key]!.counts).toEqual(mid.metrics[jobId]);
     }
-    expect(await page.textContent('#summary')).toMatch(/^directory source, revision sha256:[0-9a-f]+ · 2 manifests · ready · updated /);
+    expect(await page.textContent('#summary')).toMatch(
+      /^directory source, revision sha256:[0-9a-f]+ · 2 manifests: 2 ready, 0 not ready \(0 stalled\), 0 unhealthy · ready · updated /,
+    );
   }, 60_000);
 
   it('follows the rollout by itself to the end, still matching /metrics', async () => {
@@ -138,8 +141,41 @@ describe('the status page', () => {
     expect(out).toContain('slow  job slow  COMPLETED');
     expect(out).toContain(`succeeded ${c.SUCCEEDED}  failed ${c.FAILED}`);
     expect(out).toMatch(/\[[█▓▒░]+\] 100%/);
+    expect(out).toMatch(/slow {2}job slow {2}COMPLETED {2}Ready {2}Healthy {2}rev sha256:/);
     const down = startProgram(built('controller/main.js'), ['status', '--url', 'http://127.0.0.1:1']);
     expect(await down.exited).toBe(2);
     expect(down.stderr()).toContain('cannot read http://127.0.0.1:1/status.json');
+  });
+
+  it('shows a refused change as not ready, with why and the revision AWS still holds, on the page and in the terminal (regression: it read COMPLETED with no error)', async () => {
+    stack.write('frozen.yaml', manifest('frozen', { targets: ['thing:device-0002'], document: { v: 1 } }));
+    const first = await stack.until('frozen on the board, Ready', () => stack.app.board.view().jobs.find((j) => j.key === 'frozen' && j.ready === 'True'));
+    stack.write('frozen.yaml', manifest('frozen', { targets: ['thing:device-0002'], document: { v: 2 } }));
+    const refused = await stack.until('the change refused', () => stack.app.board.view().jobs.find((j) => j.key === 'frozen' && j.result === 'stalled'));
+    expect(refused).toMatchObject({ ready: 'False', reason: 'NeedsAttention', appliedRevision: first.revision });
+    expect(refused.revision).not.toBe(first.revision);
+    expect(refused.lastError).toContain('document cannot be changed on an existing job');
+    await page.reload();
+    const row = await waitFor(
+      'the page to show the refusal',
+      () =>
+        page
+          .$eval('tr.job[data-key="frozen"]', (tr) => [
+            tr.querySelector('.state')!.textContent,
+            tr.querySelector('.error')!.textContent,
+            tr.querySelector('.applied')?.textContent,
+          ])
+          .catch(() => undefined),
+      10_000,
+    );
+    expect(row).toEqual(['NeedsAttention', expect.stringContaining('document cannot be changed on an existing job'), `applied: ${first.revision}`]);
+    const p = startProgram(built('controller/main.js'), ['status', '--attention', '--url', stack.app.server!.url]);
+    expect(await p.exited).toBe(0);
+    const out = p.stdout();
+    expect(out).toContain('frozen  job frozen');
+    expect(out).toContain('NOT READY NeedsAttention');
+    expect(out).toContain(`applied: rev ${first.revision} (rev ${refused.revision} is not)`);
+    expect([...out.matchAll(/^(\S+) {2}job /gm)].map((m) => m[1])).toEqual(['frozen']);
+    expect(out).toContain('3 manifests: 2 ready, 1 not ready (1 stalled) · showing 1 of 1 matching');
   });
 });

@@ -171,6 +171,7 @@ describe('StatusWriter status', () => {
           expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Synced' }),
           expect.objectContaining({ type: 'Reconciling', status: 'False' }),
           expect.objectContaining({ type: 'Stalled', status: 'False' }),
+          expect.objectContaining({ type: 'Healthy' }),
         ],
       },
     });

@@ -10,8 +10,14 @@ function report(over: Partial<ReconcileReport>): ReconcileReport {
   return { key: 'ns/fw', desired: aDesired(), outcome: 'unchanged', result: 'success', ...over };
 }
 
+/** The sync conditions (Healthy has tests of its own below). */
 function conditions(s: IoTJobStatus): Record<string, string> {
-  return Object.fromEntries((s.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+  return Object.fromEntries((s.conditions ?? []).filter((c) => c.type !== 'Healthy').map((c) => [c.type, `${c.status}/${c.reason}`]));
+}
+
+function health(s: IoTJobStatus): string {
+  const h = s.conditions?.find((c) => c.type === 'Healthy');
+  return `${h?.status}/${h?.reason}: ${h?.message}`;
 }
 
 describe('statusFor (kstatus conditions)', () => {
@@ -78,9 +84,9 @@ describe('statusFor (kstatus conditions)', () => {
   it('keeps lastTransitionTime while a condition keeps its status, and moves it when the status flips', () => {
     const first = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, now: T0 });
     const same = statusFor(report({ observed: anObserved(), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, previous: first, now: T1 });
-    expect(same.conditions!.map((c) => c.lastTransitionTime)).toEqual([T0, T0, T0]);
+    expect(same.conditions!.map((c) => c.lastTransitionTime)).toEqual([T0, T0, T0, T0]);
     const failed = statusFor(report({ result: 'error', error: 'boom' }), { generation: 1, previous: same, now: T1 });
-    expect(Object.fromEntries(failed.conditions!.map((c) => [c.type, c.lastTransitionTime]))).toEqual({ Ready: T1, Reconciling: T1, Stalled: T0 });
+    expect(Object.fromEntries(failed.conditions!.map((c) => [c.type, c.lastTransitionTime]))).toEqual({ Ready: T1, Reconciling: T1, Stalled: T0, Healthy: T0 });
   });
 
   it('keeps what it did not observe this time (a failure before AWS was read) and records the error', () => {
@@ -102,6 +108,53 @@ describe('statusFor (kstatus conditions)', () => {
         statusFor(report({ observed: anObserved('COMPLETED'), action: { kind: 'noop', reason: 'in sync' } }), { generation: 1, previous: a, now: T1 }),
       ),
     ).toBe(true);
+  });
+});
+
+describe('statusFor (rollout health, the Healthy condition)', () => {
+  const read = (over: Partial<ReturnType<typeof anObserved>>, desired = aDesired()) =>
+    report({ desired, observed: { ...anObserved('IN_PROGRESS'), ...over }, action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } });
+  const counts = (failed: number, succeeded: number, queued = 0) => ({ ...anObserved().counts, FAILED: failed, SUCCEEDED: succeeded, QUEUED: queued });
+
+  it('is Degraded, while Ready stays True, when the failed share of all executions passes the threshold (regression: 12% failures read Ready and nothing else)', () => {
+    const s = statusFor(read({ counts: counts(12, 88) }), { now: T0 });
+    expect(conditions(s).Ready).toBe('True/Synced');
+    expect(health(s)).toBe('False/Degraded: 12 of 100 executions (12%) failed, timed out or were rejected; above the 10% threshold');
+    expect(s.progress).toBe('100/100');
+  });
+
+  it('counts timed-out and rejected executions as failures, against a configured threshold', () => {
+    const c = { ...counts(1, 80, 10), TIMED_OUT: 4, REJECTED: 5 };
+    expect(health(statusFor(read({ counts: c }), { now: T0, degradedRatio: 0.2 }))).toBe(
+      'True/Healthy: 10 of 100 executions (10%) failed, timed out or were rejected',
+    );
+    expect(health(statusFor(read({ counts: c }), { now: T0, degradedRatio: 0.05 }))).toMatch(/^False\/Degraded: /);
+  });
+
+  it('is NotStarted before any execution, and Unknown before the job was ever read', () => {
+    expect(health(statusFor(read({ counts: counts(0, 0) }), { now: T0 }))).toBe('True/NotStarted: job fw has no executions yet');
+    expect(health(statusFor(report({ action: { kind: 'create', jobId: 'fw', reason: 'no job fw exists' } }), { now: T0 }))).toBe(
+      'Unknown/Unknown: the job has not been read',
+    );
+  });
+
+  it("is Aborted when AWS canceled a job by its abort criteria, with AWS's reason; a cancel the spec asked for is no health problem", () => {
+    const abortConfig = {
+      criteriaList: [{ failureType: 'FAILED' as const, action: 'CANCEL' as const, thresholdPercentage: 10, minNumberOfExecutedThings: 2 }],
+    };
+    const aborted = { status: 'CANCELED' as const, reasonCode: 'ABORT_CRITERIA_MET', comment: 'criterion 0 met', counts: counts(1, 1, 8) };
+    expect(health(statusFor(read(aborted, aDesired({ abortConfig })), { now: T0, degradedRatio: 0.5 }))).toBe(
+      'False/Aborted: AWS aborted job fw: ABORT_CRITERIA_MET: criterion 0 met',
+    );
+    expect(health(statusFor(read(aborted), { now: T0, degradedRatio: 0.5 }))).toMatch(/^False\/CanceledInAWS: job fw was canceled in AWS, not by its spec/);
+    expect(health(statusFor(read(aborted, aDesired({ state: 'Canceled' })), { now: T0, degradedRatio: 0.5 }))).toMatch(/^True\/Healthy/);
+  });
+
+  it('keeps the judgement of the same job through a reconcile that did not read it', () => {
+    const first = statusFor(read({ counts: counts(50, 50) }), { now: T0, generation: 1 });
+    const later = statusFor(report({ result: 'error', error: 'socket hang up', outcome: 'failed' }), { now: T1, previous: first, generation: 2 });
+    expect(health(later)).toBe(health(first));
+    expect(later.conditions!.find((c) => c.type === 'Healthy')!.observedGeneration).toBe(2);
   });
 });
 
