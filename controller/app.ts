@@ -119,6 +119,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     failedThings: mode.failedThings,
     dryRun: o.dryRun,
     gateIntervalMs: config.gateIntervalMs,
+    degradedRatio: config.degradedFailureRatio,
   });
   const controller = (built.controller = new Controller(
     { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock, random: o.random },
@@ -142,7 +143,11 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
       approveRecreate(inventory.ledger, config.approveRecreate, logger);
       // An unusable kubeconfig is reported before anything starts (a KubeConfigError).
       await rest?.ready();
-      if (!o.dryRun && !o.noServer) app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr, board);
+      if (!o.dryRun && !o.noServer)
+        app.server = await serveMetrics(metrics, { ready, live: () => true }, config.metricsAddr, {
+          board,
+          reconcile: (key) => controller.requestReconcile(key),
+        });
       if (app.server) logger.info({ url: app.server.url }, 'serving /metrics, /healthz and /readyz, and the status page at /');
       if (!elector) {
         await controller.start({ workers: !o.dryRun });

@@ -14,6 +14,10 @@ export const PLURAL = 'iotjobs';
 /** The finalizer that holds an IoTJob until its deletionPolicy has been applied. */
 export const FINALIZER = 'iot.gitops.dev/finalizer';
 
+/** Annotations that ask for a reconcile now: our own, and Flux's (set by `flux reconcile`); any new value asks again. */
+export const RECONCILE_ANNOTATION = 'iot.gitops.dev/reconcile-requested-at';
+export const FLUX_RECONCILE_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
+
 /** An IoTJob as the API server returns it. */
 export interface IoTJobObject extends KubeObject {
   metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
@@ -31,6 +35,17 @@ export function keyOf(o: KubeObject): string {
 /** The path of one IoTJob. */
 export function iotJobPath(namespace: string, name: string): string {
   return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * The reconcile request an IoTJob carries: the later (greatest, as RFC 3339 times sort) of the two
+ * annotations' values, so that setting either asks again and the handled value never goes back;
+ * undefined when neither is set. status.lastHandledReconcileAt reports it once handled.
+ */
+export function reconcileRequestOf(o: IoTJobObject): string | undefined {
+  const a = o.metadata.annotations ?? {};
+  const values = [a[RECONCILE_ANNOTATION], a[FLUX_RECONCILE_ANNOTATION]].filter((v): v is string => v !== undefined && v !== '');
+  return values.sort().at(-1);
 }
 
 /** Whether an object carries the controller's finalizer. */

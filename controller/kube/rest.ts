@@ -94,6 +94,12 @@ export interface RequestParams {
   accept?: string;
 }
 
+/** The field manager and user agent of every write, so `kubectl get --show-managed-fields` and audit logs name the controller. */
+export const FIELD_MANAGER = 'iot-jobs-controller';
+
+/** Methods that write: they carry ?fieldManager unless the caller set one. */
+const WRITES = new Set(['POST', 'PUT', 'PATCH']);
+
 /** The server's URL with the path and the query's defined values. */
 function urlFor(server: URL, path: string, query: Query | undefined): URL {
   const url = new URL(server.toString().replace(/\/$/, '') + path);
@@ -155,7 +161,7 @@ export class KubeRest {
   /** Sends a request and resolves to the parsed JSON body (the text, when a text/* type is accepted); a KubeError for any status ≥ 400. */
   async request<T>(method: string, path: string, opts: RequestParams = {}): Promise<T> {
     const { config, server } = await this.load();
-    const url = urlFor(server, path, opts.query);
+    const url = urlFor(server, path, WRITES.has(method) ? { fieldManager: FIELD_MANAGER, ...opts.query } : opts.query);
     const options = await this.optionsFor(config, method, opts.accept);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined)
@@ -184,7 +190,7 @@ export class KubeRest {
 
   /** The request's options: the method, what it accepts (undefined: JSON), the timeout, and the KubeConfig's credentials on one shared agent. */
   private async optionsFor(config: KubeConfig, method: string, accept: string | undefined): Promise<RequestOptions> {
-    const options: RequestOptions = { method, headers: { accept: accept ?? 'application/json' }, timeout: this.timeoutMs };
+    const options: RequestOptions = { method, headers: { accept: accept ?? 'application/json', 'user-agent': FIELD_MANAGER }, timeout: this.timeoutMs };
     await config.applyToHTTPSOptions(options);
     this.agent ??= options.agent as Agent | undefined;
     if (this.agent) options.agent = this.agent;

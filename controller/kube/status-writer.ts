@@ -7,12 +7,12 @@
  * written only in lastSyncTime is not written again until `refreshMs` has passed, so a quiet
  * resync of a thousand IoTJobs does not write a thousand objects.
  */
-import type { Outcome } from '../model/action.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../model/clock.js';
 import type { ReconcileReport } from '../model/report.js';
+import { eventOf } from './event-words.js';
 import type { EventRecorder } from './events.js';
-import { iotJobPath, type IoTJobObject, type IoTJobView } from './iotjob-resource.js';
+import { iotJobPath, reconcileRequestOf, type IoTJobObject, type IoTJobView } from './iotjob-resource.js';
 import type { IoTJobWriter } from './iotjob-writer.js';
 import { isNotFound, MERGE_PATCH, type KubeRest } from './rest.js';
 import { statusChanged, statusFor, type IoTJobStatus } from './status.js';
@@ -31,19 +31,6 @@ export interface StatusWriterDeps {
   /** The failed share above which a rollout is Degraded. */
   degradedRatio?: number;
 }
-
-/** The Event reason of each outcome that changed AWS (Normal events). */
-const EVENT_REASONS: Partial<Record<Outcome, string>> = {
-  created: 'Created',
-  configured: 'Updated',
-  replaced: 'Replaced',
-  canceled: 'Canceled',
-  deleted: 'Deleted',
-  'execution-canceled': 'ExecutionCanceled',
-  'execution-deleted': 'ExecutionDeleted',
-  recorded: 'RolloutRecorded',
-  promoted: 'WaveStarted',
-};
 
 /** Writes status, events and finalizer removals for reconcile reports. */
 export class StatusWriter {
@@ -96,12 +83,10 @@ export class StatusWriter {
     void this.d.events.record(obj, 'Warning', 'DeletionHeld', this.d.view.problemOf(key)?.message ?? reason);
   }
 
-  /** A Warning for a failed or stalled reconcile, a Normal event for a change in AWS; nothing otherwise. */
+  /** A Warning for a failed or stalled reconcile, a Normal event for a change in AWS; nothing otherwise (event-words.ts). */
   private async recordEvent(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
-    const message = r.error ?? r.action?.reason ?? '';
-    if (r.outcome === 'failed') await this.d.events.record(obj, 'Warning', 'ReconcileFailed', message);
-    else if (r.outcome === 'stalled') await this.d.events.record(obj, 'Warning', 'Stalled', message);
-    else if (EVENT_REASONS[r.outcome]) await this.d.events.record(obj, 'Normal', EVENT_REASONS[r.outcome]!, message);
+    const e = eventOf(r);
+    if (e) await this.d.events.record(obj, e.type, e.reason, e.message);
   }
 
   private async writeStatus(obj: IoTJobObject, r: ReconcileReport): Promise<void> {
@@ -116,6 +101,7 @@ export class StatusWriter {
       now: new Date(now).toISOString(),
       failedThings: r.observed?.failedThings,
       degradedRatio: this.d.degradedRatio,
+      reconcileRequest: reconcileRequestOf(obj),
     });
     if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;
     const body = { status: withNulls(status, previous) };

@@ -57,6 +57,8 @@ export interface IoTJobStatus {
   wave?: string;
   /** Finished of all executions ("finished/total"), the printer column's Progress. */
   progress?: string;
+  /** The last reconcile request handled (kube/iotjob-resource.ts reconcileRequestOf), as Flux reports it. */
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
 }
 
@@ -89,6 +91,8 @@ export interface StatusContext {
   failedThings?: FailedThing[];
   /** The failed share above which the rollout is Degraded (DEFAULT_DEGRADED_RATIO when undefined). */
   degradedRatio?: number;
+  /** The reconcile request the object carried when this reconcile ran; undefined keeps the previous one. */
+  reconcileRequest?: string;
 }
 
 /** A condition's own part; its observedGeneration and lastTransitionTime come from the context. */
@@ -169,6 +173,7 @@ export function statusFor(r: ReconcileReport, at: StatusContext): IoTJobStatus {
     ...jobFields(r, at.previous),
     failedThings: failedThingsOf(r, at),
     lastSyncTime: at.now,
+    lastHandledReconcileAt: at.reconcileRequest ?? at.previous?.lastHandledReconcileAt,
     lastAction: describeAction(r)?.slice(0, 2_000) ?? at.previous?.lastAction,
     lastError: r.error,
     ...wavesOf(r, at.previous),

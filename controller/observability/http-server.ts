@@ -1,7 +1,7 @@
 /**
  * The controller's HTTP endpoints: /metrics (Prometheus text), /healthz (the process serves),
- * /readyz (the source has a good snapshot and AWS answered the last ListJobs), and the read-only
- * status page at / with its data at /status.json.
+ * /readyz (the source has a good snapshot and AWS answered the last ListJobs), the read-only
+ * status page at / with its data at /status.json, and POST /reconcile to reconcile now.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,10 +27,24 @@ export interface ListenAddress {
   port: number;
 }
 
-/** Serves the endpoints on the address; the status page and /status.json only with a board (undefined: 404). */
-export async function serveMetrics(metrics: Metrics, probes: Probes, addr: ListenAddress, board?: StatusBoard): Promise<MetricsServer> {
+/**
+ * Asks for a reconcile now: of one manifest key, or (undefined) of every key after a fresh list of
+ * AWS. Resolves to how many keys were queued; undefined when this replica cannot (a standby, or
+ * not synced yet); `unknownKey` when the key is not managed.
+ */
+export type ReconcileRequest = (key: string | undefined) => Promise<{ queued: number } | 'unknownKey' | undefined>;
+
+/** What the server serves besides /metrics and the probes: the status page and /status.json with a board, POST /reconcile with a handler. */
+export interface ServerExtras {
+  board?: StatusBoard;
+  reconcile?: ReconcileRequest;
+}
+
+/** Serves the endpoints on the address; the status page and /status.json only with a board, /reconcile only with a handler (else 404). */
+export async function serveMetrics(metrics: Metrics, probes: Probes, addr: ListenAddress, extras: ServerExtras = {}): Promise<MetricsServer> {
   const page = statusPageHtml();
-  const routes = routesFor(metrics, probes, board && { board, page });
+  const routes = routesFor(metrics, probes, extras.board && { board: extras.board, page });
+  if (extras.reconcile) routes.set('/reconcile', reconcileRoute(extras.reconcile));
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://controller');
     const send: Send = (status, body, type = 'text/plain; charset=utf-8') => {
@@ -73,6 +87,22 @@ function routesFor(metrics: Metrics, probes: Probes, status: { board: StatusBoar
   routes.set('/', (send) => send(200, status.page, 'text/html; charset=utf-8'));
   routes.set('/status.json', (send, req) => send(200, JSON.stringify(status.board.view(boardQuery(req.query))), 'application/json'));
   return routes;
+}
+
+/** POST /reconcile[?key=K]: 202 with what was queued, 404 for a key not managed, 503 on a standby, 405 for another method. */
+function reconcileRoute(request: ReconcileRequest): Route {
+  return (send, req) => {
+    if (req.method !== 'POST') return send(405, 'use POST /reconcile (optionally ?key=KEY)\n');
+    const key = req.query.get('key') ?? undefined;
+    request(key).then(
+      (r) => {
+        if (r === 'unknownKey') send(404, `no managed manifest has the key ${JSON.stringify(key)}\n`);
+        else if (!r) send(503, 'this replica is not reconciling (a standby, or the source is not synced yet)\n');
+        else send(202, JSON.stringify({ requestedAt: new Date().toISOString(), key, queued: r.queued }), 'application/json');
+      },
+      (err: Error) => send(500, `${err.message}\n`),
+    );
+  };
 }
 
 /** /status.json's query: show=attention, q=text, offset and limit (a limit of 0 or none: all). */

@@ -43,6 +43,9 @@ export class Metrics {
   readonly jobInfo: Gauge<'job_id' | 'status' | 'source' | 'revision'>;
   readonly rolloutProgress: Gauge<'job_id'>;
   readonly failureRatio: Gauge<'job_id'>;
+  /** 1 while a job's rollout is Healthy, 0 while it is not; `reason` is the Healthy condition's. */
+  readonly jobHealthy: Gauge<'job_id' | 'reason'>;
+  private readonly healthReason = new Map<string, string>();
   readonly wavePhase: Gauge<'job_id' | 'wave' | 'phase'>;
   readonly waveGateRatio: Gauge<'job_id' | 'wave'>;
   readonly reconcileTotal: Counter<'result'>;
@@ -82,6 +85,12 @@ export class Metrics {
       name: 'iotjobs_job_info',
       help: 'A managed job, with its AWS status, source key and source revision as labels (always 1).',
       labelNames: ['job_id', 'status', 'source', 'revision'],
+      registers,
+    });
+    this.jobHealthy = new Gauge({
+      name: 'iotjobs_job_healthy',
+      help: "1 while a managed job's rollout is Healthy, 0 while it is Degraded (failed share above --degraded-failure-ratio), Aborted or CanceledInAWS; reason as the Healthy condition has it.",
+      labelNames: ['job_id', 'reason'],
       registers,
     });
     this.rolloutProgress = new Gauge({
@@ -214,11 +223,24 @@ export class Metrics {
     return { job_id: jobId, status, namespace: obj?.namespace ?? '', name: obj?.name ?? '' };
   }
 
-  /** Publishes a job's execution counts and info; all eight statuses get a series. */
-  observeJob(job: ObservedJob, source: string, revision: string): void {
+  /** Publishes a job's execution counts, info and (when judged) health; all eight statuses get a series. */
+  observeJob(job: ObservedJob, source: string, revision: string, health?: { status: string; reason: string }): void {
     this.setExecutions(job, source);
     this.setInfo(job.jobId, { status: job.status, source, revision });
     this.setRatios(job);
+    if (health) this.setHealth(job.jobId, health);
+  }
+
+  /** A job's health series; the series with the previous reason goes when it changes; none while the health is Unknown. */
+  private setHealth(id: string, health: { status: string; reason: string }): void {
+    const before = this.healthReason.get(id);
+    if (before !== undefined && before !== health.reason) this.jobHealthy.remove({ job_id: id, reason: before });
+    if (health.status === 'Unknown') {
+      this.healthReason.delete(id);
+      return;
+    }
+    this.jobHealthy.set({ job_id: id, reason: health.reason }, health.status === 'True' ? 1 : 0);
+    this.healthReason.set(id, health.reason);
   }
 
   /** A job's execution series; in Kubernetes mode a job now under another IoTJob loses its old series first. */
@@ -230,9 +252,15 @@ export class Metrics {
     for (const s of EXECUTION_STATUSES) this.jobExecutions.set(this.execLabels(id, s, source), job.counts[s]);
   }
 
+  /** The job ids with series per source key. */
+  private readonly sourceJobs = new Map<string, Set<string>>();
+
   /** A job's info series; the series with its previous labels goes when they change. */
   private setInfo(id: string, labels: { status: string; source: string; revision: string }): void {
     const previous = this.jobLabels.get(id);
+    if (previous && previous.source !== labels.source) this.sourceJobs.get(previous.source)?.delete(id);
+    if (!this.sourceJobs.has(labels.source)) this.sourceJobs.set(labels.source, new Set());
+    this.sourceJobs.get(labels.source)!.add(id);
     if (previous && (previous.status !== labels.status || previous.source !== labels.source || previous.revision !== labels.revision))
       this.jobInfo.remove({ job_id: id, ...previous });
     this.jobInfo.set({ job_id: id, ...labels }, 1);
@@ -287,10 +315,20 @@ export class Metrics {
     this.jobObject.delete(jobId);
     const labels = this.jobLabels.get(jobId);
     if (labels) this.jobInfo.remove({ job_id: jobId, ...labels });
+    if (labels) this.sourceJobs.get(labels.source)?.delete(jobId);
     this.jobLabels.delete(jobId);
     this.rolloutProgress.remove({ job_id: jobId });
     this.failureRatio.remove({ job_id: jobId });
+    const reason = this.healthReason.get(jobId);
+    if (reason !== undefined) this.jobHealthy.remove({ job_id: jobId, reason });
+    this.healthReason.delete(jobId);
     this.forgetWaves(jobId);
+  }
+
+  /** Deletes the series of every job published for a source key (its manifest is gone; the jobs may stay in AWS). */
+  forgetSource(key: string): void {
+    for (const jobId of [...(this.sourceJobs.get(key) ?? [])]) this.forgetJob(jobId);
+    this.sourceJobs.delete(key);
   }
 
   /** The job ids that currently have series. */

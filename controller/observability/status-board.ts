@@ -87,9 +87,9 @@ export class StatusBoard {
 
   constructor(private readonly s: BoardSources) {}
 
-  /** Records one reconcile: the job's counts when it was read; a key with neither manifest, job nor problem leaves the board. */
+  /** Records one reconcile: the job's counts when it was read; a key with no manifest (nor one leaving) and no problem leaves the board, as its job's series leave /metrics. */
   record(r: ReconcileReport): void {
-    if (!r.desired && !r.leaving && !r.observed && !needsAttention(r)) {
+    if (!r.desired && !r.leaving && !needsAttention(r)) {
       this.jobs.delete(r.key);
       return;
     }

@@ -129,6 +129,22 @@ export class Controller {
     if (!verdict.allowed) this.d.logger.error({ revision, managed: verdict.managed, removed: verdict.removed }, `prune guard: ${verdict.reason}`);
   }
 
+  /**
+   * A reconcile asked for now (POST /reconcile): of one key, or of every key after a fresh list of
+   * AWS (a resync). Undefined while this controller is not reconciling (not started: a standby; or
+   * not ready); 'unknownKey' for a key it does not reconcile.
+   */
+  async requestReconcile(key: string | undefined): Promise<{ queued: number } | 'unknownKey' | undefined> {
+    if (!this.started || !this.ready()) return undefined;
+    if (key === undefined) {
+      await this.resync();
+      return { queued: this.d.queue.depth };
+    }
+    if (!this.keys().includes(key)) return 'unknownKey';
+    this.d.queue.add(key);
+    return { queued: 1 };
+  }
+
   /** Every key to reconcile: the manifests' and, when the source prunes absent manifests, those of the owned jobs. */
   keys(): string[] {
     if (!this.d.source.prunesAbsent) return this.d.source.keys();

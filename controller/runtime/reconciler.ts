@@ -7,6 +7,7 @@ import type { IotJobs } from '../aws/iot-jobs.js';
 import { mutates, outcomeOf, type Action, type Outcome } from '../model/action.js';
 import { TerminalError, WaitError } from '../model/errors.js';
 import type { ObservedJob } from '../model/observed-job.js';
+import { DEFAULT_DEGRADED_RATIO, rolloutHealth } from '../model/health.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { resultOf, type ReconcileReport, type ReconcileResult } from '../model/report.js';
@@ -50,6 +51,8 @@ export interface ReconcilerDeps {
   settleMs?: number;
   /** How often a staged rollout's gate is judged (plan/rollout.ts GATE_INTERVAL_MS by default). */
   gateIntervalMs?: number;
+  /** The failed share above which a rollout is Degraded (DEFAULT_DEGRADED_RATIO by default). */
+  degradedRatio?: number;
 }
 
 /** Reconciles one manifest key at a time. */
@@ -213,17 +216,22 @@ export class Reconciler {
     this.logResult(r);
   }
 
-  /** The reconcile's count and duration, the observed job's series and progress line, and the action's count. */
+  /**
+   * The reconcile's count and duration, the action's count, and the observed job's series and
+   * progress line. Only a declared job (its manifest exists, or is leaving) has series: the job of a
+   * removed manifest or deleted IoTJob loses them, though it stays in AWS (Orphan, Cancel).
+   */
   private recordMetrics(r: ReconcileReport, started: number): void {
     const { metrics } = this.d;
     metrics.reconcileTotal.inc({ result: r.result });
     metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
-    if (r.observed) {
-      metrics.observeJob(r.observed, r.key, r.revision ?? '');
-      if (r.waves) metrics.observeWaves(r.observed.jobId, r.waves);
-      this.logProgress(r.key, r.observed);
-    }
     if (r.action) metrics.actionsTotal.inc({ action: r.action.kind, outcome: r.outcome });
+    if (!r.desired && !r.leaving) metrics.forgetSource(r.key);
+    if (!r.observed) return;
+    this.logProgress(r.key, r.observed);
+    if (!r.desired && !r.leaving) return;
+    metrics.observeJob(r.observed, r.key, r.revision ?? '', rolloutHealth(r, this.d.degradedRatio ?? DEFAULT_DEGRADED_RATIO));
+    if (r.waves) metrics.observeWaves(r.observed.jobId, r.waves);
   }
 
   /** One line per reconcile: an error when it failed, a warning when it needs attention, debug when nothing changed or it only planned, else info. */

@@ -1,9 +1,10 @@
 /**
- * A manifest's spec to the DesiredJob both sources hand on: its jobId (spec.jobId, else the
- * manifest's name), then its document resolved to the text that will be sent. Pure: the reading
+ * A manifest's spec to the DesiredJob both sources hand on: its jobId (spec.jobId, else derived
+ * from the manifest's name), then its document resolved to the text that will be sent. Pure: the reading
  * of a documentFile or a ConfigMap is injected. A spec that cannot become a job yields the field
  * at fault and why, which each source words its own way (a located problem, a status message).
  */
+import { hash } from 'node:crypto';
 import type { DesiredJob, IoTJobSpec, Origin } from '../model/iot-job.js';
 import { rolloutSpecProblem } from './rollout-spec.js';
 
@@ -38,10 +39,27 @@ export interface ManifestIdentity {
   recordedJobId?: string;
 }
 
-/** A manifest's default jobId is its name; a problem message when that is not a valid AWS IoT jobId. */
+/** The longest name kept whole in a default jobId; a longer one keeps this many characters, then `-` and 8 hex digits of its SHA-256. */
+const KEPT = 55;
+
+/**
+ * The default jobId of a manifest without spec.jobId, from its name: each `.` becomes `_` (a
+ * Kubernetes name has no `_`, so two names never map to one id), and a result longer than 64
+ * characters keeps its first 55, then `-` and the first 8 hex digits of the SHA-256 of the whole
+ * name. So every valid Kubernetes name (lower-case letters, digits, `-` and `.`, up to 253) has
+ * a valid default: `sensor-firmware-2.4.1` runs as job `sensor-firmware-2_4_1`.
+ */
+export function defaultJobId(name: string): string {
+  const id = name.replaceAll('.', '_');
+  return id.length <= 64 ? id : `${id.slice(0, KEPT)}-${hash('sha256', name, 'hex').slice(0, 8)}`;
+}
+
+/** A manifest's jobId: spec.jobId, else the default from its name; a problem message when that is not a valid AWS IoT jobId. */
 export function jobIdOf(spec: IoTJobSpec, name: string): string | { message: string } {
-  const jobId = spec.jobId ?? name;
-  return JOB_ID.test(jobId) ? jobId : { message: `"${jobId}" is not a valid AWS IoT jobId (letters, digits, - and _, at most 64); set spec.jobId` };
+  const jobId = spec.jobId ?? defaultJobId(name);
+  if (JOB_ID.test(jobId)) return jobId;
+  const why = spec.jobId === undefined ? `the name ${JSON.stringify(name)} gives no valid default jobId` : `"${jobId}" is not a valid AWS IoT jobId`;
+  return { message: `${why} (letters, digits, - and _, at most 64); set spec.jobId` };
 }
 
 /** The job a manifest names, its document not yet resolved; a problem on metadata.name when its jobId is invalid. */

@@ -20,10 +20,10 @@ import type { Clock } from '../model/clock.js';
 import { deletionActs, type DeletionLimits } from '../plan/deletion-guard.js';
 import { APPROVE_ANNOTATION, DeletionHold, HELD_ANNOTATION, type DeletionFacts } from '../kube/deletion-hold.js';
 import { Reflector, type KubeObject, type RelistReason } from '../kube/reflector.js';
-import { FINALIZER, GROUP, hasFinalizer, keyOf, PLURAL, VERSION, type IoTJobObject, type IoTJobView } from '../kube/iotjob-resource.js';
+import { FINALIZER, GROUP, hasFinalizer, keyOf, PLURAL, reconcileRequestOf, VERSION, type IoTJobObject, type IoTJobView } from '../kube/iotjob-resource.js';
 import { isNotFound, type KubeRest } from '../kube/rest.js';
 import { DesiredIndex, type IndexEntry } from './desired-index.js';
-import { identityOf, withDocument } from './desired-job.js';
+import { defaultJobId, identityOf, withDocument } from './desired-job.js';
 import { rolloutSpecProblem } from './rollout-spec.js';
 import type { DesiredSource, SourceStatus } from './source.js';
 
@@ -39,6 +39,8 @@ interface ObjectFacts {
   deleting: boolean;
   /** Its deletion is approved by annotation (the deletion guard lets it go). */
   approved: boolean;
+  /** The reconcile request it carries (a new one makes the key change, so it is reconciled now). */
+  requested?: string;
 }
 
 /** What the source knows of one IoTJob: its desired job or its problem, and its facts. */
@@ -64,9 +66,9 @@ function collection(base: string, resource: string, namespace: string | undefine
   return namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
 }
 
-/** The jobId an IoTJob claims: spec.jobId, else its name. */
+/** The jobId an IoTJob claims: spec.jobId, else the default from its name. */
 function jobIdClaimed(o: IoTJobObject): string {
-  return o.spec?.jobId ?? o.metadata.name;
+  return o.spec?.jobId ?? defaultJobId(o.metadata.name);
 }
 
 /** Whether an IoTJob carries the approve annotation set to "true". */
@@ -91,7 +93,8 @@ function sameDesiredState(before: IoTJobObject | undefined, after: IoTJobObject 
     b.generation === a.generation &&
     b.deletionTimestamp === a.deletionTimestamp &&
     hasFinalizer(before) === hasFinalizer(after) &&
-    approved(before) === approved(after)
+    approved(before) === approved(after) &&
+    reconcileRequestOf(before) === reconcileRequestOf(after)
   );
 }
 
@@ -350,7 +353,7 @@ export class KubernetesSource implements DesiredSource, IoTJobView {
 
   private entryOf(obj: IoTJobObject): Entry {
     const deleting = obj.metadata.deletionTimestamp !== undefined;
-    const facts: ObjectFacts = { leaving: deleting && hasFinalizer(obj), deleting, approved: approved(obj) };
+    const facts: ObjectFacts = { leaving: deleting && hasFinalizer(obj), deleting, approved: approved(obj), requested: reconcileRequestOf(obj) };
     const made = this.desiredOf(obj, facts.leaving);
     return 'message' in made ? { problem: made, facts } : { job: made, facts };
   }

@@ -105,6 +105,28 @@ describe('HTTP endpoints', () => {
     expect(text).toContain('process_resident_memory_bytes');
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
+
+  it('POST /reconcile reconciles now: one key, or all after a fresh ListJobs; the counts are read afresh', async () => {
+    stack = await Stack.create({ things: 2 });
+    stack.write('fw.yaml', manifest('fw', {}));
+    // A resync an hour apart: a read after the first ones is one that was asked for.
+    const app = await stack.start(['--resync-seconds', '3600']);
+    const url = app.server!.url;
+    await stack.until('fw in sync', () => app.board.view().jobs.find((j) => j.key === 'fw' && j.ready === 'True' && j.awsStatus === 'IN_PROGRESS'));
+    stack.emu.service.call('StartNextPendingJobExecution', { thingName: 'dev-1' });
+    const [lists, describes] = [stack.calls('ListJobs'), stack.calls('DescribeJob')];
+    const one = await fetch(`${url}/reconcile?key=fw`, { method: 'POST' });
+    expect(one.status).toBe(202);
+    expect(await one.json()).toMatchObject({ key: 'fw', queued: 1 });
+    await stack.until('the new count on the board', () => app.board.view().jobs[0]!.counts.IN_PROGRESS === 1);
+    expect(stack.calls('DescribeJob')).toBeGreaterThan(describes);
+    expect(stack.calls('ListJobs')).toBe(lists);
+    const all = await fetch(`${url}/reconcile`, { method: 'POST' });
+    expect(all.status).toBe(202);
+    expect(stack.calls('ListJobs')).toBe(lists + 1);
+    expect((await fetch(`${url}/reconcile?key=nope`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${url}/reconcile`)).status).toBe(405);
+  });
 });
 
 describe('a manifest AWS refuses', () => {

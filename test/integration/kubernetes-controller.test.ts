@@ -55,7 +55,7 @@ describe('Kubernetes mode', () => {
     expect([s.executions.succeeded, s.executions.failed]).toEqual([truth.numberOfSucceededThings, truth.numberOfFailedThings]);
     const events = await stack.events('rollout');
     expect(events.filter((e) => e.reason === 'Created')).toHaveLength(1);
-    expect(events.find((e) => e.reason === 'Created')!.message).toContain('no job rollout exists');
+    expect(events.find((e) => e.reason === 'Created')!.message).toBe('Created AWS IoT job rollout');
   }, 90_000);
 
   it('shows a rollout in progress: Ready, with the counts so far', async () => {

@@ -117,11 +117,11 @@ describe('StatusWriter events', () => {
     ['deleted', 'Deleted'],
     ['execution-canceled', 'ExecutionCanceled'],
     ['execution-deleted', 'ExecutionDeleted'],
-  ])("a change in AWS (%s) is one Normal %s event with the action's reason", async (outcome, reason) => {
+  ])('a change in AWS (%s) is one Normal %s event, in plain words (event-words.ts)', async (outcome, reason) => {
     const s = setup();
     await s.writer.report(report({ outcome, action: { kind: 'create', jobId: 'fw', reason: 'no job fw exists' } }));
     await settle();
-    expect(eventsOf(s.api)).toEqual([['Normal', reason, 'no job fw exists']]);
+    expect(eventsOf(s.api)).toEqual([['Normal', reason, 'Created AWS IoT job fw']]);
   });
 
   it('a failure is a Warning ReconcileFailed with the error, a stall a Warning Stalled with why', async () => {
@@ -131,9 +131,9 @@ describe('StatusWriter events', () => {
     await s.writer.report(report({ outcome: 'stalled', error: 'CreateJob was refused by AWS IoT: bad role' }));
     await settle();
     expect(eventsOf(s.api)).toEqual([
-      ['Warning', 'ReconcileFailed', 'socket hang up'],
-      ['Warning', 'Stalled', 'targets cannot be changed'],
-      ['Warning', 'Stalled', 'CreateJob was refused by AWS IoT: bad role'],
+      ['Warning', 'ReconcileFailed', 'Reconcile failed and will be retried: socket hang up'],
+      ['Warning', 'Stalled', 'Needs attention, nothing was changed in AWS IoT: targets cannot be changed'],
+      ['Warning', 'Stalled', 'Needs attention, nothing was changed in AWS IoT: CreateJob was refused by AWS IoT: bad role'],
     ]);
   });
 

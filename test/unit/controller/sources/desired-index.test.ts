@@ -4,7 +4,7 @@ import type { DesiredJob } from '../../../../controller/model/iot-job.js';
 import { Metrics } from '../../../../controller/observability/metrics.js';
 import { ClaimIndex, refusedClaims } from '../../../../controller/sources/claims.js';
 import { DesiredIndex, type ConflictPolicy } from '../../../../controller/sources/desired-index.js';
-import { desiredJobOf, identityOf } from '../../../../controller/sources/desired-job.js';
+import { defaultJobId, desiredJobOf, identityOf } from '../../../../controller/sources/desired-job.js';
 import { aDesired } from '../../../helpers/builders.js';
 
 const gauge = async (m: Metrics): Promise<number> => (await m.sourceProblems.get()).values[0]!.value;
@@ -134,10 +134,22 @@ describe('desired-job assembly', () => {
       origin,
       generation: 2,
     });
-    expect(identityOf({ key: 'fw.v2', name: 'fw.v2', spec: { targets: ['thing:t'], document: {} }, origin })).toMatchObject({
+    expect(identityOf({ key: 'fw v2', name: 'fw v2', spec: { targets: ['thing:t'], document: {} }, origin })).toMatchObject({
       field: 'metadata.name',
-      message: expect.stringContaining('"fw.v2" is not a valid AWS IoT jobId'),
+      message: 'the name "fw v2" gives no valid default jobId (letters, digits, - and _, at most 64); set spec.jobId',
     });
+  });
+
+  it('derives a valid default jobId from every Kubernetes name: dots become underscores, a long name is cut with a hash', () => {
+    expect(defaultJobId('sensor-firmware-2.4.1')).toBe('sensor-firmware-2_4_1');
+    expect(defaultJobId('fw')).toBe('fw');
+    const long = `${'a'.repeat(60)}.v2.${'b'.repeat(100)}`;
+    const id = defaultJobId(long);
+    expect(id).toMatch(/^a{55}-[0-9a-f]{8}$/);
+    expect(id).toHaveLength(64);
+    expect(defaultJobId(`${long}c`)).not.toBe(id);
+    expect(defaultJobId('x'.repeat(64))).toBe('x'.repeat(64));
+    expect(identityOf({ key: 'ns/a.b', name: 'a.b', spec: { targets: ['thing:t'], document: {} }, origin })).toMatchObject({ jobId: 'a_b' });
   });
 
   it('resolves the document, or names the spec field at fault', () => {

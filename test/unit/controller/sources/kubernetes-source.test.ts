@@ -118,11 +118,20 @@ describe('KubernetesSource: desired jobs', () => {
     expect(s.changes.flat().sort()).toEqual(['ns/fw', 'other/cam']);
   });
 
-  it('an IoTJob whose name is no valid jobId has a problem, and holds back no other IoTJob', async () => {
-    const s = setup({ iotjobs: [iotJob('fw.v2'), iotJob('ok')] });
+  it('an IoTJob named with dots gets a default jobId with underscores (regression: Stalled, and spec.jobId could not be added), claimed as such', async () => {
+    const s = setup({
+      iotjobs: [iotJob('sensor-firmware-2.4.1'), iotJob('clash', { jobId: 'sensor-firmware-2_4_1' }, { creationTimestamp: '2027-01-01T00:00:00Z' })],
+    });
     await s.start();
-    expect(s.source.get('ns/fw.v2')).toBeUndefined();
-    expect(s.source.problemOf('ns/fw.v2')?.message).toMatch(/^metadata\.name: "fw\.v2" is not a valid AWS IoT jobId/);
+    expect(s.source.get('ns/sensor-firmware-2.4.1')?.jobId).toBe('sensor-firmware-2_4_1');
+    expect(s.source.problemOf('ns/clash')?.message).toContain('job id "sensor-firmware-2_4_1" is already claimed by IoTJob ns/sensor-firmware-2.4.1');
+  });
+
+  it('an IoTJob whose spec.jobId is no valid jobId has a problem, and holds back no other IoTJob', async () => {
+    const s = setup({ iotjobs: [iotJob('bad', { jobId: 'fw v2' }), iotJob('ok')] });
+    await s.start();
+    expect(s.source.get('ns/bad')).toBeUndefined();
+    expect(s.source.problemOf('ns/bad')?.message).toMatch(/^metadata\.name: "fw v2" is not a valid AWS IoT jobId/);
     expect(s.source.get('ns/ok')?.jobId).toBe('ok');
   });
 

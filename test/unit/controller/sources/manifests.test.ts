@@ -100,9 +100,12 @@ describe('parseManifests', () => {
     });
   });
 
-  it('refuses a name that is not a valid jobId unless spec.jobId is set', () => {
-    expect(parse(job('fw.v2', '  targets: [thing:t1]\n  document: {}')).problems[0]).toMatchObject({ field: 'metadata.name', line: 4 });
-    expect(parse(job('fw.v2', '  jobId: fw_v2\n  targets: [thing:t1]\n  document: {}')).problems).toEqual([]);
+  it('refuses a name that is not a Kubernetes name; a dot in a name becomes an underscore in its default jobId, and claims it', () => {
+    expect(parse(job('fw v2', '  targets: [thing:t1]\n  document: {}')).problems[0]).toMatchObject({ field: 'metadata.name', line: 4 });
+    expect(parse(job('fw.v2', '  targets: [thing:t1]\n  document: {}')).jobs[0]).toMatchObject({ key: 'fw.v2', jobId: 'fw_v2' });
+    const a = { path: 'a.yaml', text: job('fw.v2', '  targets: [thing:t1]\n  document: {}') };
+    const b = { path: 'b.yaml', text: job('other', '  jobId: fw_v2\n  targets: [thing:t1]\n  document: {}') };
+    expect(parseManifests([a, b], ctx).problems[0]).toMatchObject({ message: 'jobId "fw_v2" is also claimed by a.yaml:1' });
   });
 
   it('fails the whole snapshot when two manifests claim one jobId, naming both places', () => {
