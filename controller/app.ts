@@ -20,7 +20,7 @@ import { Metrics } from './observability/metrics.js';
 import { StatusBoard } from './observability/status-board.js';
 import { realClock } from './runtime/clock.js';
 import { Controller } from './runtime/controller.js';
-import type { ReconcileHooks } from './runtime/hooks.js';
+import { NO_HOOKS, type ReconcileHooks } from './runtime/hooks.js';
 import { Inventory } from './runtime/inventory.js';
 import { Ledger, type LedgerStore } from './runtime/ledger.js';
 import { PruneGate } from './runtime/prune-gate.js';
@@ -220,7 +220,11 @@ function kubeRestOf(config: Config, o: AppOverrides): KubeRest | undefined {
 /** The mode the Config asks for. */
 function buildMode(b: Base, rest: KubeRest | undefined, jobs: IotJobs, identity: string): Mode {
   const k = b.config.kubernetes;
-  if (k && rest) return kubernetesMode(b.config, k, { rest, jobs, clock: b.clock, logger: b.logger, metrics: b.metrics, identity });
+  if (k && rest) {
+    const mode = kubernetesMode(b.config, k, { rest, jobs, clock: b.clock, logger: b.logger, metrics: b.metrics, identity });
+    // A plan writes nothing to the cluster: no finalizer, status or Event.
+    return b.o.dryRun ? { ...mode, hooks: NO_HOOKS } : mode;
+  }
   return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun, once: b.o.readOnce });
 }
 

@@ -177,6 +177,8 @@ export function helpText(): string {
   iot-jobs-controller run  --kubernetes [--namespace NS] [--kubeconfig PATH] [options]
                                                   reconcile IoTJob custom resources
   iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
+  iot-jobs-controller plan --kubernetes [--namespace NS] [--kubeconfig PATH]
+                                                  the same for the cluster's IoTJobs (reads only)
   iot-jobs-controller status [--url URL] [--watch] [--attention]
                                                   show a running controller's jobs: health and progress bars
   iot-jobs-controller rehearse --dir PATH --fleet FILE [options]
@@ -279,7 +281,7 @@ function statusConfig(i: Inputs): Config {
 
 /** The configuration of `run` or `plan`; a ConfigError for the first invalid or conflicting setting. */
 function runConfig(cmd: 'run' | 'plan', i: Inputs): Config {
-  const { dir, kubernetes } = sourceOf(cmd, i);
+  const { dir, kubernetes } = sourceOf(i);
   const [host, portText] = splitAddr(i.get('metrics-addr')!);
   const leaderElect = flagOn(i.v['leader-elect'], i.env.IOT_JOBS_LEADER_ELECT);
   if (leaderElect && cmd === 'plan') throw new ConfigError('plan changes nothing and needs no leader election');
@@ -299,11 +301,10 @@ function runConfig(cmd: 'run' | 'plan', i: Inputs): Config {
   };
 }
 
-/** Where IoTJobs come from: the directory, or Kubernetes (`kubernetes` true, `dir` then ignored); a ConfigError when neither or both are set, or for `plan` in Kubernetes mode. */
-function sourceOf(cmd: 'run' | 'plan', i: Inputs): { dir?: string; kubernetes: boolean } {
+/** Where IoTJobs come from: the directory, or Kubernetes (`kubernetes` true, `dir` then ignored); a ConfigError when neither or both are set. */
+function sourceOf(i: Inputs): { dir?: string; kubernetes: boolean } {
   const dir = i.get('dir');
   const kubernetes = flagOn(i.v.kubernetes, i.env.IOT_JOBS_KUBERNETES);
-  if (kubernetes && cmd === 'plan') throw new ConfigError('plan reads a directory; in Kubernetes mode use `kubectl diff` and `kubectl get iotjobs`');
   if (kubernetes && i.v.dir !== undefined) throw new ConfigError('--dir and --kubernetes exclude each other');
   if (!dir && !kubernetes) throw new ConfigError('--dir (or --kubernetes) is required');
   return { dir, kubernetes };

@@ -51,13 +51,15 @@ async function startLocal(config: Config, log: (msg: string) => void): Promise<E
 async function plan(app: App, reports: ReconcileReport[], out: (s: string) => void): Promise<number> {
   await app.start();
   const status = app.source.status();
-  if (status.problems.length > 0 || !app.source.synced()) return refuseInvalid(status.problems, out);
+  // A directory's problems refuse the whole snapshot; an IoTJob's own problem is its plan (Stalled).
+  const refused = app.source.kind === 'kubernetes' ? [] : status.problems;
+  if (refused.length > 0 || !app.source.synced()) return refuseInvalid(refused, out);
   const verdict = app.pruneGate.verdict();
   const keys = app.controller.keys().sort();
   for (const key of keys) await app.reconciler.reconcile(key);
   const pending = printPlans(reports, out);
   if (pending === undefined) return 2;
-  if (!verdict.allowed) out(`prune guard: ${verdict.reason}`);
+  if (!verdict.allowed && app.source.prunesAbsent) out(`prune guard: ${verdict.reason}`);
   out(`plan: ${keys.length} manifest${plural(keys.length)}, ${pending} with changes pending (revision ${status.revision})`);
   return pending > 0 ? 1 : 0;
 }

@@ -84,3 +84,35 @@ describe('run --kubernetes', () => {
     }
   });
 });
+
+describe('plan --kubernetes', () => {
+  const ENV = { AWS_ACCESS_KEY_ID: 'AKIDPLANTEST', AWS_SECRET_ACCESS_KEY: 'x' };
+  const planArgs = (): string[] => ['plan', ...stack.args(['--log-level', 'warn']).slice(1)];
+
+  it("prints what run would do with the cluster's IoTJobs (AWS drift and refused changes included), and writes nothing to the cluster or AWS", async () => {
+    // A job a controller created, then changed in AWS behind its back while no controller runs: drift kubectl diff cannot see.
+    await stack.create('drifted', { description: 'declared' });
+    const running = await stack.start();
+    await stack.untilStatus('drifted', 'Ready', (s) => KubeStack.condition(s, 'Ready')?.status === 'True');
+    await running.app.stop();
+    stack.emu.service.call('UpdateJob', { jobId: 'drifted', description: 'changed by hand' });
+    await stack.create('planned');
+    await stack.create('waits-for-cm', { document: undefined, documentConfigMap: { name: 'absent', key: 'job.json' } });
+    const before = stack.emu.server.calls.since().at(-1)?.seq ?? 0;
+    const r = await cli(planArgs(), ENV);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`create           ${stack.ns}/planned (job planned): no job planned exists`);
+    expect(r.stdout).toContain(`${'noop'.padEnd(16)} ${stack.ns}/waits-for-cm: spec.documentConfigMap: ConfigMap ${stack.ns}/absent does not exist`);
+    expect(r.stdout).toContain(`${'update'.padEnd(16)} ${stack.ns}/drifted (job drifted): description differ from the manifest`);
+    expect(r.stdout).toMatch(/^plan: \d+ manifests, 3 with changes pending \(revision \d+\)$/m);
+    expect(r.stdout).not.toContain('prune guard');
+    // Nothing written: no finalizer, no status, no Event, and no mutating AWS call.
+    const obj = await stack.get('planned');
+    expect(obj!.metadata.finalizers ?? []).toEqual([]);
+    expect(obj!.status).toBeUndefined();
+    expect(await stack.events('planned')).toEqual([]);
+    const mutating = stack.emu.server.calls.since(before).filter((c) => !/^(List|Describe|Get)/.test(c.operation));
+    expect(mutating).toEqual([]);
+  });
+});

@@ -89,10 +89,24 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(err.message).toContain('unknown field "spec.rolloutSpeed"');
   });
 
+  it('fills the controller fields with their defaults, and publishes them and the document\'s two shapes to kubectl explain (OpenAPI v3)', async () => {
+    const created = await stack.create('defaults');
+    expect(created.spec).toMatchObject({ state: 'Active', deletionPolicy: 'Cancel', replacePolicy: 'Refuse', suspend: false });
+    const doc = await stack.rest.request<{ components: { schemas: Record<string, { properties?: Record<string, any> }> } }>(
+      'GET',
+      '/openapi/v3/apis/iot.gitops.dev/v1alpha1',
+    );
+    const iotJob = Object.entries(doc.components.schemas).find(([name]) => name.endsWith('.IoTJob'))![1];
+    const spec = iotJob.properties!.spec.properties;
+    expect(spec.document.description).toMatch(/^An object or a string/);
+    expect([spec.state.default, spec.deletionPolicy.default, spec.replacePolicy.default]).toEqual(['Active', 'Cancel', 'Refuse']);
+  });
+
   it('refuses both document and documentSource', async () => {
     const err = await refusal(stack.create('two-docs', { documentSource: 'https://s3.amazonaws.com/b/doc.json' }));
     expect(err.status).toBe(422);
-    // CEL cannot see the schemaless document field, so this is the structural oneOf's own message.
+    // CEL cannot see the schemaless document field (a rule naming it is refused: "undefined field 'document'"),
+    // so this is the structural oneOf's own message; the field descriptions name the rule.
     expect(err.message).toContain('"spec" must validate one and only one schema (oneOf). Found 2 valid alternatives');
   });
 

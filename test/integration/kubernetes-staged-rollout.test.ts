@@ -53,7 +53,7 @@ describe('a staged rollout in Kubernetes mode', () => {
     for (const thing of ALL) expect(devices.log.filter((e) => e.event === 'start' && e.thing === thing)).toHaveLength(1);
     const events = await s.events('fw');
     const started = events.filter((e) => e.reason === 'WaveStarted').map((e) => e.message);
-    expect(started.sort()).toEqual(['starting wave fleet: adding 1 target(s)', 'starting wave ten-percent: adding 1 target(s)']);
+    expect(started.sort()).toEqual(['Started wave fleet of job fw on 1 target', 'Started wave ten-percent of job fw on 1 target']);
   }, 90_000);
 
   it('a failing canary is Held: Stalled with the gate in words, no later wave; patching onGateFailure: Cancel cancels it', async () => {

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
   it.each([
     [['run'], '--dir (or --kubernetes) is required'],
     [['run', '--kubernetes', '--dir', 'x'], '--dir and --kubernetes exclude each other'],
-    [['plan', '--kubernetes'], 'plan reads a directory'],
+    [['plan', '--kubernetes', '--leader-elect'], 'plan changes nothing and needs no leader election'],
     [['run', '--kubernetes', '--namespace', 'Bad_NS'], '--namespace: "Bad_NS" is not a valid namespace name'],
     [['run', '--kubernetes', '--leader-elect', '--renew-deadline-seconds', '20'], 'leader election needs retry-period < renew-deadline < lease-duration'],
     [['deploy', '--dir', 'x'], 'unknown command "deploy"'],
