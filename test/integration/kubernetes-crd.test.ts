@@ -89,7 +89,7 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(err.message).toContain('unknown field "spec.rolloutSpeed"');
   });
 
-  it('fills the controller fields with their defaults, and publishes them and the document\'s two shapes to kubectl explain (OpenAPI v3)', async () => {
+  it("fills the controller fields with their defaults, and publishes them and the document's two shapes to kubectl explain (OpenAPI v3)", async () => {
     const created = await stack.create('defaults');
     expect(created.spec).toMatchObject({ state: 'Active', deletionPolicy: 'Cancel', replacePolicy: 'Refuse', suspend: false });
     const doc = await stack.rest.request<{ components: { schemas: Record<string, { properties?: Record<string, any> }> } }>(

@@ -47,7 +47,7 @@ beforeAll(async () => {
         action: { kind: 'noop', jobId: `job-${i}`, reason: 'in sync' },
       });
   }
-  server = await serveMetrics(new Metrics(), { ready: () => true, live: () => true }, { host: '127.0.0.1', port: 0 }, board);
+  server = await serveMetrics(new Metrics(), { ready: () => true, live: () => true }, { host: '127.0.0.1', port: 0 }, { board });
   browser = await launchChromium();
   page = await browser.newPage();
 }, 60_000);
