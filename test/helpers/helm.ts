@@ -31,6 +31,7 @@ export const CHART_ALERTS = [
   'IoTJobsDeletionsHeld',
   'IoTJobGone',
   'IoTJobRolloutHeld',
+  'IoTJobAborted',
 ];
 
 function go(args: string[], env: Record<string, string> = {}): string {
@@ -76,12 +77,30 @@ export interface Rendered {
 }
 
 /** `helm template` of the chart with `--set` values (and the CRDs); throws with helm's message on failure. */
-export function helmTemplate(set: Record<string, string | number | boolean> = {}, namespace = 'iot-system'): Rendered[] {
-  const args = ['template', 'rel', CHART, '--namespace', namespace, '--include-crds'];
+/** The prometheus-operator APIs a cluster with it serves (helm template's --api-versions). */
+export const MONITORING_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
+
+/** The chart rendered with these values, as a cluster serving `apis` besides the built-in ones would get it (by default, one with the prometheus-operator). */
+export function helmTemplate(set: Record<string, string | number | boolean> = {}, namespace = 'iot-system', apis = MONITORING_APIS): Rendered[] {
+  return parseRendered(helmTemplateText(set, namespace, apis).stdout);
+}
+
+/** `helm template`'s own output (stdout with the objects, stderr with any warning); throws when it fails. */
+export function helmTemplateText(
+  set: Record<string, string | number | boolean> = {},
+  namespace = 'iot-system',
+  apis = MONITORING_APIS,
+): { stdout: string; stderr: string } {
+  const args = ['template', 'rel', CHART, '--namespace', namespace, '--include-crds', ...apis.flatMap((a) => ['--api-versions', a])];
   for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${v}`);
   const r = helm(args);
   if (r.code !== 0) throw new Error(`helm template failed (${r.code}): ${r.stderr}`);
-  return parseAllDocuments(r.stdout)
+  return r;
+}
+
+/** The objects of a rendered YAML stream. */
+export function parseRendered(text: string): Rendered[] {
+  return parseAllDocuments(text)
     .map((d) => d.toJS() as Rendered | null)
     .filter((o): o is Rendered => o !== null && typeof o === 'object');
 }

@@ -9,14 +9,14 @@
  * watched namespace, forbidden in another), the NetworkPolicy, and the IAM policy in the package.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeError, type KubeRest } from '../../controller/kube/rest.js';
 import { chartRules, createNamespace, kubeRest } from '../helpers/kube-cluster.js';
-import { CHART, CHART_ALERTS, helm, helmTemplate, prometheusOperatorCrds, type Rendered } from '../helpers/helm.js';
+import { CHART, CHART_ALERTS, helm, helmTemplate, helmTemplateText, parseRendered, prometheusOperatorCrds, type Rendered } from '../helpers/helm.js';
 import { inject } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -99,9 +99,59 @@ describe('helm lint and values.schema.json', () => {
 });
 
 describe('helm template', () => {
-  it('ships crds/iotjob.yaml itself, not a copy', () => {
-    const crd = find(helmTemplate(), 'CustomResourceDefinition')!;
-    expect(crd).toEqual(parse(readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8')));
+  it('ships the CRD as a real file, byte for byte crds/iotjob.yaml, and Helm says nothing about it (regression: a symlink made Helm warn on every command)', () => {
+    const shipped = join(CHART, 'crds', 'iotjob.yaml');
+    expect(lstatSync(shipped).isSymbolicLink()).toBe(false);
+    expect(readFileSync(shipped, 'utf8'), "the chart's CRD differs: cp crds/iotjob.yaml charts/iot-jobs-controller/crds/iotjob.yaml").toBe(
+      readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8'),
+    );
+    const { stdout, stderr } = helmTemplateText();
+    expect(stderr).toBe('');
+    expect(find(parseRendered(stdout), 'CustomResourceDefinition')).toEqual(parse(readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8')));
+    expect(helm(['lint', '--strict', CHART]).stderr).toBe('');
+  });
+
+  it('renders the ServiceMonitor and PrometheusRule only where the cluster serves their API', () => {
+    const set = { 'serviceMonitor.enabled': true, 'prometheusRule.enabled': true };
+    expect(['ServiceMonitor', 'PrometheusRule'].map((k) => find(helmTemplate(set), k)?.kind)).toEqual(['ServiceMonitor', 'PrometheusRule']);
+    expect(['ServiceMonitor', 'PrometheusRule'].map((k) => find(helmTemplate(set, 'iot-system', []), k))).toEqual([undefined, undefined]);
+  });
+
+  it('with more than one replica: a PodDisruptionBudget and a preferred anti-affinity over nodes (an affinity given wins); none for one replica', () => {
+    const two = helmTemplate({ replicaCount: 2 });
+    expect(find(two, 'PodDisruptionBudget')!.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'iot-jobs-controller', 'app.kubernetes.io/instance': 'rel' } },
+    });
+    const spread = deployment(two).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
+    expect(spread).toMatchObject({ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } });
+    expect(spread.podAffinityTerm.labelSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'iot-jobs-controller', 'app.kubernetes.io/instance': 'rel' });
+    const one = helmTemplate();
+    expect(find(one, 'PodDisruptionBudget')).toBeUndefined();
+    expect(deployment(one).affinity).toBeUndefined();
+    const mine = { 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key': 'pool' };
+    expect(Object.keys(deployment(helmTemplate({ replicaCount: 2, ...mine })).affinity)).toEqual(['nodeAffinity']);
+    expect(find(helmTemplate({ replicaCount: 2, 'podDisruptionBudget.enabled': false }), 'PodDisruptionBudget')).toBeUndefined();
+  });
+
+  it('can be a subchart: its schema takes `global`, and an umbrella chart that depends on it renders', () => {
+    expect(helmTemplate({ 'global.team': 'fleet' }).length).toBeGreaterThan(0);
+    const umbrella = mkdtempSync(join(tmpdir(), 'iotjobs-umbrella-'));
+    try {
+      mkdirSync(join(umbrella, 'charts'));
+      cpSync(CHART, join(umbrella, 'charts', 'iot-jobs-controller'), { recursive: true });
+      writeFileSync(
+        join(umbrella, 'Chart.yaml'),
+        'apiVersion: v2\nname: fleet-platform\nversion: 1.0.0\ndependencies:\n  - name: iot-jobs-controller\n    version: "*"\n',
+      );
+      writeFileSync(join(umbrella, 'values.yaml'), 'global:\n  environment: prod\niot-jobs-controller:\n  replicaCount: 2\n');
+      const r = helm(['template', 'platform', umbrella, '--namespace', 'fleet']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(parseRendered(r.stdout).find((o) => o.kind === 'Deployment')!.spec.replicas).toBe(2);
+    } finally {
+      rmSync(umbrella, { recursive: true, force: true });
+    }
   });
 
   it('defaults: Kubernetes mode, one replica, no leader election, the RBAC rules from files/, a hardened pod', () => {
@@ -146,6 +196,8 @@ describe('helm template', () => {
 
   it('directory mode: a git-sync sidecar feeds the controller through an emptyDir, with the auth secret', () => {
     const objs = helmTemplate(MODES['directory with git-sync over HTTPS']!);
+    // git-sync keeps the previous checkout a while, so a snapshot being read is not deleted under the controller.
+    expect(deployment(objs).containers.find((c: { name: string }) => c.name === 'git-sync').args).toContain('--stale-worktree-timeout=5m');
     expect(find(objs, 'ClusterRole')).toBeUndefined();
     const pod = deployment(objs);
     const [ctl, sync] = pod.containers;
@@ -281,6 +333,32 @@ describe('the rendered chart on a real API server (server-side dry run)', () => 
   });
 
   afterAll(() => rest?.close());
+
+  it('upgrades the CRD as the README says (Helm leaves crds/ alone on upgrade): server-side apply with --force-conflicts over the one helm install created', async () => {
+    // A copy under a group of its own, so the IoTJob CRD other tests use stays as it is.
+    const group = 'upgrade-test.gitops.dev';
+    const renamed = (text: string): Rendered => {
+      const crd = parse(text.replaceAll('iot.gitops.dev', group)) as Rendered;
+      return crd;
+    };
+    const current = renamed(readFileSync(join(CHART, 'crds', 'iotjob.yaml'), 'utf8'));
+    const old = structuredClone(current);
+    old.spec.versions[0].additionalPrinterColumns = old.spec.versions[0].additionalPrinterColumns.filter((c: { name: string }) => c.name !== 'Health');
+    delete old.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.state.default;
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${current.metadata.name}`;
+    await rest.request('DELETE', path).catch(() => undefined);
+    // helm install creates what crds/ holds (an Update by manager "helm").
+    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: old, query: { fieldManager: 'helm' } });
+    // kubectl apply --server-side --force-conflicts -f charts/iot-jobs-controller/crds/iotjob.yaml
+    const applied = await rest.request<Rendered>('PATCH', path, {
+      body: current,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: 'kubectl', force: 'true' },
+    });
+    expect(applied.spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name)).toContain('Health');
+    expect(applied.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.state.default).toBe('Active');
+    await rest.request('DELETE', path);
+  });
 
   it.each(Object.entries(MODES))('accepts every object: %s', async (_name, set) => {
     const ns = `chart-${Math.random().toString(16).slice(2, 10)}`;

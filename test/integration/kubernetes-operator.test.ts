@@ -5,6 +5,8 @@
  * asked for now by annotation (ours and Flux's) with status.lastHandledReconcileAt, names with
  * dots, the field manager on every write, and metric series that leave with their IoTJob.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLUX_RECONCILE_ANNOTATION, iotJobPath, RECONCILE_ANNOTATION } from '../../controller/kube/iotjob-resource.js';
 import { MERGE_PATCH } from '../../controller/kube/rest.js';
@@ -68,6 +70,10 @@ describe('Kubernetes mode, as an operator sees it', () => {
     expect(row.Status).toBe(KubeStack.condition(s, 'Ready')!.message);
     expect(row).toMatchObject({ 'Job ID': 'degraded', Rejected: 0, TimedOut: 0, Reason: 'Synced' });
     expect(await metricsText()).toContain('iotjobs_job_healthy{job_id="degraded",reason="Degraded"} 0');
+    // The README shows `kubectl get iotj -o wide` with these columns, in this order.
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const header = readme.split('\n')[readme.split('\n').findIndex((l) => l.startsWith('kubectl get iotj -n iot-system -o wide')) + 1]!;
+    expect(header.split(/ {2,}/).map((c) => c.trim())).toEqual(Object.keys(row).map((c) => c.toUpperCase()));
   }, 90_000);
 
   it("reports a job AWS aborted by its abort criteria as Aborted, with AWS's reason", async () => {

@@ -191,6 +191,9 @@ describe('promtool', () => {
             { series: 'iotjobs_wave_phase{job="iot-jobs-controller",instance="c:9464",job_id="fw",wave="canary",phase="Running"}', values: '1x5 0x25' },
             { series: 'iotjobs_deletions_held{job="iot-jobs-controller",instance="c:9464"}', values: '0x5 3x25' },
             { series: 'iotjobs_jobs_gone{job="iot-jobs-controller",instance="c:9464"}', values: '0x30' },
+            { series: 'iotjobs_job_healthy{job="iot-jobs-controller",instance="c:9464",job_id="fw-aborted",reason="Healthy"}', values: '1x5 _x25' },
+            { series: 'iotjobs_job_healthy{job="iot-jobs-controller",instance="c:9464",job_id="fw-aborted",reason="Aborted"}', values: '_x5 0x25' },
+            { series: 'iotjobs_job_healthy{job="iot-jobs-controller",instance="c:9464",job_id="fw-bad",reason="Degraded"}', values: '0x30' },
           ],
           alert_rule_test: [
             { eval_time: '5m', alertname: 'IoTJobFailureRatioHigh', exp_alerts: [] },
@@ -238,6 +241,21 @@ describe('promtool', () => {
               ],
             },
             { eval_time: '25m', alertname: 'IoTJobGone', exp_alerts: [] },
+            { eval_time: '4m', alertname: 'IoTJobAborted', exp_alerts: [] },
+            {
+              eval_time: '7m',
+              alertname: 'IoTJobAborted',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', job_id: 'fw-aborted', reason: 'Aborted' },
+                  exp_annotations: {
+                    summary: 'Job fw-aborted was canceled in AWS (Aborted)',
+                    description:
+                      "AWS canceled job fw-aborted though its IoTJob keeps it active: its abort criteria were met (Aborted), or someone canceled it outside the controller (CanceledInAWS). The IoTJob's Healthy condition has AWS's reason code and comment.",
+                  },
+                },
+              ],
+            },
             { eval_time: '12m', alertname: 'IoTJobRolloutHeld', exp_alerts: [] },
             {
               eval_time: '20m',

@@ -11,7 +11,7 @@ import { built, ROOT, startProgram } from '../helpers/processes.js';
 /** The walk-through's command (its arguments after `rehearse`), printed lines and exit code. */
 function walkThrough(): { args: string[]; lines: string[]; code: number } {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = /```console\n\$ npx iot-jobs-controller rehearse ([\s\S]*?)\n```/.exec(readme)![1]!;
+  const block = /```console\n\$ npm run -s cli -- rehearse ([\s\S]*?)\n```/.exec(readme)![1]!;
   const [command, ...rest] = block.split(/(?<!\\)\n(?! )/);
   const args = command!
     .replace(/\\\n\s*/g, ' ')
