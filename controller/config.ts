@@ -39,6 +39,8 @@ export interface Config {
   rescanMs: number;
   maxFiles: number;
   kubernetes?: KubernetesConfig;
+  /** `plan --dir --kubernetes-manifests`: the directory holds Kubernetes manifests (a GitOps repository); keys are namespace/name, `namespace` for those without one. */
+  kubernetesManifests?: { namespace: string };
   /** Set in Kubernetes mode and whenever leader election is on. */
   kubeAccess?: KubeAccess;
   leaderElection?: LeaderElectionConfig;
@@ -148,6 +150,11 @@ export const FLAGS: Record<string, Flag> = {
   'kube-context': { env: 'IOT_JOBS_KUBE_CONTEXT', type: 'string', help: 'Kubernetes mode: kubeconfig context (default: its current one)' },
   'label-selector': { env: 'IOT_JOBS_LABEL_SELECTOR', type: 'string', help: 'Kubernetes mode: only IoTJobs with these labels (for sharding)' },
   'relist-seconds': { env: 'IOT_JOBS_RELIST_SECONDS', type: 'string', help: 'Kubernetes mode: list IoTJobs and ConfigMaps again this often', default: '600' },
+  'kubernetes-manifests': {
+    env: 'IOT_JOBS_KUBERNETES_MANIFESTS',
+    type: 'boolean',
+    help: 'plan --dir: the directory holds Kubernetes manifests (IoTJobs among other kinds, ConfigMaps for documentConfigMap); --namespace names the default namespace',
+  },
   'leader-elect': { env: 'IOT_JOBS_LEADER_ELECT', type: 'boolean', help: 'elect a leader with a Kubernetes Lease (either mode); only the leader acts' },
   'leader-election-namespace': { env: 'POD_NAMESPACE', type: 'string', help: 'namespace of the leader Lease', default: 'default' },
   'leader-election-id': { env: 'IOT_JOBS_LEADER_ELECTION_ID', type: 'string', help: 'name of the leader Lease', default: 'iot-jobs-controller' },
@@ -179,6 +186,8 @@ export function helpText(): string {
   iot-jobs-controller plan --dir PATH [options]   print what run would do; exit 0 in sync, 1 changes pending, 2 error
   iot-jobs-controller plan --kubernetes [--namespace NS] [--kubeconfig PATH]
                                                   the same for the cluster's IoTJobs (reads only)
+  iot-jobs-controller plan --dir PATH --kubernetes-manifests [--namespace NS]
+                                                  the same for a pull request's Kubernetes manifests
   iot-jobs-controller status [--url URL] [--watch] [--attention]
                                                   show a running controller's jobs: health and progress bars
   iot-jobs-controller rehearse --dir PATH --fleet FILE [options]
@@ -289,6 +298,7 @@ function runConfig(cmd: 'run' | 'plan', i: Inputs): Config {
     command: cmd,
     dir: kubernetes ? undefined : dir,
     kubernetes: kubernetes ? kubernetesConfig(i.get) : undefined,
+    kubernetesManifests: kubernetesManifestsConfig(cmd, kubernetes, i),
     kubeAccess: kubernetes || leaderElect ? { kubeconfig: i.get('kubeconfig'), context: i.get('kube-context') } : undefined,
     leaderElection: leaderElect ? leaderElectionConfig(i.get, i.env) : undefined,
     endpoint: i.get('endpoint'),
@@ -360,6 +370,17 @@ function kubernetesConfig(get: Get): KubernetesConfig {
     .filter((n) => n !== '');
   for (const ns of namespaces) if (!DNS_LABEL.test(ns) || ns.length > 63) throw new ConfigError(`--namespace: "${ns}" is not a valid namespace name`);
   return { namespaces, labelSelector: get('label-selector'), relistMs: numberFlag(get, 'relist-seconds', 10, 86_400) * 1000 };
+}
+
+/** `--kubernetes-manifests`: only for `plan --dir`; its default namespace is --namespace (one) or "default". Undefined when not asked for. */
+function kubernetesManifestsConfig(cmd: 'run' | 'plan', kubernetes: boolean, i: Inputs): Config['kubernetesManifests'] {
+  if (!flagOn(i.v['kubernetes-manifests'], i.env.IOT_JOBS_KUBERNETES_MANIFESTS)) return undefined;
+  if (cmd !== 'plan' || kubernetes)
+    throw new ConfigError('--kubernetes-manifests is for plan --dir (a pull request of Kubernetes manifests); run reads IoTJobs with --kubernetes');
+  const namespace = (i.get('namespace') ?? 'default').trim();
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63)
+    throw new ConfigError(`--namespace: "${namespace}" is not one valid namespace name (with --kubernetes-manifests it is the default namespace)`);
+  return { namespace };
 }
 
 function leaderElectionConfig(get: Get, env: Env): LeaderElectionConfig {

@@ -24,6 +24,7 @@ export function directoryMode(config: Config, d: { clock: Clock; logger: Logger;
     limits: { maxFiles: config.maxFiles },
     watch: d.watch && !d.once,
     rescan: !d.once,
+    kubernetes: config.kubernetesManifests,
   });
   return { source, hooks: NO_HOOKS };
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import type { DesiredJob } from '../model/iot-job.js';
 import type { ManifestProblem } from '../model/errors.js';
+import { configMapsIn } from './kubernetes-manifests.js';
 import { parseManifests, type ParseContext } from './manifests.js';
 import type { ParseCache, TextCache } from './snapshot-cache.js';
 import { DEFAULT_LIMITS, NODE_FS, TreeChanged, TreeReader, type TreeFs, type TreeLimits } from './tree-reader.js';
@@ -27,6 +28,8 @@ export interface SnapshotOptions {
   cache?: ParseCache;
   texts?: TextCache;
   fs?: Partial<TreeFs>;
+  /** The tree holds Kubernetes manifests (sources/kubernetes-manifests.ts), read without the parse cache: an IoTJob's result depends on the ConfigMaps of other files. */
+  kubernetes?: { namespace: string };
 }
 
 /** How many times a tree that keeps changing under the reader is read before it is a problem. */
@@ -77,7 +80,8 @@ export function readSnapshot(root: string, validate: ParseContext['validate'], o
   }
   const tree = new TreeReader(base, { fs, limits: { ...DEFAULT_LIMITS, ...o.limits }, texts: o.texts }).readAll();
   const ctx: ParseContext = { validate, readDocumentFile: (manifestPath, documentFile) => tree.documentFile(manifestPath, documentFile) };
-  const parsed = parseManifests(tree.files, ctx, o.cache ? (f) => o.cache!.parse(f, ctx) : undefined);
+  if (o.kubernetes) ctx.kubernetes = { namespace: o.kubernetes.namespace, configMaps: configMapsIn(tree.files, o.kubernetes.namespace) };
+  const parsed = parseManifests(tree.files, ctx, o.cache && !o.kubernetes ? (f) => o.cache!.parse(f, ctx) : undefined);
   if (tree.vanished || !stillAt(fs, root, base, linkRev)) throw new TreeChanged(`${root} changed while it was read`);
   const problems = [...tree.problems, ...parsed.problems];
   return { revision: linkRev ?? tree.digest(), digest: tree.digest(), jobs: problems.length ? [] : parsed.jobs, problems };

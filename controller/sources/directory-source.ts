@@ -40,12 +40,18 @@ export interface DirectorySourceOptions {
   rescan?: boolean;
   /** File-system calls to use instead of node:fs; undefined ones are node's (tests inject failures). */
   fs?: Partial<TreeFs>;
+  /**
+   * The tree is a repository of Kubernetes manifests (plan of a pull request): keys are
+   * namespace/name, and a job whose IoTJob is absent is not pruned (in the cluster only a deletion
+   * removes a job).
+   */
+  kubernetes?: { namespace: string };
 }
 
 /** The directory source: a watcher that triggers scans, and the application of each snapshot to the desired-state index. */
 export class DirectorySource implements DesiredSource {
   readonly kind = 'directory';
-  readonly prunesAbsent = true;
+  readonly prunesAbsent: boolean;
   /** A tree is all-or-nothing: two manifests claiming one jobId or name refuse the snapshot, naming both places. */
   private readonly index: DesiredIndex;
   private state: SourceStatus = { problems: [] };
@@ -63,6 +69,7 @@ export class DirectorySource implements DesiredSource {
 
   constructor(private readonly o: DirectorySourceOptions) {
     this.index = new DesiredIndex({ metrics: o.metrics, conflicts: { kind: 'refuse-snapshot' } });
+    this.prunesAbsent = o.kubernetes === undefined;
   }
 
   get(key: string): DesiredJob | undefined {
@@ -89,7 +96,7 @@ export class DirectorySource implements DesiredSource {
 
   /** Reads the tree now; applies it when it is good and new, refuses it otherwise. Never throws. */
   scan(): Snapshot {
-    const options: SnapshotOptions = { limits: this.o.limits, cache: this.cache, texts: this.texts, fs: this.o.fs };
+    const options: SnapshotOptions = { limits: this.o.limits, cache: this.cache, texts: this.texts, fs: this.o.fs, kubernetes: this.o.kubernetes };
     const snap = readSettled(this.o.root, this.o.validate, options);
     this.cache.sweep();
     this.texts.sweep();

@@ -11,6 +11,7 @@ import type { ErrorObject } from './crd-schema.js';
 import { refusedClaims } from './claims.js';
 import { refusedDependencies } from './dependency-check.js';
 import { desiredJobOf } from './desired-job.js';
+import { configMapReader, isIoTJob, type KubernetesManifests } from './kubernetes-manifests.js';
 
 /** The most documents one file may hold. */
 export const MAX_DOCS_PER_FILE = 200;
@@ -32,6 +33,8 @@ export interface ParseContext {
   validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   /** Reads a documentFile named relative to the manifest's file: its text, or a problem message. */
   readDocumentFile?: (manifestPath: string, documentFile: string) => { text: string } | { error: string };
+  /** The tree is a repository of Kubernetes manifests: other kinds are skipped, keys are namespace/name, documentConfigMap reads its ConfigMaps. */
+  kubernetes?: KubernetesManifests;
 }
 
 /** The result of parsing a snapshot: jobs when there are no problems. */
@@ -195,9 +198,13 @@ function desiredJob(
   ctx: ParseContext,
 ): DesiredJob | ManifestProblem[] {
   const { file } = origin;
-  const key = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
+  const k = ctx.kubernetes;
+  const namespace = metadata.namespace ?? k?.namespace;
+  const key = namespace ? `${namespace}/${metadata.name}` : metadata.name;
   const read = ctx.readDocumentFile;
-  const job = desiredJobOf({ key, name: metadata.name, spec, origin }, { documentFile: read && ((documentFile) => read(file, documentFile)) });
+  // As in the cluster, Kubernetes manifests read documentConfigMap, and have no documentFile.
+  const readers = k ? { configMap: configMapReader(k, namespace!) } : { documentFile: read && ((documentFile: string) => read(file, documentFile)) };
+  const job = desiredJobOf({ key, name: metadata.name, spec, origin }, readers);
   return 'message' in job ? [{ file, line: at.line(fieldPath(job.field)), field: job.field, message: job.message }] : job;
 }
 
@@ -245,13 +252,18 @@ function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
   if (docs.length > MAX_DOCS_PER_FILE)
     return { ...out, problems: [{ file: f.path, message: `the file holds ${docs.length} documents; at most ${MAX_DOCS_PER_FILE} are allowed` }] };
   docs.forEach((doc, i) => {
-    if (isEmpty(doc)) return;
+    if (isEmpty(doc) || skipped(doc, ctx)) return;
     const r = parseSafely(doc, i, { file: f.path, lc, ctx });
     if (Array.isArray(r)) out.problems.push(...r);
     else out.jobs.push(r);
   });
-  if (out.jobs.length === 0 && out.problems.length === 0) out.problems.push({ file: f.path, message: NO_IOTJOB });
+  if (out.jobs.length === 0 && out.problems.length === 0 && !ctx.kubernetes) out.problems.push({ file: f.path, message: NO_IOTJOB });
   return out;
+}
+
+/** In a repository of Kubernetes manifests, a well-formed document of another kind is not ours (one with YAML errors is still reported). */
+function skipped(doc: Document, ctx: ParseContext): boolean {
+  return ctx.kubernetes !== undefined && doc.errors.length === 0 && !isIoTJob(doc);
 }
 
 /** parseDocument, with whatever it throws (toJS on an alias bomb, a validator that fails) as a problem at the document. */

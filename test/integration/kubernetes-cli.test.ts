@@ -115,4 +115,42 @@ describe('plan --kubernetes', () => {
     const mutating = stack.emu.server.calls.since(before).filter((c) => !/^(List|Describe|Get)/.test(c.operation));
     expect(mutating).toEqual([]);
   });
+
+  it("plans a pull request's Kubernetes manifests (--dir --kubernetes-manifests) as the cluster's controller would: same keys, its ConfigMaps, other kinds skipped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotjobs-pr-'));
+    try {
+      const iotJob = (name: string, spec: Record<string, unknown>, ns?: string): string =>
+        JSON.stringify({ apiVersion: 'iot.gitops.dev/v1alpha1', kind: 'IoTJob', metadata: { name, ...(ns ? { namespace: ns } : {}) }, spec });
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [drifted.yaml, from-cm.yaml]\n',
+      );
+      // The IoTJob the cluster's controller manages, as the pull request has it (no namespace: --namespace gives it).
+      writeFileSync(join(dir, 'drifted.yaml'), iotJob('drifted', { targets: ['thingGroup:fleet'], document: { op: 'ota', v: 1 }, description: 'declared' }));
+      writeFileSync(
+        join(dir, 'from-cm.yaml'),
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ota, namespace: ${stack.ns}}\ndata:\n  job.json: '{"op":"ota","v":3}'\n---\n` +
+          iotJob('from-cm', { targets: ['thingGroup:fleet'], documentConfigMap: { name: 'ota', key: 'job.json' } }, stack.ns),
+      );
+      const args = ['plan', '--dir', dir, '--kubernetes-manifests', '--namespace', stack.ns, '--endpoint', stack.emu.url, '--account', '123456789012'];
+      const r = await cli(args, { AWS_ACCESS_KEY_ID: 'AKIDPLANTEST', AWS_SECRET_ACCESS_KEY: 'x' });
+      expect(r.stderr).not.toMatch(/error/i);
+      expect(r.code).toBe(1);
+      // The cluster's job, found by the same key (namespace/name) and ownership tags: only the drift is to be undone.
+      expect(r.stdout).toContain(`${'update'.padEnd(16)} ${stack.ns}/drifted (job drifted): description differ from the manifest`);
+      expect(r.stdout).toContain(`${'create'.padEnd(16)} ${stack.ns}/from-cm (job from-cm): no job from-cm exists`);
+      expect(r.stdout).toMatch(/^plan: 2 manifests, 2 with changes pending/m);
+      // A ConfigMap the pull request lacks is named, as the cluster would report it.
+      writeFileSync(
+        join(dir, 'from-cm.yaml'),
+        iotJob('from-cm', { targets: ['thingGroup:fleet'], documentConfigMap: { name: 'gone', key: 'job.json' } }, stack.ns),
+      );
+      const missing = await cli(args, { AWS_ACCESS_KEY_ID: 'AKIDPLANTEST', AWS_SECRET_ACCESS_KEY: 'x' });
+      expect(missing.code).toBe(2);
+      expect(missing.stdout).toContain(`from-cm.yaml:1: spec.documentConfigMap: ConfigMap ${stack.ns}/gone is not among the manifests`);
+      expect((await cli(['run', '--dir', dir, '--kubernetes-manifests'])).stderr).toContain('--kubernetes-manifests is for plan --dir');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
