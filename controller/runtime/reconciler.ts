@@ -218,18 +218,20 @@ export class Reconciler {
 
   /**
    * The reconcile's count and duration, the action's count, and the observed job's series and
-   * progress line. Only a declared job (its manifest exists, or is leaving) has series: the job of a
-   * removed manifest or deleted IoTJob loses them, though it stays in AWS (Orphan, Cancel).
+   * progress line. Only a job still in play has series: its manifest exists or is leaving, or its
+   * removal is held (stalled: the prune or deletion guard, where the job keeps running). The job of
+   * a removed manifest or deleted IoTJob loses them, though it stays in AWS (Orphan, Cancel).
    */
   private recordMetrics(r: ReconcileReport, started: number): void {
     const { metrics } = this.d;
     metrics.reconcileTotal.inc({ result: r.result });
     metrics.reconcileDuration.observe((this.d.clock.now() - started) / 1000);
     if (r.action) metrics.actionsTotal.inc({ action: r.action.kind, outcome: r.outcome });
-    if (!r.desired && !r.leaving) metrics.forgetSource(r.key);
+    const inPlay = r.desired !== undefined || r.leaving !== undefined || r.result === 'stalled';
+    if (!inPlay) metrics.forgetSource(r.key);
     if (!r.observed) return;
     this.logProgress(r.key, r.observed);
-    if (!r.desired && !r.leaving) return;
+    if (!inPlay) return;
     metrics.observeJob(r.observed, r.key, r.revision ?? '', rolloutHealth(r, this.d.degradedRatio ?? DEFAULT_DEGRADED_RATIO));
     if (r.waves) metrics.observeWaves(r.observed.jobId, r.waves);
   }

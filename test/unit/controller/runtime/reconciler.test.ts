@@ -94,18 +94,24 @@ describe('the reconciler', () => {
     expect(s.reports[0]).toMatchObject({ outcome: 'waiting', error: expect.stringContaining('first ListJobs') });
   });
 
-  it('holds a removal while the prune gate says no, and prunes it once allowed', async () => {
+  it('holds a removal while the prune gate says no (the job keeps its series), and prunes it once allowed (its series go)', async () => {
     let allowed = false;
     const s = setup([], { pruneGate: { allowed: () => allowed } as Pick<PruneGate, 'allowed'> });
     s.jobs.jobs.set('gone', anObserved('IN_PROGRESS', {}, 'gone'));
     s.inventory.setSummaries([{ jobId: 'gone', status: 'IN_PROGRESS' }]);
     s.inventory.recordObserved(anObserved('IN_PROGRESS', {}, 'gone'));
+    // Its series, from when its manifest was declared.
+    s.metrics.observeJob(anObserved('IN_PROGRESS', {}, 'gone'), 'gone', 'r1');
     expect(await s.r.reconcile('gone')).toEqual({ result: 'stalled' });
     expect(s.reports[0]).toMatchObject({ outcome: 'stalled', action: { reason: 'the prune guard holds removals back' } });
+    const series = async (): Promise<string[]> => (await s.metrics.jobInfo.get()).values.map((v) => `${v.labels.job_id} ${v.labels.source}`);
+    expect(await series()).toEqual(['gone gone']);
     allowed = true;
     expect(await s.r.reconcile('gone')).toMatchObject({ result: 'success' });
     expect(s.reports[1]).toMatchObject({ outcome: 'canceled', action: { kind: 'cancel', jobId: 'gone' } });
     expect(s.jobs.jobs.get('gone')!.status).toBe('CANCELED');
+    // The manifest is gone and its removal done: the job, canceled but still in AWS, has no series (regression: they stayed for good).
+    expect(await series()).toEqual([]);
   });
 });
 
