@@ -1,6 +1,6 @@
 /**
- * The IoTJob schema for directory mode, taken from crds/iotjob.yaml (the one source of truth) and
- * compiled with ajv. Kubernetes prunes unknown fields; here they are errors, so every object schema
+ * The IoTJob schema for directory mode, taken from crds/iotjob.yaml (the one source of truth):
+ * the structural schema compiled with ajv, then the CEL rules (cel-rules.ts). Kubernetes prunes unknown fields; here they are errors, so every object schema
  * that lists its properties gets `additionalProperties: false` unless it preserves unknown fields.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { GROUP, VERSION } from '../kube/iotjob-resource.js';
+import { celFailures, compileCelRules, type CelFailure } from './cel-rules.js';
 
 /** The API group/version and kind of an IoTJob manifest (the group and version the API server serves). */
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -62,8 +63,37 @@ const METADATA: Schema = {
   },
 };
 
-/** Compiles the manifest validator from the CRD schema. */
-export function compileManifestValidator(schema: Schema = loadCrdSchema()): ValidateFunction {
+/** A manifest validator: true when the manifest is valid, else false with `errors` set (ajv's shape). */
+export type ManifestValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/**
+ * Compiles the manifest validator from the CRD schema: the structural schema (ajv), then the CEL
+ * rules directory mode applies (cel-rules.ts), whose failures come as errors of keyword
+ * `x-kubernetes-validations` with the rule's message at the rule's field.
+ */
+export function compileManifestValidator(schema: Schema = loadCrdSchema()): ManifestValidator {
+  const structural = compileStructural(schema);
+  const rules = compileCelRules(schema);
+  const validate: ManifestValidator = (data) => {
+    if (!structural(data)) {
+      validate.errors = structural.errors;
+      return false;
+    }
+    const failures = celFailures(data, rules);
+    validate.errors = failures.length ? failures.map(celError) : null;
+    return failures.length === 0;
+  };
+  return validate;
+}
+
+/** A CEL rule's failure as an ajv error at its field. */
+function celError(f: CelFailure): ErrorObject {
+  const instancePath = f.path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  return { keyword: 'x-kubernetes-validations', instancePath, schemaPath: '#/x-kubernetes-validations', params: {}, message: f.message };
+}
+
+/** The structural schema of a manifest, compiled with ajv (unknown fields refused). */
+function compileStructural(schema: Schema): ValidateFunction {
   const root = strictSchema(schema);
   const props = root.properties as Record<string, Schema>;
   props.apiVersion = { type: 'string', const: API_VERSION };
