@@ -10,8 +10,8 @@ export const JOB_ID = /^[a-zA-Z0-9_-]+$/;
 export const THING_NAME = /^[a-zA-Z0-9:_-]+$/;
 const REASON_CODE = /^[\p{Lu}\p{Nd}_]+$/u;
 const TAG_KEY = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** What the model's `[^\p{C}]+` (JobDescription, Comment) refuses: control, format, private-use and unassigned characters, the newline among them. */
+const OTHER_CHARS = /\p{C}/u;
 /** The largest job document the service accepts, in bytes. */
 export const MAX_DOCUMENT_BYTES = 32_768;
 /** The most targets one job may have. */
@@ -115,10 +115,11 @@ export function checkDocument(value: unknown): string {
   return doc;
 }
 
-/** Validates a description or comment: at most 2028 characters and no control characters. */
+/** Validates a description or comment as the model does: at most 2028 characters, none of them of Unicode category C (a newline included). */
 export function checkText(field: string, value: unknown, max = 2028): string | undefined {
   const text = optString(field, value, { min: 0, max });
-  if (text !== undefined && CONTROL_CHARS.test(text)) throw invalidRequest(`${field} must not contain control characters`);
+  if (text !== undefined && OTHER_CHARS.test(text))
+    throw invalidRequest(`${field} must match the pattern [^\\p{C}]+ (no control or format characters, no newline)`);
   return text;
 }
 

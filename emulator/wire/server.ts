@@ -32,8 +32,13 @@ export interface RunningServer {
   server: Server;
   calls: CallLog;
   faults: FaultInjector;
+  /** Told of every API call answered with success: the operation, its input as the wire carried it, and the body sent (tests check them against the AWS models). */
+  onCall: Set<CallObserver>;
   close(): Promise<void>;
 }
+
+/** Sees one successful API call. */
+export type CallObserver = (operation: string, input: Record<string, unknown>, output: unknown) => void;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body ?? {});
@@ -81,6 +86,7 @@ interface ApiCall {
 /** Starts serving `service`; resolves once the port is bound. Port 0 picks a free port. */
 export async function serve(service: IotJobsService, opts: ServerOptions = {}): Promise<RunningServer> {
   const calls = new CallLog();
+  const onCall = new Set<CallObserver>();
   const faults = new FaultInjector(opts.faults ?? {});
   const admin: AdminContext = { service, calls, faults };
   const server = createServer((req, res) => {
@@ -141,7 +147,9 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     if (decision.delayMs > 0) await sleep(decision.delayMs);
     if (decision.kind === 'drop') return hangUp(req, call, 'dropped');
     if (decision.kind === 'error') throw new ServiceError(decision.code, `injected ${decision.code}`);
-    const out = service.call(match.route.operation, { ...body, ...readQuery(match.route, call.url.searchParams), ...match.params });
+    const input = { ...body, ...readQuery(match.route, call.url.searchParams), ...match.params };
+    const out = service.call(match.route.operation, input);
+    for (const observe of onCall) observe(match.route.operation, input, out);
     if (decision.kind === 'lose-response') return hangUp(req, call, 'lost-response');
     send(res, 200, out);
     log(call, 'ok', 200);
@@ -173,6 +181,7 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     server,
     calls,
     faults,
+    onCall,
     close: async () => {
       clearInterval(ticker);
       server.closeAllConnections();

@@ -9,6 +9,7 @@ import { IoTJobsDataPlaneClient } from '@aws-sdk/client-iot-jobs-data-plane';
 import { inject } from 'vitest';
 import { FakeClock } from '../../emulator/core/clock.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { watchConformance } from '../helpers/aws-model.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -58,6 +59,8 @@ function clients(url: string, accessKeyId: string): { iot: IoTClient; data: IoTJ
 export async function emulatorBackend(): Promise<Backend> {
   const clock = new FakeClock(Date.UTC(2026, 5, 1, 12, 0, 0, 250));
   const emu: Emulator = await startEmulator({ clock, deletionBaseMs: 30_000 });
+  // Every request the emulator accepts and every answer it gives must fit the AWS models.
+  const conformance = watchConformance(emu.server);
   const c = clients(emu.url, 'AKIDCONTRACTTEST0000');
   return {
     name: 'emulator',
@@ -77,6 +80,7 @@ export async function emulatorBackend(): Promise<Backend> {
       c.iot.destroy();
       c.data.destroy();
       await emu.close();
+      conformance.assertNone();
     },
   };
 }

@@ -15,6 +15,7 @@ import { createLogger } from '../../controller/observability/logger.js';
 import { iotJobPath } from '../../controller/kube/iotjob-resource.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { createNamespace, kubeRest, writeKubeconfig } from './kube-cluster.js';
+import { watchConformance, type Conformance } from './aws-model.js';
 import { waitFor } from './processes.js';
 import { CREDENTIALS, describeJob, jsonLogSink } from './stack.js';
 
@@ -59,6 +60,7 @@ export class KubeStack {
       }
     }
     const stack = new KubeStack(emu, `t-${randomBytes(4).toString('hex')}`, cluster);
+    stack.conformance = watchConformance(emu.server);
     await createNamespace(stack.rest, stack.ns);
     return stack;
   }
@@ -180,10 +182,15 @@ export class KubeStack {
     return waitFor(what, async () => (await probe()) || undefined, timeoutMs, 50) as Promise<T>;
   }
 
+  /** Every successful call to the emulator, checked against the AWS models. */
+  conformance?: Conformance;
+
+  /** Stops everything; then fails when a call broke the AWS models (aws-model.ts). */
   async stop(): Promise<void> {
     for (const c of this.controllers) await c.app.stop();
     this.rest.close();
     await this.emu.close();
     rmSync(this.tmp, { recursive: true, force: true });
+    this.conformance?.assertNone();
   }
 }

@@ -10,6 +10,7 @@ import { createApp, type App } from '../../controller/app.js';
 import { loadConfig, type Config } from '../../controller/config.js';
 import { createLogger } from '../../controller/observability/logger.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
+import { watchConformance, type Conformance } from './aws-model.js';
 import { waitFor } from './processes.js';
 
 export const CREDENTIALS = { accessKeyId: 'AKIDSTACKTEST0000000', secretAccessKey: 'x' };
@@ -61,7 +62,9 @@ export class Stack {
     const root = mkdtempSync(join(tmpdir(), 'iotjobs-'));
     const dir = join(root, 'manifests');
     mkdirSync(dir);
-    return new Stack(emu, root, dir);
+    const stack = new Stack(emu, root, dir);
+    stack.conformance = watchConformance(emu.server);
+    return stack;
   }
 
   /** The controller's Config for this stack, with fast timers; `extra` are CLI flags. */
@@ -127,10 +130,15 @@ export class Stack {
     return waitFor(what, () => probe() || undefined, timeoutMs, 25) as Promise<T>;
   }
 
+  /** Every successful call to the emulator, checked against the AWS models. */
+  conformance?: Conformance;
+
+  /** Stops everything; then fails when a call broke the AWS models (aws-model.ts). */
   async stop(): Promise<void> {
     await this.app?.stop();
     await this.emu.close();
     rmSync(this.root, { recursive: true, force: true });
+    this.conformance?.assertNone();
   }
 }
 

@@ -110,6 +110,12 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(err.message).toContain('"spec" must validate one and only one schema (oneOf). Found 2 valid alternatives');
   });
 
+  it("refuses a description with a newline, as AWS's model does (pattern [^\\p{C}]+), and takes one with accents and emoji", async () => {
+    const err = await refusal(stack.create('newline', { description: 'line one\nline two' }));
+    expect(err.message).toContain('spec.description');
+    await stack.create('accents', { description: 'Mise à jour 2.4 🚀' });
+  });
+
   it('refuses a schema violation with the field and the rule', async () => {
     const err = await refusal(stack.create('bad-target', { targets: ['arn:aws:s3:::bucket'] }));
     expect(err.status).toBe(422);

@@ -108,6 +108,12 @@ describe('parseManifests', () => {
     expect(parseManifests([a, b], ctx).problems[0]).toMatchObject({ message: 'jobId "fw_v2" is also claimed by a.yaml:1' });
   });
 
+  it("refuses a description with a newline, as AWS's model and the CRD do", () => {
+    const problems = parse(job('fw', '  targets: [thing:t1]\n  document: {}\n  description: "line one\\nline two"')).problems;
+    expect(problems[0]).toMatchObject({ field: 'spec.description', line: 8 });
+    expect(parse(job('fw', '  targets: [thing:t1]\n  document: {}\n  description: "Mise à jour 🚀"')).problems).toEqual([]);
+  });
+
   it('fails the whole snapshot when two manifests claim one jobId, naming both places', () => {
     const a = { path: 'a.yaml', text: job('one', '  jobId: same\n  targets: [thing:t1]\n  document: {}') };
     const b = { path: 'b.yaml', text: job('two', '  jobId: same\n  targets: [thing:t1]\n  document: {}') };

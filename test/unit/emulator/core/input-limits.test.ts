@@ -81,6 +81,9 @@ describe('CreateJob input limits', () => {
     ['11 retries', { jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 11 }] } }],
     ['a presigned expiry of 30 s', { presignedUrlConfig: { roleArn: 'arn:aws:iam::123456789012:role/r', expiresInSec: 30 } }],
     ['a description of 2029 characters', { description: 'd'.repeat(2029) }],
+    // The model's pattern [^\p{C}]+ (regression: a newline was accepted, which AWS refuses).
+    ['a description with a newline', { description: 'line one\nline two' }],
+    ['a description with a zero-width joiner (category Cf)', { description: 'fw\u200d' }],
     ['a targetSelection of SOMETIMES', { targetSelection: 'SOMETIMES' }],
     ['a tag key of 129 characters', { tags: [{ Key: 'k'.repeat(129), Value: 'v' }] }],
   ])('refuses %s with InvalidRequestException', (_label, extra) => {
