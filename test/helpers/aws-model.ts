@@ -6,7 +6,7 @@
  * pattern, a length or a range. Input is checked as the wire carries it: URI and query members by
  * their location names, body members by their names.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installAwsCli } from './python-tools.js';
 
@@ -34,10 +34,15 @@ interface Model {
   shapes: Record<string, Shape>;
 }
 
-/** Where the AWS CLI keeps botocore's models. */
+/** Where the AWS CLI's virtualenv keeps botocore's models (bundled in awscli, or botocore beside it), whatever its Python version. */
 function modelsDir(): string {
-  const aws = installAwsCli();
-  return join(aws, '..', '..', 'lib', 'python3.11', 'site-packages', 'awscli', 'botocore', 'data');
+  const lib = join(installAwsCli(), '..', '..', 'lib');
+  for (const python of readdirSync(lib).filter((d) => d.startsWith('python')))
+    for (const data of [['awscli', 'botocore', 'data'], ['botocore', 'data']]) {
+      const dir = join(lib, python, 'site-packages', ...data);
+      if (existsSync(join(dir, 'iot'))) return dir;
+    }
+  throw new Error(`no botocore models under ${lib}`);
 }
 
 function load(dir: string, service: string, version: string): Model {

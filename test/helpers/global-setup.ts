@@ -5,7 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { applyCrd, kubeRest, startKubeCluster } from './kube-cluster.js';
-import { startMinistack } from './python-tools.js';
+import { installAwsCli, startMinistack } from './python-tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +16,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Once, before the test files run in parallel: every emulator's calls are checked against the AWS models it ships (aws-model.ts).
+  installAwsCli();
   const [ministack, cluster] = await Promise.all([startMinistack(), startKubeCluster()]);
   const rest = kubeRest(cluster);
   await applyCrd(rest);
