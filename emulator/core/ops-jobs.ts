@@ -13,6 +13,7 @@ import {
   ARN_RULE,
   checkDocument,
   checkJobConfig,
+  checkPlaceholders,
   checkJobId,
   checkMaxResults,
   checkMutableConfig,
@@ -75,6 +76,7 @@ export function createJob(state: ServiceState, input: Input): Input {
   const targets = checkTargets(state, input.targets);
   const doc = readDocument(state, input);
   const config = checkJobConfig(input, now);
+  checkPlaceholders(doc.document, config.presignedUrlConfig);
   const job: Job = {
     ...config,
     ...doc,

@@ -103,6 +103,31 @@ export function checkThingName(field: string, value: unknown): string {
   return checkString(field, value, THING_NAME_RULE);
 }
 
+/** AWS IoT's substitution placeholders in a job document: `${aws:iot:…}`, the presigned-URL one among them. */
+const PLACEHOLDER_START = '${aws:iot:';
+const PRESIGN_START = '${aws:iot:s3-presigned-url:';
+/** A placeholder closed within its JSON string: `}` before any `"` or the end. */
+const CLOSED_PLACEHOLDER = /^\$\{aws:iot:[^}"]*\}/;
+/** The most substitutions one document may hold [Q19: "up to 10 variable substitutions, presigned URLs included"]. */
+export const MAX_SUBSTITUTIONS = 10;
+
+/**
+ * A document's placeholders, checked as AWS does at CreateJob: each one closed by `}`, at most ten,
+ * and presigned-URL ones only with a presignedUrlConfig role to presign with [DG create-manage-jobs:
+ * "you must specify presignedUrlConfig"]. AWS's messages for these refusals are undocumented; these
+ * are the emulator's.
+ */
+export function checkPlaceholders(doc: string, presigned: JobConfig['presignedUrlConfig']): void {
+  let count = 0;
+  for (let at = doc.indexOf(PLACEHOLDER_START); at >= 0; at = doc.indexOf(PLACEHOLDER_START, at + 1)) {
+    if (!CLOSED_PLACEHOLDER.test(doc.slice(at))) throw invalidRequest(`document has an unterminated placeholder at character ${at}: ${doc.slice(at, at + 40)}`);
+    count++;
+  }
+  if (count > MAX_SUBSTITUTIONS) throw invalidRequest(`document has ${count} placeholders; at most ${MAX_SUBSTITUTIONS} substitutions are allowed`);
+  if (doc.includes(PRESIGN_START) && !presigned?.roleArn)
+    throw invalidRequest('document has an ${aws:iot:s3-presigned-url:…} placeholder, which needs presignedUrlConfig.roleArn');
+}
+
 /** Validates an inline job document: a JSON text of at most 32 KB. */
 export function checkDocument(value: unknown): string {
   const doc = checkString('document', value, { min: 1, max: MAX_DOCUMENT_BYTES });
@@ -204,10 +229,18 @@ function checkRetry(value: unknown): JobConfig['jobExecutionsRetryConfig'] {
   return o as { criteriaList: RetryCriteria[] };
 }
 
+/**
+ * An IAM role's ARN (IAM's format, any partition, a path allowed). The model gives only its length
+ * (20..2048); that AWS refuses another ARN here is inferred from the role AWS IoT must assume, and
+ * its message is undocumented: this one is the emulator's.
+ */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
 function checkPresigned(value: unknown): JobConfig['presignedUrlConfig'] {
   if (value === undefined || value === null) return undefined;
   const o = checkObject('presignedUrlConfig', value);
-  optString('presignedUrlConfig.roleArn', o.roleArn, { min: 20, max: 2048 });
+  const roleArn = optString('presignedUrlConfig.roleArn', o.roleArn, { min: 20, max: 2048 });
+  if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) throw invalidRequest(`presignedUrlConfig.roleArn ${roleArn} is not the ARN of an IAM role`);
   optNumber('presignedUrlConfig.expiresInSec', o.expiresInSec, { min: 60, max: 3600 });
   return o as JobConfig['presignedUrlConfig'];
 }

@@ -38,7 +38,10 @@ interface Model {
 function modelsDir(): string {
   const lib = join(installAwsCli(), '..', '..', 'lib');
   for (const python of readdirSync(lib).filter((d) => d.startsWith('python')))
-    for (const data of [['awscli', 'botocore', 'data'], ['botocore', 'data']]) {
+    for (const data of [
+      ['awscli', 'botocore', 'data'],
+      ['botocore', 'data'],
+    ]) {
       const dir = join(lib, python, 'site-packages', ...data);
       if (existsSync(join(dir, 'iot'))) return dir;
     }

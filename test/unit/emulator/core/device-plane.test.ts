@@ -68,6 +68,34 @@ describe('jobs data plane', () => {
     expect(h.execution('a', 't-1').status).toBe('FAILED');
   });
 
+  it('refuses a presigned-URL placeholder without presignedUrlConfig.roleArn, an unterminated placeholder, more than 10, and a role ARN that is no IAM role', () => {
+    const h = new Harness();
+    h.fleet('g', 1);
+    const role = { roleArn: 'arn:aws:iam::123456789012:role/presign' };
+    const presign = (n: number): string =>
+      JSON.stringify({ urls: [...Array(n).keys()].map((i) => `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/${i}}`) });
+    const refusal = (extra: Record<string, unknown>): string => {
+      try {
+        h.createJob(`bad-${Math.random()}`.replace('.', ''), [thingArn('t-1')], extra);
+        return 'accepted';
+      } catch (err) {
+        return `${(err as { code: string }).code}: ${(err as Error).message}`;
+      }
+    };
+    // Regression: accepted, and devices were handed a signed URL AWS would never have made.
+    expect(refusal({ document: presign(1) })).toMatch(/^InvalidRequestException: .*needs presignedUrlConfig\.roleArn$/);
+    expect(refusal({ document: presign(1), presignedUrlConfig: { expiresInSec: 600 } })).toMatch(/needs presignedUrlConfig\.roleArn/);
+    expect(refusal({ document: JSON.stringify({ url: '${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k' }), presignedUrlConfig: role })).toMatch(
+      /^InvalidRequestException: document has an unterminated placeholder at character 8/,
+    );
+    expect(refusal({ document: presign(10), presignedUrlConfig: role })).toBe('accepted');
+    expect(refusal({ document: presign(11), presignedUrlConfig: role })).toMatch(/11 placeholders; at most 10 substitutions/);
+    expect(refusal({ document: presign(1), presignedUrlConfig: { roleArn: 'arn:aws:s3:::bucket/some-object' } })).toMatch(
+      /^InvalidRequestException: presignedUrlConfig.roleArn arn:aws:s3:::bucket\/some-object is not the ARN of an IAM role$/,
+    );
+    expect(refusal({ document: presign(1), presignedUrlConfig: { roleArn: 'arn:aws-us-gov:iam::123456789012:role/ota/presign' } })).toBe('accepted');
+  });
+
   it('substitutes presigned-URL placeholders for devices only', () => {
     const h = new Harness();
     h.fleet('g', 1);
