@@ -3,6 +3,7 @@
  * GetJobDocument, ListJobs, AssociateTargetsWithJob. Each takes the request as the model names
  * its members (path, query and body merged) and returns the response body.
  */
+import { s3ObjectKey } from './s3-url.js';
 import { arnOf, parseArn } from './arn.js';
 import { invalidRequest, invalidTransition, notFound, ServiceError } from './errors.js';
 import { beginDeletion, cancelJob, checkCompletion, queueExecution, resolveTargets, startJob, transition } from './lifecycle.js';
@@ -58,9 +59,11 @@ function readDocument(state: ServiceState, input: Input): { document: string; do
   if (hasDoc === hasSource) throw invalidRequest('exactly one of document and documentSource is required');
   if (hasDoc) return { document: checkDocument(input.document) };
   const source = checkString('documentSource', input.documentSource, { min: 1, max: 1350 });
-  const object = state.s3Objects.get(source);
+  const object = state.s3Objects.get(s3ObjectKey(source) ?? source);
   if (object === undefined) {
-    throw invalidRequest(`documentSource ${source} cannot be read: the emulator has no such S3 object (seed it with PUT /_emulator/s3-objects)`);
+    throw invalidRequest(
+      `documentSource ${source} cannot be read: the emulator has no such S3 object (put it with aws s3 cp --endpoint-url, or PUT /_emulator/s3-objects)`,
+    );
   }
   return { document: checkDocument(object), documentSource: source };
 }

@@ -4,6 +4,7 @@
  * errors and output shapes; the wire layer adds nothing but encoding. Before each call, every timed
  * event that has come due (rollout batches, timeouts, scheduled starts, deletions) fires in order.
  */
+import { s3ObjectKey } from './s3-url.js';
 import type { Partition } from './arn.js';
 import { SystemClock, type Clock } from './clock.js';
 import { withDefaults } from './defaults.js';
@@ -104,9 +105,14 @@ export class IotJobsService {
     };
   }
 
-  /** Makes an S3 object readable by a CreateJob documentSource (the emulator's stand-in for S3). */
-  putS3Object(url: string, body: string): void {
-    this.state.s3Objects.set(url, body);
+  /** Makes an S3 object readable by a CreateJob documentSource (the emulator's stand-in for S3), named by any URL style or by `bucket/key`. */
+  putS3Object(urlOrKey: string, body: string): void {
+    this.state.s3Objects.set(s3ObjectKey(urlOrKey) ?? urlOrKey, body);
+  }
+
+  /** An S3 object's text, named by any URL style or by `bucket/key`; undefined when there is none. */
+  getS3Object(urlOrKey: string): string | undefined {
+    return this.state.s3Objects.get(s3ObjectKey(urlOrKey) ?? urlOrKey);
   }
 
   /** Forgets all jobs, executions, things and groups. */

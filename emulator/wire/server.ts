@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidRequest, ServiceError, type Plane } from '../core/errors.js';
+import { handleS3 } from './s3.js';
 import { OPERATIONS, type IotJobsService } from '../core/service.js';
 import { handleAdmin, type AdminContext } from './admin.js';
 import { CallLog } from './call-log.js';
@@ -108,6 +109,13 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     handleAdmin(admin, { method: req.method, url, body }, res);
   }
 
+  /** Answers a request signed for S3 (wire/s3.ts) and records it in the call log. */
+  async function handleS3Request(req: IncomingMessage, res: ServerResponse, url: URL, started: number): Promise<void> {
+    const { operation, status } = await handleS3(req, res, url, service);
+    const outcome = status < 300 ? 'ok' : String(status);
+    calls.record({ at: Date.now(), operation, path: url.pathname, plane: 's3', outcome, status, latencyMs: performance.now() - started });
+  }
+
   /** Records the call in the call log, its latency measured from its start. */
   function log(call: ApiCall, outcome: string, status: number): void {
     calls.record({
@@ -126,6 +134,7 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/_emulator/')) return handleAdminRequest(req, res, url);
+    if (signingService(req.headers.authorization) === 's3') return handleS3Request(req, res, url, started);
     const plane: Plane = signingService(req.headers.authorization) === 'iot-jobs-data' ? 'data' : 'control';
     const call: ApiCall = { url, plane, started, operation: 'Unknown' };
     try {

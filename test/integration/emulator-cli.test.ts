@@ -4,7 +4,8 @@
  * SIGTERM, and the AWS CLI pointed at it with --endpoint-url.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateJobCommand, DescribeJobCommand, DescribeJobExecutionCommand, IoTClient, ListJobExecutionsForJobCommand } from '@aws-sdk/client-iot';
@@ -115,6 +116,9 @@ describe('iot-jobs-emulator --state-file', () => {
   });
 });
 
+/** The Authorization header of a request SigV4-signed for S3 (the emulator routes by the signing service). */
+const SIGNED_FOR_S3 = 'AWS4-HMAC-SHA256 Credential=AKIDTEST/20261204/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0';
+
 describe('the AWS CLI against the emulator', () => {
   let aws: string;
   beforeAll(() => {
@@ -152,5 +156,66 @@ describe('the AWS CLI against the emulator', () => {
     const missing = cli(url, ['iot', 'describe-job', '--job-id', 'nope']);
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/ResourceNotFoundException/);
+  }, 60_000);
+
+  it('seeds a documentSource with `aws s3 cp` (PutObject on the same port), and both URL styles name that one object', async () => {
+    const { program, url } = await startEmulatorCli(['--port', '0']);
+    running.push(program);
+    const dir = mkdtempSync(join(tmpdir(), 'iotjobs-s3-'));
+    try {
+      const doc = '{"operation":"firmware-update","version":"2.4.1"}';
+      writeFileSync(join(dir, 'job.json'), doc);
+      const s3 = (args: string[]) =>
+        spawnSync(aws, ['s3', ...args, '--endpoint-url', url, '--only-show-errors'], {
+          encoding: 'utf8',
+          env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1' },
+        });
+      const put = s3(['cp', join(dir, 'job.json'), 's3://acme-firmware/jobs/job.json']);
+      expect(put.stderr).toBe('');
+      expect(put.status).toBe(0);
+      expect(cli(url, ['s3api', 'head-object', '--bucket', 'acme-firmware', '--key', 'jobs/job.json']).json).toMatchObject({ ContentLength: doc.length });
+      const back = s3(['cp', 's3://acme-firmware/jobs/job.json', '-']);
+      expect(back.stdout).toBe(doc);
+      expect(cli(url, ['iot', 'create-thing', '--thing-name', 's3-thing']).status).toBe(0);
+      const target = 'arn:aws:iot:us-east-1:123456789012:thing/s3-thing';
+      for (const [jobId, source] of [
+        ['virtual-hosted', 'https://acme-firmware.s3.us-east-1.amazonaws.com/jobs/job.json'],
+        ['path-style', 'https://s3.us-east-1.amazonaws.com/acme-firmware/jobs/job.json'],
+      ]) {
+        const created = cli(url, ['iot', 'create-job', '--job-id', jobId!, '--targets', target, '--document-source', source!]);
+        expect(created.stderr).toBe('');
+        expect(cli(url, ['iot', 'get-job-document', '--job-id', jobId!]).json.document).toBe(doc);
+      }
+      const absent = cli(url, [
+        'iot',
+        'create-job',
+        '--job-id',
+        'absent',
+        '--targets',
+        target,
+        '--document-source',
+        'https://acme-firmware.s3.amazonaws.com/nope.json',
+      ]);
+      expect(absent.stderr).toMatch(/InvalidRequestException.*cannot be read/);
+      const missing = cli(url, ['s3api', 'head-object', '--bucket', 'acme-firmware', '--key', 'nope.json']);
+      expect(missing.stderr).toMatch(/404/);
+      // A virtual-hosted request (the bucket in the Host header) reaches the same object.
+      const hosted = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+        const u = new URL(url);
+        const r = httpRequest(
+          { host: u.hostname, port: u.port, path: '/jobs/job.json', headers: { host: 'acme-firmware.s3.us-east-1.localhost', authorization: SIGNED_FOR_S3 } },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode, body }));
+          },
+        );
+        r.on('error', reject);
+        r.end();
+      });
+      expect(hosted).toEqual({ status: 200, body: doc });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
