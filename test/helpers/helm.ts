@@ -62,9 +62,27 @@ export function ensureHelm(log: (s: string) => void = (s) => process.stderr.writ
   return bin;
 }
 
-/** Runs helm; the exit code and output. */
-export function helm(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(ensureHelm(), args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/**
+ * Helm's own state (repositories.yaml, the repository and discovery caches) in the git-ignored
+ * .cache/helm-home rather than the user's home, so a developer's configured repositories neither
+ * change what the tests see nor get refreshed by them.
+ */
+const HELM_HOME = join(ROOT, '.cache', 'helm-home');
+const HELM_ENV = {
+  HELM_CACHE_HOME: join(HELM_HOME, 'cache'),
+  HELM_CONFIG_HOME: join(HELM_HOME, 'config'),
+  HELM_DATA_HOME: join(HELM_HOME, 'data'),
+  KUBECACHEDIR: join(HELM_HOME, 'kube-cache'),
+};
+
+/** Runs helm in the repository, with `env` added (e.g. KUBECONFIG); the exit code and output. */
+export function helm(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(ensureHelm(), args, {
+    cwd: ROOT,
+    env: { ...process.env, ...HELM_ENV, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -76,11 +94,14 @@ export interface Rendered {
   [k: string]: any;
 }
 
-/** `helm template` of the chart with `--set` values (and the CRDs); throws with helm's message on failure. */
 /** The prometheus-operator APIs a cluster with it serves (helm template's --api-versions). */
 export const MONITORING_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
 
-/** The chart rendered with these values, as a cluster serving `apis` besides the built-in ones would get it (by default, one with the prometheus-operator). */
+/**
+ * `helm template` of the chart with `--set` values (and the CRDs), as a cluster serving `apis` besides
+ * the built-in ones would get it (by default, one with the prometheus-operator); throws with helm's
+ * message on failure.
+ */
 export function helmTemplate(set: Record<string, string | number | boolean> = {}, namespace = 'iot-system', apis = MONITORING_APIS): Rendered[] {
   return parseRendered(helmTemplateText(set, namespace, apis).stdout);
 }

@@ -3,20 +3,33 @@
  * and `helm template` for the default values and each mode, values.schema.json refusing bad values,
  * the CRD and RBAC rules taken from their one source, and every rendered object accepted by the real
  * kube-apiserver in a server-side dry run (with the prometheus-operator CRDs installed for the
- * ServiceMonitor and the PrometheusRule). Least privilege: no API token where the controller has no
- * use for one, RBAC confined to the watched namespaces (shown with the rendered Role, RoleBinding and
- * ServiceAccount applied to the real API server and a token of that ServiceAccount: read in a
- * watched namespace, forbidden in another), the NetworkPolicy, and the IAM policy in the package.
+ * ServiceMonitor and the PrometheusRule, which are rendered only where their API is served: `helm
+ * install --dry-run=server` against the real API server before and after those CRDs exist, and its
+ * NOTES). As a subchart of a real umbrella chart. The CRD upgrade step of docs/helm-upgrade.md on the
+ * real API server. Least privilege: no API token where the controller has no use for one, RBAC
+ * confined to the watched namespaces (shown with the rendered Role, RoleBinding and ServiceAccount
+ * applied to the real API server and a token of that ServiceAccount: read in a watched namespace,
+ * forbidden in another), the NetworkPolicy, and the IAM policy in the package.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeError, type KubeRest } from '../../controller/kube/rest.js';
 import { chartRules, createNamespace, kubeRest } from '../helpers/kube-cluster.js';
-import { CHART, CHART_ALERTS, helm, helmTemplate, helmTemplateText, parseRendered, prometheusOperatorCrds, type Rendered } from '../helpers/helm.js';
+import {
+  CHART,
+  CHART_ALERTS,
+  helm,
+  helmTemplate,
+  helmTemplateText,
+  MONITORING_APIS,
+  parseRendered,
+  prometheusOperatorCrds,
+  type Rendered,
+} from '../helpers/helm.js';
 import { inject } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -84,6 +97,9 @@ describe('helm lint and values.schema.json', () => {
     [{ 'kubernetes.namespaces[0]': 'fleet-a', 'kubernetes.namespaces[1]': 'fleet-a' }, 'kubernetes.namespaces'],
     [{ 'networkPolicy.metrics.from[0].podSelector.matchLabelz.app': 'prometheus' }, 'matchLabelz'],
     [{ 'networkPolicy.enabled': 'yes' }, 'networkPolicy.enabled'],
+    // Go durations: git-sync would not start with a Prometheus-style 1d.
+    [{ 'directory.gitSync.staleWorktreeTimeout': '1d' }, 'staleWorktreeTimeout'],
+    [{ 'directory.gitSync.period': '1d' }, 'period'],
   ] as [Record<string, string | number>, string][])('refuses %j, naming the value', (set, name) => {
     const r = helm(['template', 'rel', CHART, ...setArgs(set)]);
     expect(r.code).not.toBe(0);
@@ -108,13 +124,21 @@ describe('helm template', () => {
     const { stdout, stderr } = helmTemplateText();
     expect(stderr).toBe('');
     expect(find(parseRendered(stdout), 'CustomResourceDefinition')).toEqual(parse(readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8')));
-    expect(helm(['lint', '--strict', CHART]).stderr).toBe('');
+    const lint = helm(['lint', '--strict', CHART]);
+    expect(lint.stderr).toBe('');
+    expect(lint.stdout).not.toMatch(/symbolic link|symlink|crds\//i);
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
   });
 
-  it('renders the ServiceMonitor and PrometheusRule only where the cluster serves their API', () => {
+  it('renders the ServiceMonitor and PrometheusRule only where the cluster serves their API (helm template --api-versions), and does not fail without it', () => {
     const set = { 'serviceMonitor.enabled': true, 'prometheusRule.enabled': true };
-    expect(['ServiceMonitor', 'PrometheusRule'].map((k) => find(helmTemplate(set), k)?.kind)).toEqual(['ServiceMonitor', 'PrometheusRule']);
-    expect(['ServiceMonitor', 'PrometheusRule'].map((k) => find(helmTemplate(set, 'iot-system', []), k))).toEqual([undefined, undefined]);
+    const kinds = (apis: string[]): (string | undefined)[] =>
+      ['ServiceMonitor', 'PrometheusRule'].map((k) => find(helmTemplate(set, 'iot-system', apis), k)?.kind);
+    expect(kinds(MONITORING_APIS)).toEqual(['ServiceMonitor', 'PrometheusRule']);
+    expect(kinds([])).toEqual([undefined, undefined]);
+    expect(kinds(['monitoring.coreos.com/v1/ServiceMonitor'])).toEqual(['ServiceMonitor', undefined]);
+    // The API present but the objects not enabled: none.
+    expect(['ServiceMonitor', 'PrometheusRule'].map((k) => find(helmTemplate({}, 'iot-system', MONITORING_APIS), k))).toEqual([undefined, undefined]);
   });
 
   it('with more than one replica: a PodDisruptionBudget and a preferred anti-affinity over nodes (an affinity given wins); none for one replica', () => {
@@ -134,21 +158,55 @@ describe('helm template', () => {
     expect(find(helmTemplate({ replicaCount: 2, 'podDisruptionBudget.enabled': false }), 'PodDisruptionBudget')).toBeUndefined();
   });
 
-  it('can be a subchart: its schema takes `global`, and an umbrella chart that depends on it renders', () => {
-    expect(helmTemplate({ 'global.team': 'fleet' }).length).toBeGreaterThan(0);
+  it('can be a subchart: its schema takes `global`, and an umbrella chart that depends on it (file://, helm dependency update) lints and renders', () => {
+    // Without `global` in the schema, additionalProperties: false refused every umbrella chart's globals.
+    expect(helmTemplate({ 'global.foo': 'bar' }).map((o) => o.kind)).toContain('Deployment');
     const umbrella = mkdtempSync(join(tmpdir(), 'iotjobs-umbrella-'));
     try {
-      mkdirSync(join(umbrella, 'charts'));
-      cpSync(CHART, join(umbrella, 'charts', 'iot-jobs-controller'), { recursive: true });
       writeFileSync(
         join(umbrella, 'Chart.yaml'),
-        'apiVersion: v2\nname: fleet-platform\nversion: 1.0.0\ndependencies:\n  - name: iot-jobs-controller\n    version: "*"\n',
+        [
+          'apiVersion: v2',
+          'name: fleet-platform',
+          'version: 1.0.0',
+          'dependencies:',
+          '  - name: iot-jobs-controller',
+          '    version: ">=0.1.0"',
+          `    repository: file://${CHART}`,
+          '    condition: iot-jobs-controller.enabled',
+          '',
+        ].join('\n'),
       );
-      writeFileSync(join(umbrella, 'values.yaml'), 'global:\n  environment: prod\niot-jobs-controller:\n  replicaCount: 2\n');
-      const r = helm(['template', 'platform', umbrella, '--namespace', 'fleet']);
+      writeFileSync(
+        join(umbrella, 'values.yaml'),
+        ['global:', '  environment: prod', '  foo: bar', 'iot-jobs-controller:', '  enabled: true', '  replicaCount: 2', ''].join('\n'),
+      );
+      const dep = helm(['dependency', 'update', umbrella, '--skip-refresh']);
+      expect(dep.stderr).toBe('');
+      expect(dep.code).toBe(0);
+      expect(existsSync(join(umbrella, 'charts', 'iot-jobs-controller-0.1.0.tgz'))).toBe(true);
+      const lint = helm(['lint', '--strict', umbrella]);
+      expect(lint.stderr).toBe('');
+      expect(lint.code).toBe(0);
+      const r = helm(['template', 'platform', umbrella, '--namespace', 'fleet', '--include-crds']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(parseRendered(r.stdout).find((o) => o.kind === 'Deployment')!.spec.replicas).toBe(2);
+      const objs = parseRendered(r.stdout);
+      const d = objs.find((o) => o.kind === 'Deployment')!;
+      expect(d.metadata.name).toBe('platform-iot-jobs-controller');
+      expect(d.metadata.namespace).toBe('fleet');
+      expect(d.spec.replicas).toBe(2);
+      expect(objs.map((o) => o.kind)).toEqual(expect.arrayContaining(['CustomResourceDefinition', 'PodDisruptionBudget']));
+      // The subchart's own schema still applies under the umbrella.
+      writeFileSync(join(umbrella, 'values.yaml'), ['iot-jobs-controller:', '  enabled: true', '  replicaCount: two', ''].join('\n'));
+      const bad = helm(['template', 'platform', umbrella]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('replicaCount');
+      // The dependency's condition (the usual `<name>.enabled`, which the schema takes) turns it off.
+      writeFileSync(join(umbrella, 'values.yaml'), ['iot-jobs-controller:', '  enabled: false', ''].join('\n'));
+      const off = helm(['template', 'platform', umbrella]);
+      expect(off.code).toBe(0);
+      expect(parseRendered(off.stdout)).toEqual([]);
     } finally {
       rmSync(umbrella, { recursive: true, force: true });
     }
@@ -198,6 +256,8 @@ describe('helm template', () => {
     const objs = helmTemplate(MODES['directory with git-sync over HTTPS']!);
     // git-sync keeps the previous checkout a while, so a snapshot being read is not deleted under the controller.
     expect(deployment(objs).containers.find((c: { name: string }) => c.name === 'git-sync').args).toContain('--stale-worktree-timeout=5m');
+    const longer = helmTemplate({ ...MODES['directory with git-sync over HTTPS']!, 'directory.gitSync.staleWorktreeTimeout': '1h30m' });
+    expect(deployment(longer).containers[1].args).toContain('--stale-worktree-timeout=1h30m');
     expect(find(objs, 'ClusterRole')).toBeUndefined();
     const pod = deployment(objs);
     const [ctl, sync] = pod.containers;
@@ -308,56 +368,185 @@ describe('helm template', () => {
   });
 });
 
+/**
+ * Polls `check` every 200 ms until it returns true; throws `what` after `ms`. A 429 or 503 counts as
+ * not yet: the API server answers so while it sets up the storage of a new or changed CRD.
+ */
+async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const done = await check().catch((err: unknown) => {
+      if (err instanceof KubeError && (err.status === 429 || err.status === 503)) return false;
+      throw err;
+    });
+    if (done) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Whether the API server serves `path` (true), or answers 404 (false); throws on anything else. */
+async function served(rest: KubeRest, path: string): Promise<boolean> {
+  return rest.request('GET', path, { query: { limit: 1 } }).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof KubeError && err.status === 404) return false;
+      throw err;
+    },
+  );
+}
+
+const MONITORING = ['/apis/monitoring.coreos.com/v1/servicemonitors', '/apis/monitoring.coreos.com/v1/prometheusrules'];
+
+/** Installs the prometheus-operator's ServiceMonitor and PrometheusRule CRDs (when missing) and waits until both are served. */
+async function installMonitoringCrds(rest: KubeRest): Promise<void> {
+  for (const crd of prometheusOperatorCrds()) {
+    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd }).catch((err: unknown) => {
+      if (!(err instanceof KubeError && err.status === 409)) throw err;
+    });
+  }
+  await until('the API server serves monitoring.coreos.com/v1', async () => (await Promise.all(MONITORING.map((p) => served(rest, p)))).every(Boolean));
+}
+
+describe('the monitoring objects on a real API server: helm install --dry-run=server reads what the cluster serves', () => {
+  let rest: KubeRest;
+
+  beforeAll(() => {
+    rest = kubeRest(inject('kube'));
+  });
+
+  afterAll(() => rest?.close());
+
+  /** `helm install --dry-run=server` with both monitoring objects enabled: the manifest's kinds and the NOTES. */
+  function dryRunInstall(): { kinds: string[]; notes: string } {
+    const set = ['--set', 'serviceMonitor.enabled=true', '--set', 'prometheusRule.enabled=true'];
+    const r = helm(['install', 'rel', CHART, '--dry-run=server', '--namespace', 'iot-system', ...set], { KUBECONFIG: inject('kube').kubeconfig });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [manifest, notes] = r.stdout.split('\nNOTES:\n');
+    expect(notes).toBeDefined();
+    return { kinds: parseRendered(manifest!.slice(manifest!.indexOf('MANIFEST:') + 'MANIFEST:'.length)).map((o) => o.kind), notes: notes! };
+  }
+
+  it('without the prometheus-operator CRDs: the ServiceMonitor and PrometheusRule are skipped (not an error) and NOTES says why; with them: both rendered, NOTES silent', async () => {
+    // Only this file installs these CRDs; a rerun against the same cluster (watch mode) starts without them again.
+    const crds = ['servicemonitors', 'prometheusrules'].map((r) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${r}.monitoring.coreos.com`);
+    for (const path of crds)
+      await rest.request('DELETE', path).catch((err: unknown) => {
+        if (!(err instanceof KubeError && err.status === 404)) throw err;
+      });
+    await until('the monitoring CRDs are gone', async () => !(await Promise.all([...crds, ...MONITORING].map((p) => served(rest, p)))).some(Boolean));
+
+    const without = dryRunInstall();
+    expect(without.kinds).toEqual(expect.arrayContaining(['Deployment', 'Service']));
+    expect(without.kinds).not.toContain('ServiceMonitor');
+    expect(without.kinds).not.toContain('PrometheusRule');
+    expect(without.notes).toContain(
+      "ServiceMonitor skipped: serviceMonitor.enabled is true, but the cluster does not serve monitoring.coreos.com/v1 ServiceMonitor (install the prometheus-operator's CRDs, then upgrade).",
+    );
+    expect(without.notes).toContain(
+      "PrometheusRule skipped: prometheusRule.enabled is true, but the cluster does not serve monitoring.coreos.com/v1 PrometheusRule (install the prometheus-operator's CRDs, then upgrade).",
+    );
+
+    await installMonitoringCrds(rest);
+    const withApis = dryRunInstall();
+    expect(withApis.kinds).toEqual(expect.arrayContaining(['ServiceMonitor', 'PrometheusRule']));
+    expect(withApis.notes).not.toContain('skipped');
+  });
+});
+
 describe('the rendered chart on a real API server (server-side dry run)', () => {
   let rest: KubeRest;
 
   beforeAll(async () => {
     rest = kubeRest(inject('kube'));
-    for (const crd of prometheusOperatorCrds()) {
-      await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd }).catch((err: unknown) => {
-        if (!(err instanceof KubeError && err.status === 409)) throw err;
-      });
-    }
-    // Wait until the API server serves the monitoring.coreos.com kinds.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await rest.request('GET', '/apis/monitoring.coreos.com/v1/prometheusrules');
-        await rest.request('GET', '/apis/monitoring.coreos.com/v1/servicemonitors');
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await installMonitoringCrds(rest);
   });
 
   afterAll(() => rest?.close());
 
-  it('upgrades the CRD as the README says (Helm leaves crds/ alone on upgrade): server-side apply with --force-conflicts over the one helm install created', async () => {
+  it('upgrades the CRD with the step docs/helm-upgrade.md gives (Helm leaves crds/ alone on upgrade): over the CRD helm install created, and again for the next version', async () => {
+    // The step as the doc writes it: the CRD applied server-side with --force-conflicts, then helm upgrade.
+    const doc = readFileSync(join(ROOT, 'docs', 'helm-upgrade.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const [apply, upgrade] = block.split('\n').filter((l) => l.trim() !== '');
+    expect([apply, upgrade]).toEqual([
+      'kubectl apply --server-side --force-conflicts -f charts/iot-jobs-controller/crds/iotjob.yaml',
+      'helm upgrade iot-jobs charts/iot-jobs-controller -n iot-system',
+    ]);
+    const file = join(ROOT, apply!.split(' -f ')[1]!);
+    // A packaged chart's CRD (the doc's `helm show crds`) is the same file.
+    expect(parse(helm(['show', 'crds', CHART]).stdout)).toEqual(parse(readFileSync(file, 'utf8')));
+
     // A copy under a group of its own, so the IoTJob CRD other tests use stays as it is.
     const group = 'upgrade-test.gitops.dev';
-    const renamed = (text: string): Rendered => {
-      const crd = parse(text.replaceAll('iot.gitops.dev', group)) as Rendered;
-      return crd;
-    };
-    const current = renamed(readFileSync(join(CHART, 'crds', 'iotjob.yaml'), 'utf8'));
+    const current = parse(readFileSync(file, 'utf8').replaceAll('iot.gitops.dev', group)) as Rendered;
+    const columns = (crd: Rendered): string[] => crd.spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name);
+    // The version installed before: without the Health column and without the default of spec.state.
     const old = structuredClone(current);
     old.spec.versions[0].additionalPrinterColumns = old.spec.versions[0].additionalPrinterColumns.filter((c: { name: string }) => c.name !== 'Health');
     delete old.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.state.default;
-    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${current.metadata.name}`;
+    // The version after: one more printer column.
+    const next = structuredClone(current);
+    next.spec.versions[0].additionalPrinterColumns.push({ name: 'Next', type: 'string', jsonPath: '.spec.description', priority: 1 });
+
+    const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    const path = `${crds}/${current.metadata.name}`;
     await rest.request('DELETE', path).catch(() => undefined);
-    // helm install creates what crds/ holds (an Update by manager "helm").
-    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: old, query: { fieldManager: 'helm' } });
-    // kubectl apply --server-side --force-conflicts -f charts/iot-jobs-controller/crds/iotjob.yaml
-    const applied = await rest.request<Rendered>('PATCH', path, {
-      body: current,
-      contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: 'kubectl', force: 'true' },
-    });
-    expect(applied.spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name)).toContain('Health');
-    expect(applied.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.state.default).toBe('Active');
-    await rest.request('DELETE', path);
+    await until('an earlier run left no CRD behind', async () => !(await served(rest, path)));
+    /** kubectl apply --server-side [--force-conflicts] -f: an apply patch by field manager "kubectl". */
+    const kubectlApply = (crd: Rendered, forceConflicts: boolean): Promise<Rendered> =>
+      rest.request<Rendered>('PATCH', path, {
+        body: crd,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: 'kubectl', force: forceConflicts ? 'true' : undefined },
+      });
+    try {
+      // helm install creates what crds/ holds (a create by field manager "helm").
+      await rest.request('POST', crds, { body: old, query: { fieldManager: 'helm' } });
+      const jobs = `/apis/${group}/v1alpha1/namespaces/default/iotjobs`;
+      await until('the old CRD is served', () => served(rest, jobs));
+      await rest.request('POST', jobs, {
+        body: {
+          apiVersion: `${group}/v1alpha1`,
+          kind: 'IoTJob',
+          metadata: { name: 'installed-before' },
+          spec: { targets: ['thingGroup:fleet'], document: { operation: 'reboot' }, description: 'from before' },
+        },
+      });
+      expect((await rest.request<Rendered>('GET', `${jobs}/installed-before`)).spec.state).toBeUndefined();
+
+      // Without --force-conflicts the API server refuses: the fields are Helm's.
+      const refused = await kubectlApply(current, false).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(KubeError);
+      expect((refused as KubeError).status).toBe(409);
+      expect((refused as KubeError).message).toContain('conflict with "helm"');
+
+      // The doc's command.
+      const applied = await kubectlApply(current, true);
+      expect(columns(applied)).toContain('Health');
+      expect(applied.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.state.default).toBe('Active');
+      const managers = (applied.metadata as unknown as { managedFields: { manager: string; operation: string }[] }).managedFields;
+      expect(managers.map((f) => `${f.manager} ${f.operation}`)).toContain('kubectl Apply');
+      // The IoTJob created before the upgrade is kept, and read with the new schema's default.
+      await until('the upgraded schema is served', async () => (await rest.request<Rendered>('GET', `${jobs}/installed-before`)).spec.state === 'Active');
+
+      // The next upgrade, with the same command.
+      expect(columns(await kubectlApply(next, true))).toContain('Next');
+      // The columns kubectl get -o wide shows.
+      let table: string[] = [];
+      await until('the new printer column is served', async () => {
+        const t = await rest.request<{ columnDefinitions: { name: string }[] }>('GET', jobs, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+        table = t.columnDefinitions.map((c) => c.name);
+        return table.includes('Next');
+      });
+      expect(table).toEqual(expect.arrayContaining(['Name', 'Health', 'Next']));
+    } finally {
+      await rest.request('DELETE', path).catch(() => undefined);
+    }
   });
 
   it.each(Object.entries(MODES))('accepts every object: %s', async (_name, set) => {
@@ -384,6 +573,10 @@ describe('the rendered chart on a real API server (server-side dry run)', () => 
       expect(done instanceof Error ? `${o.kind} ${o.metadata.name}: ${done.message}` : 'accepted').toBe('accepted');
     }
     expect(objs.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceAccount', 'Service', 'ConfigMap', 'Deployment']));
+    // With more than one replica, the PodDisruptionBudget and the Deployment's anti-affinity were among what it accepted.
+    const several = Number(set.replicaCount ?? 1) > 1;
+    expect(objs.some((o) => o.kind === 'PodDisruptionBudget')).toBe(several);
+    expect(deployment(objs).affinity?.podAntiAffinity !== undefined).toBe(several);
   });
 });
 
