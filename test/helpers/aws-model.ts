@@ -73,6 +73,11 @@ export class ModelChecker {
     this.models = [load(dir, 'iot', '2015-05-28'), load(dir, 'iot-jobs-data', '2017-09-29')];
   }
 
+  /** The member names of a shape of the control-plane model (e.g. CreateJobRequest). */
+  membersOf(shape: string): string[] {
+    return Object.keys(this.models[0]!.shapes[shape]?.members ?? {});
+  }
+
   /** The violations of one call's input (as the wire carried it) and output (the body sent); an operation no model has is a violation. */
   check(emulated: string, input: Record<string, unknown>, output: unknown): string[] {
     const [plane, operation] = ALIASES[emulated] ?? [undefined, emulated];
