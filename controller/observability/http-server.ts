@@ -30,9 +30,10 @@ export interface ListenAddress {
 /**
  * Asks for a reconcile now: of one manifest key, or (undefined) of every key after a fresh list of
  * AWS. Resolves to how many keys were queued; undefined when this replica cannot (a standby, or
- * not synced yet); `unknownKey` when the key is not managed.
+ * not synced yet); `unknownKey` when the key is not managed; `tooSoon` for a full resync asked for
+ * again within seconds.
  */
-export type ReconcileRequest = (key: string | undefined) => Promise<{ queued: number } | 'unknownKey' | undefined>;
+export type ReconcileRequest = (key: string | undefined) => Promise<{ queued: number } | 'unknownKey' | 'tooSoon' | undefined>;
 
 /** What the server serves besides /metrics and the probes: the status page and /status.json with a board, POST /reconcile with a handler. */
 export interface ServerExtras {
@@ -89,7 +90,7 @@ function routesFor(metrics: Metrics, probes: Probes, status: { board: StatusBoar
   return routes;
 }
 
-/** POST /reconcile[?key=K]: 202 with what was queued, 404 for a key not managed, 503 on a standby, 405 for another method. */
+/** POST /reconcile[?key=K]: 202 with what was queued, 404 for a key not managed, 429 for a full resync asked again too soon, 503 on a standby, 405 for another method. */
 function reconcileRoute(request: ReconcileRequest): Route {
   return (send, req) => {
     if (req.method !== 'POST') return send(405, 'use POST /reconcile (optionally ?key=KEY)\n');
@@ -97,6 +98,7 @@ function reconcileRoute(request: ReconcileRequest): Route {
     request(key).then(
       (r) => {
         if (r === 'unknownKey') send(404, `no managed manifest has the key ${JSON.stringify(key)}\n`);
+        else if (r === 'tooSoon') send(429, 'a full resync was asked for seconds ago; ask again later, or for one key (?key=KEY)\n');
         else if (!r) send(503, 'this replica is not reconciling (a standby, or the source is not synced yet)\n');
         else send(202, JSON.stringify({ requestedAt: new Date().toISOString(), key, queued: r.queued }), 'application/json');
       },

@@ -39,6 +39,9 @@ export interface ControllerDeps {
   random?: () => number;
 }
 
+/** The least time between two resyncs asked for by request (POST /reconcile without a key). */
+export const REQUESTED_RESYNC_MS = 10_000;
+
 /** Runs workers and resyncs until stopped. */
 export class Controller {
   private workers: Promise<void>[] = [];
@@ -129,14 +132,21 @@ export class Controller {
     if (!verdict.allowed) this.d.logger.error({ revision, managed: verdict.managed, removed: verdict.removed }, `prune guard: ${verdict.reason}`);
   }
 
+  /** When the last resync asked for by request started (epoch ms); such resyncs are at most one per REQUESTED_RESYNC_MS. */
+  private lastRequestedResync = Number.NEGATIVE_INFINITY;
+
   /**
    * A reconcile asked for now (POST /reconcile): of one key, or of every key after a fresh list of
-   * AWS (a resync). Undefined while this controller is not reconciling (not started: a standby; or
-   * not ready); 'unknownKey' for a key it does not reconcile.
+   * AWS (a resync; 'tooSoon' within REQUESTED_RESYNC_MS of the last one, so requests cannot turn
+   * into a stream of ListJobs). Undefined while this controller is not reconciling (not started: a
+   * standby; or not ready); 'unknownKey' for a key it does not reconcile.
    */
-  async requestReconcile(key: string | undefined): Promise<{ queued: number } | 'unknownKey' | undefined> {
+  async requestReconcile(key: string | undefined): Promise<{ queued: number } | 'unknownKey' | 'tooSoon' | undefined> {
     if (!this.started || !this.ready()) return undefined;
     if (key === undefined) {
+      const now = this.d.clock.now();
+      if (now - this.lastRequestedResync < REQUESTED_RESYNC_MS) return 'tooSoon';
+      this.lastRequestedResync = now;
       await this.resync();
       return { queued: this.d.queue.depth };
     }

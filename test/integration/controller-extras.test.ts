@@ -124,6 +124,9 @@ describe('HTTP endpoints', () => {
     const all = await fetch(`${url}/reconcile`, { method: 'POST' });
     expect(all.status).toBe(202);
     expect(stack.calls('ListJobs')).toBe(lists + 1);
+    // A second full resync at once is refused, so requests cannot become a stream of ListJobs.
+    expect((await fetch(`${url}/reconcile`, { method: 'POST' })).status).toBe(429);
+    expect(stack.calls('ListJobs')).toBe(lists + 1);
     expect((await fetch(`${url}/reconcile?key=nope`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${url}/reconcile`)).status).toBe(405);
   });
