@@ -101,7 +101,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   // The readiness probe is built before the controller it asks (the status board needs it).
   const built: { controller?: Controller } = {};
   const ready = (): boolean => (elector && !elector.isLeader ? true : (built.controller?.ready() ?? false));
-  const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now(), degradedRatio: config.degradedFailureRatio });
+  const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now() });
   metrics.onForgetJob((jobId) => board.forgetJob(jobId));
   const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune });
   const queue = new SlottedQueue(slots, clock, undefined, (n) => metrics.queueDepth.set(n));

@@ -28,8 +28,6 @@ export interface StatusWriterDeps {
   logger: Logger;
   /** Rewrite an unchanged status this often, to move lastSyncTime (default 5 minutes). */
   refreshMs?: number;
-  /** The failed share above which a rollout is Degraded. */
-  degradedRatio?: number;
 }
 
 /** Writes status, events and finalizer removals for reconcile reports. */
@@ -100,7 +98,6 @@ export class StatusWriter {
       previous,
       now: new Date(now).toISOString(),
       failedThings: r.observed?.failedThings,
-      degradedRatio: this.d.degradedRatio,
       reconcileRequest: reconcileRequestOf(obj),
     });
     if (last && !statusChanged(last.status, status) && now - last.at < (this.d.refreshMs ?? 300_000)) return;

@@ -6,7 +6,7 @@
  * False when too many executions fail or AWS aborted the job. The time is passed in; nothing here
  * reads a clock.
  */
-import { DEFAULT_DEGRADED_RATIO, progressText, rolloutHealth, syncVerdict, type ConditionStatus, type SyncVerdict } from '../model/health.js';
+import { progressText, syncVerdict, UNKNOWN_HEALTH, type ConditionStatus, type SyncVerdict } from '../model/health.js';
 import type { ExecutionStatus, ObservedJob } from '../model/observed-job.js';
 import { canonicalJson } from '../plan/normalize.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
@@ -89,8 +89,6 @@ export interface StatusContext {
   now: string;
   /** The failed things read this time; undefined keeps the previous list (unless the job is another one). */
   failedThings?: FailedThing[];
-  /** The failed share above which the rollout is Degraded (DEFAULT_DEGRADED_RATIO when undefined). */
-  degradedRatio?: number;
   /** The reconcile request the object carried when this reconcile ran; undefined keeps the previous one. */
   reconcileRequest?: string;
 }
@@ -133,8 +131,8 @@ function conditionsOf(r: ReconcileReport, at: StatusContext): Condition[] {
 function healthCondition(r: ReconcileReport, at: StatusContext): Condition {
   const before = at.previous?.conditions?.find((c) => c.type === 'Healthy');
   const sameJob = reportedJobId(r, at.previous) === at.previous?.jobId;
-  if (!r.observed && before && sameJob) return { ...before, observedGeneration: at.generation };
-  const h = rolloutHealth(r, at.degradedRatio ?? DEFAULT_DEGRADED_RATIO);
+  if (!r.health && before && sameJob) return { ...before, observedGeneration: at.generation };
+  const h = r.health ?? UNKNOWN_HEALTH;
   return condition({ type: 'Healthy', status: h.status, reason: h.reason, message: h.message }, at);
 }
 

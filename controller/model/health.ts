@@ -34,6 +34,9 @@ export interface RolloutHealth {
   failureRatio?: number;
 }
 
+/** The health of a job not read yet. */
+export const UNKNOWN_HEALTH: RolloutHealth = { status: 'Unknown', reason: 'Unknown', message: 'the job has not been read' };
+
 /** The default share of failed executions above which a rollout is Degraded. */
 export const DEFAULT_DEGRADED_RATIO = 0.1;
 
@@ -107,7 +110,7 @@ function rolloutSummary(o: ObservedJob | undefined): string | undefined {
  */
 export function rolloutHealth(r: Pick<ReconcileReport, 'observed' | 'desired' | 'waves'>, degradedRatio: number): RolloutHealth {
   const o = r.observed;
-  if (!o) return { status: 'Unknown', reason: 'Unknown', message: 'the job has not been read' };
+  if (!o) return UNKNOWN_HEALTH;
   const total = executionTotal(o.counts);
   const failureRatio = total === 0 ? undefined : failedCount(o.counts) / total;
   const canceled = canceledVerdict(r, o);

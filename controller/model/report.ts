@@ -5,6 +5,7 @@
 import type { Action, Outcome } from './action.js';
 import type { DesiredJob } from './iot-job.js';
 import type { ObservedJob } from './observed-job.js';
+import type { RolloutHealth } from './health.js';
 import type { WaveStatus } from './wave-status.js';
 
 /** How a reconcile ended for the queue: done, waiting (requeued), failed (backed off) or stalled (needs a human). */
@@ -33,6 +34,8 @@ export interface ReconcileReport {
   leaving?: DesiredJob;
   /** A staged rollout's waves as they stood when the job was observed; undefined without spec.waves. */
   waves?: WaveStatus[];
+  /** The rollout's health, judged once from the job observed (model/health.ts); undefined when the job was not read. Every view reads it from here. */
+  health?: RolloutHealth;
 }
 
 /** A problem with one manifest; `waiting` when it clears by itself (a referenced object is being read). */

@@ -50,7 +50,6 @@ export function kubernetesMode(config: Config, k: KubernetesConfig, d: Kubernete
     events,
     clock: d.clock,
     logger: d.logger.child({ component: 'status' }),
-    degradedRatio: config.degradedFailureRatio,
   });
   const hooks: ReconcileHooks = {
     async beforeMutate(key) {

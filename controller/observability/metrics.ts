@@ -3,6 +3,7 @@
  * through constructors (no module-level singletons, no string-keyed `inc("name")`). Label values
  * are pre-initialised; a job's series are deleted when the job is gone.
  */
+import { executionTotal, failedCount, finishedCount } from '../model/health.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EXECUTION_STATUSES, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { fieldsOf } from '../plan/fields.js';
@@ -269,9 +270,9 @@ export class Metrics {
 
   /** A job's rollout progress and failure ratio (0 while there is nothing to divide by). */
   private setRatios(job: ObservedJob): void {
-    const total = sum(job.counts, EXECUTION_STATUSES);
-    const finished = sum(job.counts, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
-    const failedish = sum(job.counts, ['FAILED', 'TIMED_OUT', 'REJECTED']);
+    const total = executionTotal(job.counts);
+    const finished = finishedCount(job.counts);
+    const failedish = failedCount(job.counts);
     const judged = failedish + job.counts.SUCCEEDED;
     this.rolloutProgress.set({ job_id: job.jobId }, total === 0 ? 0 : finished / total);
     this.failureRatio.set({ job_id: job.jobId }, judged === 0 ? 0 : failedish / judged);
@@ -352,8 +353,4 @@ export class Metrics {
 function collectLintCleanDefaults(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
   for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
-}
-
-function sum(counts: Record<ExecutionStatus, number>, keys: readonly ExecutionStatus[]): number {
-  return keys.reduce((a, k) => a + (counts[k] ?? 0), 0);
 }

@@ -5,7 +5,7 @@
  * IoTJob's conditions (model/health.ts), so the page, the CLI, /metrics and `kubectl get` agree.
  * In memory; rebuilt by the first resync after a start.
  */
-import { rolloutHealth, syncVerdict, type ConditionStatus, type RolloutHealth } from '../model/health.js';
+import { syncVerdict, UNKNOWN_HEALTH, type ConditionStatus, type RolloutHealth } from '../model/health.js';
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
 import type { WaveStatus } from '../model/wave-status.js';
@@ -77,8 +77,6 @@ export interface BoardSources {
   source: { kind: string; status(): { revision?: string; problems: { file: string; line?: number; field?: string; message: string }[] } };
   ready(): boolean;
   now(): number;
-  /** The failed share above which a rollout is Degraded. */
-  degradedRatio: number;
 }
 
 /** Collects reconcile reports into a view. */
@@ -101,27 +99,23 @@ export class StatusBoard {
     const o = r.observed;
     const jobId = reportedJobId(r, before);
     const same = before?.jobId === jobId ? before : undefined;
+    const [ready, reason, message] = syncVerdict(r).ready;
     return {
       key: r.key,
       jobId,
       awsStatus: o?.status ?? same?.awsStatus,
       counts: countsOf(o, same),
-      ...revisionsOf(r, before),
+      ...revisionsOf(r, ready, before),
       result: r.result,
-      ...this.healthOf(r, same),
+      ready,
+      reason,
+      message,
+      health: healthOf(r, same),
       lastAction: describeAction(r) ?? before?.lastAction,
       lastError: errorOf(r),
       waves: wavesOf(r, same),
       at: this.s.now(),
     };
-  }
-
-  /** Ready with its reason and message, and the rollout's health: judged now when the job was read (or is new), else kept. */
-  private healthOf(r: ReconcileReport, same: BoardJob | undefined): Pick<BoardJob, 'ready' | 'reason' | 'message' | 'health'> {
-    const [ready, reason, message] = syncVerdict(r).ready;
-    if (same && !r.observed) return { ready, reason, message, health: same.health };
-    const { status, reason: why, message: words } = rolloutHealth(r, this.s.degradedRatio);
-    return { ready, reason, message, health: { status, reason: why, message: words } };
   }
 
   /** Forgets a job that is gone from AWS (its metrics series are deleted at the same moment). */
@@ -183,9 +177,15 @@ function needsAttention(r: ReconcileReport): boolean {
 }
 
 /** The revision reconciled now (else the one before), and the one AWS holds: the revision of the last reconcile that left the key Ready. */
-function revisionsOf(r: ReconcileReport, before: BoardJob | undefined): Pick<BoardJob, 'revision' | 'appliedRevision'> {
+function revisionsOf(r: ReconcileReport, ready: ConditionStatus, before: BoardJob | undefined): Pick<BoardJob, 'revision' | 'appliedRevision'> {
   const revision = r.revision ?? before?.revision;
-  return { revision, appliedRevision: syncVerdict(r).ready[0] === 'True' ? revision : before?.appliedRevision };
+  return { revision, appliedRevision: ready === 'True' ? revision : before?.appliedRevision };
+}
+
+/** The rollout's health as the reconcile judged it; when the job was not read, as before while it is the same job, else Unknown. */
+function healthOf(r: ReconcileReport, same: BoardJob | undefined): BoardJob['health'] {
+  const { status, reason, message } = r.health ?? same?.health ?? UNKNOWN_HEALTH;
+  return { status, reason, message };
 }
 
 /** A staged rollout's waves: as judged now, else as before while the job is the same; undefined without spec.waves. */

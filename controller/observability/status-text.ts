@@ -3,6 +3,7 @@
  * a stacked progress bar (one character class per status group) and the counts, the same view as
  * the status page. Colour only when asked (a TTY).
  */
+import { executionTotal, finishedCount } from '../model/health.js';
 import { printable } from './printable.js';
 import type { BoardJob, BoardView } from './status-board.js';
 import type { ExecutionStatus } from '../model/observed-job.js';
@@ -64,7 +65,7 @@ function jobLines(j: BoardJob, statuses: readonly ExecutionStatus[], style: { wi
   const lines = [
     '',
     printable(`${j.key}  job ${j.jobId ?? '(none yet)'}  ${j.awsStatus ?? '—'}  ${stateText(j)}${j.revision ? `  rev ${j.revision}` : ''}`),
-    `  [${bar(j.counts, statuses, style.width, style.colour)}]${shareDone(j, statuses)}`,
+    `  [${bar(j.counts, statuses, style.width, style.colour)}]${shareDone(j)}`,
     `  ${statuses.map((s) => `${s.toLowerCase().replace('_', ' ')} ${j.counts[s]}`).join('  ')}`,
   ];
   lines.push(...attentionLines(j));
@@ -81,9 +82,8 @@ function stateText(j: BoardJob): string {
 }
 
 /** " 75% (3/4)": the share of executions finished; empty without executions. */
-function shareDone(j: BoardJob, statuses: readonly ExecutionStatus[]): string {
-  const total = statuses.reduce((a, s) => a + j.counts[s], 0);
-  const done = total - j.counts.QUEUED - j.counts.IN_PROGRESS;
+function shareDone(j: BoardJob): string {
+  const [total, done] = [executionTotal(j.counts), finishedCount(j.counts)];
   return total === 0 ? '' : ` ${Math.round((done / total) * 100)}% (${done}/${total})`;
 }
 

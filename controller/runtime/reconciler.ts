@@ -210,8 +210,9 @@ export class Reconciler {
     this.d.logger.info(line, 'rollout progress');
   }
 
-  /** Records a finished reconcile once: its metrics, the job's progress, and one log line. */
+  /** Records a finished reconcile once: the rollout's health on the report (for every view), its metrics, the job's progress, and one log line. */
   private record(r: ReconcileReport, started: number): void {
+    if (r.observed) r.health = rolloutHealth(r, this.d.degradedRatio ?? DEFAULT_DEGRADED_RATIO);
     this.recordMetrics(r, started);
     this.logResult(r);
   }
@@ -232,7 +233,7 @@ export class Reconciler {
     if (!r.observed) return;
     this.logProgress(r.key, r.observed);
     if (!inPlay) return;
-    metrics.observeJob(r.observed, r.key, r.revision ?? '', rolloutHealth(r, this.d.degradedRatio ?? DEFAULT_DEGRADED_RATIO));
+    metrics.observeJob(r.observed, r.key, r.revision ?? '', r.health);
     if (r.waves) metrics.observeWaves(r.observed.jobId, r.waves);
   }
 

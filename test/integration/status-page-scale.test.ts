@@ -23,7 +23,6 @@ beforeAll(async () => {
     source: { kind: 'directory', status: () => ({ revision: 'r1', problems: [] }) },
     ready: () => true,
     now: Date.now,
-    degradedRatio: 0.1,
   });
   const counts = { ...anObserved().counts, SUCCEEDED: 900, FAILED: 20, QUEUED: 80 };
   for (let i = 0; i < JOBS; i++) {
@@ -41,6 +40,7 @@ beforeAll(async () => {
         key,
         desired: aDesired(),
         observed: anObserved('IN_PROGRESS', { jobId: `job-${i}`, counts }),
+        health: { status: 'True', reason: 'Healthy', message: '20 of 1000 executions (2%) failed, timed out or were rejected' },
         outcome: 'unchanged',
         result: 'success',
         revision: 'r1',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { statusChanged, statusFor, type IoTJobStatus } from '../../../../controller/kube/status.js';
+import { DEFAULT_DEGRADED_RATIO, rolloutHealth } from '../../../../controller/model/health.js';
 import type { ReconcileReport } from '../../../../controller/model/report.js';
 import { aDesired, anObserved } from '../../../helpers/builders.js';
 
@@ -112,8 +113,11 @@ describe('statusFor (kstatus conditions)', () => {
 });
 
 describe('statusFor (rollout health, the Healthy condition)', () => {
-  const read = (over: Partial<ReturnType<typeof anObserved>>, desired = aDesired()) =>
-    report({ desired, observed: { ...anObserved('IN_PROGRESS'), ...over }, action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } });
+  /** A reconcile that read the job, judged as the reconciler judges it (with `ratio` as --degraded-failure-ratio). */
+  const read = (over: Partial<ReturnType<typeof anObserved>>, desired = aDesired(), ratio = DEFAULT_DEGRADED_RATIO) => {
+    const r = report({ desired, observed: { ...anObserved('IN_PROGRESS'), ...over }, action: { kind: 'noop', jobId: 'fw', reason: 'in sync' } });
+    return { ...r, health: rolloutHealth(r, ratio) };
+  };
   const counts = (failed: number, succeeded: number, queued = 0) => ({ ...anObserved().counts, FAILED: failed, SUCCEEDED: succeeded, QUEUED: queued });
 
   it('is Degraded, while Ready stays True, when the failed share of all executions passes the threshold (regression: 12% failures read Ready and nothing else)', () => {
@@ -125,10 +129,10 @@ describe('statusFor (rollout health, the Healthy condition)', () => {
 
   it('counts timed-out and rejected executions as failures, against a configured threshold', () => {
     const c = { ...counts(1, 80, 10), TIMED_OUT: 4, REJECTED: 5 };
-    expect(health(statusFor(read({ counts: c }), { now: T0, degradedRatio: 0.2 }))).toBe(
+    expect(health(statusFor(read({ counts: c }, aDesired(), 0.2), { now: T0 }))).toBe(
       'True/Healthy: 10 of 100 executions (10%) failed, timed out or were rejected',
     );
-    expect(health(statusFor(read({ counts: c }), { now: T0, degradedRatio: 0.05 }))).toMatch(/^False\/Degraded: /);
+    expect(health(statusFor(read({ counts: c }, aDesired(), 0.05), { now: T0 }))).toMatch(/^False\/Degraded: /);
   });
 
   it('is NotStarted before any execution, and Unknown before the job was ever read', () => {
@@ -143,11 +147,11 @@ describe('statusFor (rollout health, the Healthy condition)', () => {
       criteriaList: [{ failureType: 'FAILED' as const, action: 'CANCEL' as const, thresholdPercentage: 10, minNumberOfExecutedThings: 2 }],
     };
     const aborted = { status: 'CANCELED' as const, reasonCode: 'ABORT_CRITERIA_MET', comment: 'criterion 0 met', counts: counts(1, 1, 8) };
-    expect(health(statusFor(read(aborted, aDesired({ abortConfig })), { now: T0, degradedRatio: 0.5 }))).toBe(
+    expect(health(statusFor(read(aborted, aDesired({ abortConfig }), 0.5), { now: T0 }))).toBe(
       'False/Aborted: AWS aborted job fw: ABORT_CRITERIA_MET: criterion 0 met',
     );
-    expect(health(statusFor(read(aborted), { now: T0, degradedRatio: 0.5 }))).toMatch(/^False\/CanceledInAWS: job fw was canceled in AWS, not by its spec/);
-    expect(health(statusFor(read(aborted, aDesired({ state: 'Canceled' })), { now: T0, degradedRatio: 0.5 }))).toMatch(/^True\/Healthy/);
+    expect(health(statusFor(read(aborted, aDesired(), 0.5), { now: T0 }))).toMatch(/^False\/CanceledInAWS: job fw was canceled in AWS, not by its spec/);
+    expect(health(statusFor(read(aborted, aDesired({ state: 'Canceled' }), 0.5), { now: T0 }))).toMatch(/^True\/Healthy/);
   });
 
   it('keeps the judgement of the same job through a reconcile that did not read it', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DEGRADED_RATIO, rolloutHealth } from '../../../../controller/model/health.js';
+import type { ReconcileReport } from '../../../../controller/model/report.js';
 import { StatusBoard } from '../../../../controller/observability/status-board.js';
 import { bar, renderStatus } from '../../../../controller/observability/status-text.js';
 import { aDesired, anObserved } from '../../../helpers/builders.js';
@@ -10,15 +12,19 @@ function board(problems: { file: string; line?: number; field?: string; message:
     source: { kind: 'directory', status: () => ({ revision: 'abc123', problems }) },
     ready: () => true,
     now: () => Date.parse('2026-11-29T10:00:00Z'),
-    degradedRatio: 0.1,
   });
+}
+
+/** Records a reconcile as the reconciler hands it on: with the rollout's health judged when the job was read (at the default 10%). */
+function record(b: StatusBoard, r: ReconcileReport): void {
+  b.record(r.observed ? { ...r, health: rolloutHealth(r, DEFAULT_DEGRADED_RATIO) } : r);
 }
 
 describe('the status board', () => {
   it('keeps the last observation per manifest, and forgets a job that is gone', () => {
     const b = board();
     const counts = { ...anObserved().counts, SUCCEEDED: 3, QUEUED: 1 };
-    b.record({
+    record(b, {
       key: 'fw',
       desired: aDesired(),
       observed: anObserved('IN_PROGRESS', { counts }),
@@ -27,7 +33,7 @@ describe('the status board', () => {
       revision: 'abc123',
       action: { kind: 'noop', jobId: 'fw', reason: 'in sync' },
     });
-    b.record({ key: 'fw', desired: aDesired(), outcome: 'failed', result: 'error', error: 'ThrottlingException' });
+    record(b, { key: 'fw', desired: aDesired(), outcome: 'failed', result: 'error', error: 'ThrottlingException' });
     const [job] = b.view().jobs;
     expect(job).toMatchObject({
       key: 'fw',
@@ -39,7 +45,7 @@ describe('the status board', () => {
     });
     b.forgetJob('fw');
     expect(b.view().jobs[0]).toMatchObject({ key: 'fw', jobId: undefined, counts: { SUCCEEDED: 0 } });
-    b.record({ key: 'fw', outcome: 'unchanged', result: 'success', action: { kind: 'noop', reason: 'no manifest and no job' } });
+    record(b, { key: 'fw', outcome: 'unchanged', result: 'success', action: { kind: 'noop', reason: 'no manifest and no job' } });
     expect(b.view().jobs).toEqual([]);
   });
 
@@ -60,7 +66,7 @@ describe('one view of health (regressions: a Stalled IoTJob was absent, a refuse
 
   it('keeps a key that cannot be reconciled (a missing ConfigMap: no desired job, no job in AWS), with why, and counts it in the summary', () => {
     const b = board();
-    b.record({
+    record(b, {
       key: 'ns/ok',
       desired,
       observed: anObserved('IN_PROGRESS'),
@@ -69,7 +75,7 @@ describe('one view of health (regressions: a Stalled IoTJob was absent, a refuse
       action: { kind: 'noop', reason: 'in sync' },
     });
     const why = 'spec.documentConfigMap: ConfigMap ns/ota-doc does not exist';
-    b.record({ key: 'ns/cm', outcome: 'stalled', result: 'stalled', action: { kind: 'noop', stalled: true, reason: why } });
+    record(b, { key: 'ns/cm', outcome: 'stalled', result: 'stalled', action: { kind: 'noop', stalled: true, reason: why } });
     const v = b.view();
     expect(v.jobs.map((j) => j.key)).toEqual(['ns/cm', 'ns/ok']);
     expect(v.jobs[0]).toMatchObject({ ready: 'False', reason: 'NeedsAttention', message: why, lastError: why });
@@ -80,9 +86,9 @@ describe('one view of health (regressions: a Stalled IoTJob was absent, a refuse
   it('shows the revision AWS holds while a newer one is refused, and the refusal as the error', () => {
     const b = board();
     const o = anObserved('COMPLETED');
-    b.record({ key: 'fw', desired, observed: o, outcome: 'unchanged', result: 'success', revision: 'r1', action: { kind: 'noop', reason: 'in sync' } });
+    record(b, { key: 'fw', desired, observed: o, outcome: 'unchanged', result: 'success', revision: 'r1', action: { kind: 'noop', reason: 'in sync' } });
     const refused = 'document cannot be changed on an existing job; set spec.replacePolicy: Recreate';
-    b.record({
+    record(b, {
       key: 'fw',
       desired,
       observed: o,
@@ -101,7 +107,7 @@ describe('one view of health (regressions: a Stalled IoTJob was absent, a refuse
   it('judges rollout health as the Healthy condition does, and keeps it through a reconcile that did not read the job', () => {
     const b = board();
     const counts = { ...anObserved().counts, FAILED: 12, SUCCEEDED: 88 };
-    b.record({
+    record(b, {
       key: 'fw',
       desired,
       observed: anObserved('COMPLETED', { counts }),
@@ -109,7 +115,7 @@ describe('one view of health (regressions: a Stalled IoTJob was absent, a refuse
       result: 'success',
       action: { kind: 'noop', reason: 'in sync' },
     });
-    b.record({ key: 'fw', desired, outcome: 'failed', result: 'error', error: 'socket hang up' });
+    record(b, { key: 'fw', desired, outcome: 'failed', result: 'error', error: 'socket hang up' });
     const [j] = b.view().jobs;
     expect(j!.health).toMatchObject({ status: 'False', reason: 'Degraded' });
     expect(renderStatus(b.view(), { width: 8 })).toContain(
@@ -121,9 +127,9 @@ describe('one view of health (regressions: a Stalled IoTJob was absent, a refuse
     const b = board();
     for (let i = 0; i < 250; i++) {
       const key = `fw-${String(i).padStart(3, '0')}`;
-      if (i % 50 === 0) b.record({ key, outcome: 'stalled', result: 'stalled', action: { kind: 'noop', stalled: true, reason: 'held' } });
+      if (i % 50 === 0) record(b, { key, outcome: 'stalled', result: 'stalled', action: { kind: 'noop', stalled: true, reason: 'held' } });
       else
-        b.record({ key, desired, observed: anObserved('IN_PROGRESS'), outcome: 'unchanged', result: 'success', action: { kind: 'noop', reason: 'in sync' } });
+        record(b, { key, desired, observed: anObserved('IN_PROGRESS'), outcome: 'unchanged', result: 'success', action: { kind: 'noop', reason: 'in sync' } });
     }
     const page = b.view({ offset: 100, limit: 100 });
     expect([page.matched, page.offset, page.jobs.length, page.jobs[0]!.key]).toEqual([250, 100, 100, 'fw-100']);
@@ -146,7 +152,7 @@ describe('the status text', () => {
 
   it('prints every job with its bar, counts, share done and last error', () => {
     const b = board();
-    b.record({
+    record(b, {
       key: 'fw',
       desired: aDesired(),
       observed: anObserved('IN_PROGRESS', { counts: { ...anObserved().counts, SUCCEEDED: 3, QUEUED: 1 } }),
@@ -176,8 +182,8 @@ describe('the status text', () => {
       { name: 'canary', phase: 'Baking' as const, gate: 'canary: 10 of 10 finished, 100% succeeded: the gate holds' },
       { name: 'fleet', phase: 'Pending' as const },
     ];
-    b.record({ key: 'fw', desired, observed: anObserved(), waves, outcome: 'waiting', result: 'requeue' });
-    b.record({ key: 'fw', desired, outcome: 'failed', result: 'error', error: 'socket hang up' });
+    record(b, { key: 'fw', desired, observed: anObserved(), waves, outcome: 'waiting', result: 'requeue' });
+    record(b, { key: 'fw', desired, outcome: 'failed', result: 'error', error: 'socket hang up' });
     const text = renderStatus(b.view(), { width: 8 });
     expect(text).toContain(
       '  not ready: socket hang up\n  waves: canary Baking · fleet Pending\n  gate: canary: 10 of 10 finished, 100% succeeded: the gate holds\n',
@@ -186,7 +192,7 @@ describe('the status text', () => {
 
   it('shows control characters from user text as escapes, so an ANSI sequence cannot reach the terminal (regression)', () => {
     const b = board();
-    b.record({
+    record(b, {
       key: 'fw',
       desired: aDesired(),
       observed: anObserved('IN_PROGRESS'),
