@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { statusFor, type IoTJobStatus } from '../../controller/kube/status.js';
+import { DEFAULT_DEGRADED_RATIO, rolloutHealth } from '../../controller/model/health.js';
 import type { ReconcileReport } from '../../controller/model/report.js';
 import { aDesired, anObserved } from '../helpers/builders.js';
 import { luaLiteral, luaString, runHealthCheck, type HealthResult, type LuaValue } from '../helpers/lua.js';
@@ -276,7 +277,11 @@ describe('docs/argocd-health.lua on IoTJob statuses', () => {
 });
 
 describe('docs/argocd-health.lua on statuses computed by the controller (statusFor)', () => {
-  const report = (over: Partial<ReconcileReport>): ReconcileReport => ({ key: 'ns/fw', desired: aDesired(), outcome: 'unchanged', result: 'success', ...over });
+  /** A reconcile report as the reconciler hands it on: with the rollout's health judged when the job was read. */
+  const report = (over: Partial<ReconcileReport>): ReconcileReport => {
+    const r: ReconcileReport = { key: 'ns/fw', desired: aDesired(), outcome: 'unchanged', result: 'success', ...over };
+    return r.observed ? { ...r, health: rolloutHealth(r, DEFAULT_DEGRADED_RATIO) } : r;
+  };
   const inSync = { kind: 'noop', jobId: 'fw', reason: 'in sync' } as const;
   const counts = (failed: number, succeeded: number, queued = 0) => ({ ...anObserved().counts, FAILED: failed, SUCCEEDED: succeeded, QUEUED: queued });
   const abortConfig = {
