@@ -6,7 +6,7 @@ export interface Partition {
   region: string;
 }
 
-export type ResourceType = 'job' | 'thing' | 'thinggroup';
+export type ResourceType = 'job' | 'jobtemplate' | 'thing' | 'thinggroup';
 
 /** The ARN of a resource of the given type and name. */
 export function arnOf(p: Partition, type: ResourceType, name: string): string {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ResourceNotFoundException'
   | 'ResourceAlreadyExistsException'
   | 'InvalidStateTransitionException'
+  | 'ConflictException'
   | 'VersionConflictException'
   | 'LimitExceededException'
   | 'ThrottlingException'
@@ -24,6 +25,7 @@ const STATUS: Record<ErrorCode, number> = {
   ResourceNotFoundException: 404,
   ResourceAlreadyExistsException: 409,
   InvalidStateTransitionException: 409,
+  ConflictException: 409,
   VersionConflictException: 409,
   LimitExceededException: 410,
   ThrottlingException: 400,

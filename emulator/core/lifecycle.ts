@@ -4,6 +4,7 @@
  * execution goes through `transition`, which keeps the job's counts in step.
  */
 import { notFound } from './errors.js';
+import { hasWindows, startWindowed, windowEnds, windowStarts } from './maintenance.js';
 import type { ServiceState } from './state.js';
 import { emptyAttempts, isTerminal, type Execution, type ExecutionStatus, type Job, type ServiceEvent } from './types.js';
 
@@ -284,24 +285,25 @@ export function deleteExecution(state: ServiceState, job: Job, exec: Execution):
   state.removeExecution(exec);
 }
 
+/** What each timed event does to its job. */
+const ON_EVENT: { [K in ServiceEvent['kind']]: (state: ServiceState, job: Job, event: Extract<ServiceEvent, { kind: K }>, at: number) => void } = {
+  'rollout-batch': (state, job, _e, at) => rolloutBatch(state, job, at),
+  'job-start': (state, job, _e, at) => {
+    if (job.status === 'SCHEDULED') (hasWindows(job) ? startWindowed : startJob)(state, job, at);
+  },
+  'job-end': (state, job, _e, at) => endJob(state, job, at),
+  'window-start': (state, job, _e, at) => windowStarts(state, job, at),
+  'window-end': (state, job, _e, at) => windowEnds(state, job, at),
+  'deletion-complete': (state, job, _e, at) => {
+    if (job.status === 'DELETION_IN_PROGRESS' && job.deleteAt === at) state.removeJob(job.jobId);
+  },
+  'execution-timeout': (state, job, e, at) => timeOut(state, job, e, at),
+};
+
 /** Fires one timed event; events for jobs or executions that are gone are ignored. */
 export function fire(state: ServiceState, event: ServiceEvent, at: number): void {
   const job = state.jobs.get(event.jobId);
-  if (!job) return;
-  switch (event.kind) {
-    case 'rollout-batch':
-      return rolloutBatch(state, job, at);
-    case 'job-start':
-      if (job.status === 'SCHEDULED') startJob(state, job, at);
-      return;
-    case 'job-end':
-      return endJob(state, job, at);
-    case 'deletion-complete':
-      if (job.status === 'DELETION_IN_PROGRESS' && job.deleteAt === at) state.removeJob(job.jobId);
-      return;
-    case 'execution-timeout':
-      return timeOut(state, job, event, at);
-  }
+  if (job) (ON_EVENT[event.kind] as (s: ServiceState, j: Job, e: ServiceEvent, at: number) => void)(state, job, event, at);
 }
 
 function timeOut(state: ServiceState, job: Job, event: Extract<ServiceEvent, { kind: 'execution-timeout' }>, at: number): void {

@@ -5,6 +5,7 @@
 import { invalidRequest, invalidTransition, notFound, ServiceError } from './errors.js';
 import { attemptFinished, findExecution, setStepTimer, startInProgressTimer, transition } from './lifecycle.js';
 import type { ServiceState } from './state.js';
+import { substitutedDocument } from './template-base.js';
 import { isTerminal, type Execution, type ExecutionStatus, type Job } from './types.js';
 import { checkJobId, checkStatusDetails, checkThingName, optBoolean, optEnum, optNumber, WHOLE_NUMBER, type NumberRule } from './validate.js';
 import { compact, deviceExecutionSummary, deviceExecutionView } from './views.js';
@@ -16,10 +17,10 @@ const DEVICE_STATUSES = ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED'] as co
 const STEP_TIMEOUT: NumberRule = { min: -1, max: 10080 };
 const PRESIGN = /\$\{aws:iot:s3-presigned-url:([^}]+)\}/g;
 
-/** The document a device sees: presigned-URL placeholders are substituted only here. */
+/** The document a device sees: managed-template parameters filled in, and presigned-URL placeholders, which are substituted only here. */
 function deviceDocument(job: Job): string | undefined {
   const expires = job.presignedUrlConfig?.expiresInSec ?? 3600;
-  return job.document?.replace(
+  return substitutedDocument(job)?.replace(
     PRESIGN,
     (_m, url: string) => `${url}${url.includes('?') ? '&' : '?'}X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=${expires}&X-Amz-Signature=emulated`,
   );

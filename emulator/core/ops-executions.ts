@@ -101,13 +101,14 @@ export function deleteJobExecution(state: ServiceState, input: Input): Input {
   return {};
 }
 
-/** The tag map of the resource an ARN names: a job, thing group or thing of this account. */
+/** The tag map of the resource an ARN names: a job, job template or thing group of this account. */
 function tagsOf(state: ServiceState, resourceArn: unknown): Record<string, string> {
   const arn = checkString('resourceArn', resourceArn, ARN_RULE);
   const p = parseArn(arn);
   if (!p) throw invalidRequest(`resourceArn is not a valid ARN: ${arn}`);
   if (p.account !== state.partition.account || p.region !== state.partition.region) throw notFound('Resource', arn);
   if (p.type === 'job') return state.job(p.name).tags;
+  if (p.type === 'jobtemplate') return state.jobTemplate(p.name).tags;
   if (p.type === 'thinggroup') return state.registry.group(p.name).tags;
   throw invalidRequest(`resources of type ${p.type} cannot be tagged here`);
 }

@@ -3,16 +3,17 @@
  * GetJobDocument, ListJobs, AssociateTargetsWithJob. Each takes the request as the model names
  * its members (path, query and body merged) and returns the response body.
  */
-import { s3ObjectKey } from './s3-url.js';
 import { arnOf, parseArn } from './arn.js';
 import { invalidRequest, invalidTransition, notFound, ServiceError } from './errors.js';
 import { beginDeletion, cancelJob, checkCompletion, queueExecution, resolveTargets, startJob, transition } from './lifecycle.js';
+import { checkWindowedJob, scheduledJobRollouts } from './maintenance.js';
 import { paginate } from './paging.js';
+import { readDocument } from './read-document.js';
+import { substitutedDocument, templateBase, type TemplateBase } from './template-base.js';
 import type { ServiceState } from './state.js';
-import { emptyAttempts, emptyCounts, isTerminal, JOB_STATUSES, type Job } from './types.js';
+import { emptyAttempts, emptyCounts, isTerminal, JOB_STATUSES, type Job, type JobConfig } from './types.js';
 import {
   ARN_RULE,
-  checkDocument,
   checkJobConfig,
   checkPlaceholders,
   checkJobId,
@@ -52,22 +53,6 @@ function checkTarget(state: ServiceState, field: string, value: unknown): string
   return arn;
 }
 
-/** Reads the document: inline, or the S3 object a documentSource names, as it is at creation. */
-function readDocument(state: ServiceState, input: Input): { document: string; documentSource?: string } {
-  const hasDoc = input.document !== undefined && input.document !== null;
-  const hasSource = input.documentSource !== undefined && input.documentSource !== null;
-  if (hasDoc === hasSource) throw invalidRequest('exactly one of document and documentSource is required');
-  if (hasDoc) return { document: checkDocument(input.document) };
-  const source = checkString('documentSource', input.documentSource, { min: 1, max: 1350 });
-  const object = state.s3Objects.get(s3ObjectKey(source) ?? source);
-  if (object === undefined) {
-    throw invalidRequest(
-      `documentSource ${source} cannot be read: the emulator has no such S3 object (put it with aws s3 cp --endpoint-url, or PUT /_emulator/s3-objects)`,
-    );
-  }
-  return { document: checkDocument(object), documentSource: source };
-}
-
 /** CreateJob. */
 export function createJob(state: ServiceState, input: Input): Input {
   const now = state.clock.now();
@@ -77,16 +62,20 @@ export function createJob(state: ServiceState, input: Input): Input {
     throw new ServiceError('ResourceAlreadyExistsException', `Job ${jobId} already exists`, { resourceId: jobId, resourceArn: existing.jobArn });
   }
   const targets = checkTargets(state, input.targets);
-  const doc = readDocument(state, input);
-  const config = checkJobConfig(input, now);
-  checkPlaceholders(doc.document, config.presignedUrlConfig);
+  const requested = checkJobConfig(input, now);
+  const base = templateBase(state, input, requested);
+  const config = base ? withTemplate(base, requested) : requested;
+  const doc = base && !givesDocument(input) ? { document: base.document, documentSource: base.documentSource } : readDocument(state, input);
+  if (doc.document !== undefined) checkPlaceholders(doc.document, config.presignedUrlConfig);
+  const targetSelection = optEnum('targetSelection', input.targetSelection, ['SNAPSHOT', 'CONTINUOUS'] as const) ?? 'SNAPSHOT';
+  checkWindowedJob(config, targetSelection);
   const job: Job = {
     ...config,
     ...doc,
     jobId,
     jobArn: arnOf(state.partition, 'job', jobId),
     targets,
-    targetSelection: optEnum('targetSelection', input.targetSelection, ['SNAPSHOT', 'CONTINUOUS'] as const) ?? 'SNAPSHOT',
+    targetSelection,
     status: 'SCHEDULED',
     createdAt: now,
     lastUpdatedAt: now,
@@ -99,6 +88,22 @@ export function createJob(state: ServiceState, input: Input): Input {
   if (job.targetSelection === 'CONTINUOUS') state.continuousJobs.add(jobId);
   scheduleOrStart(state, job, now);
   return compact({ jobArn: job.jobArn, jobId, description: job.description });
+}
+
+/** Whether a CreateJob request gives its own document (inline or from S3). */
+function givesDocument(input: Input): boolean {
+  return (input.document ?? input.documentSource) !== undefined && (input.document ?? input.documentSource) !== null;
+}
+
+/** The request's configuration over its template's: what the request gives wins, field by field; the template's maintenance windows join a schedulingConfig without its own. */
+function withTemplate(base: TemplateBase, requested: JobConfig): JobConfig {
+  const config: JobConfig = { ...base };
+  for (const [k, v] of Object.entries(requested)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
+  const windows = base.schedulingConfig?.maintenanceWindows;
+  if (windows && !requested.schedulingConfig?.maintenanceWindows) config.schedulingConfig = { ...requested.schedulingConfig, maintenanceWindows: windows };
+  delete (config as Partial<TemplateBase>).document;
+  delete (config as Partial<TemplateBase>).documentSource;
+  return config;
 }
 
 function scheduleOrStart(state: ServiceState, job: Job, now: number): void {
@@ -180,16 +185,22 @@ export function deleteJob(state: ServiceState, input: Input): Input {
 /** DescribeJob. */
 export function describeJob(state: ServiceState, input: Input): Input {
   const job = state.job(checkJobId(input.jobId));
-  return compact({ documentSource: job.documentSource, job: jobView(job) });
+  return compact({
+    documentSource: job.documentSource,
+    job: { ...jobView(job), ...compact({ scheduledJobRollouts: scheduledJobRollouts(job, state.clock.now()) }) },
+  });
 }
 
-/** GetJobDocument: the document as stored, placeholders unsubstituted. */
+/**
+ * GetJobDocument: the document with its managed-template parameters filled in, or as stored with
+ * beforeSubstitution. Presigned-URL placeholders stay: only devices get those substituted.
+ */
 export function getJobDocument(state: ServiceState, input: Input): Input {
   const job = state.job(checkJobId(input.jobId));
-  return { document: job.document };
+  return compact({ document: optBoolean('beforeSubstitution', input.beforeSubstitution) ? job.document : substitutedDocument(job) });
 }
 
-/** ListJobs with the status, targetSelection and thingGroupName filters (combined with AND). */
+/** ListJobs with the status, targetSelection, thingGroupName, thingGroupId and namespaceId filters (combined with AND). */
 export function listJobs(state: ServiceState, input: Input): Input {
   const status = optEnum('status', input.status, JOB_STATUSES);
   const selection = optEnum('targetSelection', input.targetSelection, ['SNAPSHOT', 'CONTINUOUS'] as const);
@@ -198,7 +209,10 @@ export function listJobs(state: ServiceState, input: Input): Input {
   const group = groupName !== undefined ? state.registry.groups.get(groupName) : undefined;
   const groupArn = group?.thingGroupArn ?? (groupName !== undefined ? arnOf(state.partition, 'thinggroup', groupName) : undefined);
   const byId = groupId !== undefined ? [...state.registry.groups.values()].find((g) => g.thingGroupId === groupId) : undefined;
+  const namespace = optString('namespaceId', input.namespaceId, { min: 1, max: 64, pattern: /^[a-zA-Z0-9_-]+$/ });
+  const inNamespace = (j: Job): boolean => namespace === undefined || j.namespaceId === namespace;
   const matches = (j: Job): boolean =>
+    inNamespace(j) &&
     (status === undefined || j.status === status) &&
     (selection === undefined || j.targetSelection === selection) &&
     (groupArn === undefined || j.targets.includes(groupArn)) &&

@@ -13,6 +13,7 @@ import * as devices from './ops-device.js';
 import * as execs from './ops-executions.js';
 import * as jobs from './ops-jobs.js';
 import * as registry from './ops-registry.js';
+import * as templates from './ops-templates.js';
 import type { Plane } from './errors.js';
 import { DEFAULT_SERVICE_OPTIONS, ServiceState, type ServiceOptions } from './state.js';
 
@@ -29,6 +30,12 @@ export const OPERATIONS = {
   GetJobDocument: { plane: 'control', mutates: false, handler: jobs.getJobDocument },
   ListJobs: { plane: 'control', mutates: false, handler: jobs.listJobs },
   AssociateTargetsWithJob: { plane: 'control', mutates: true, handler: jobs.associateTargetsWithJob },
+  CreateJobTemplate: { plane: 'control', mutates: true, handler: templates.createJobTemplate },
+  DescribeJobTemplate: { plane: 'control', mutates: false, handler: templates.describeJobTemplate },
+  DeleteJobTemplate: { plane: 'control', mutates: true, handler: templates.deleteJobTemplate },
+  ListJobTemplates: { plane: 'control', mutates: false, handler: templates.listJobTemplates },
+  ListManagedJobTemplates: { plane: 'control', mutates: false, handler: templates.listManagedJobTemplates },
+  DescribeManagedJobTemplate: { plane: 'control', mutates: false, handler: templates.describeManagedJobTemplate },
   ListJobExecutionsForJob: { plane: 'control', mutates: false, handler: execs.listJobExecutionsForJob },
   ListJobExecutionsForThing: { plane: 'control', mutates: false, handler: execs.listJobExecutionsForThing },
   DescribeJobExecution: { plane: 'control', mutates: false, handler: execs.describeJobExecution },

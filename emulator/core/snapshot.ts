@@ -4,7 +4,7 @@
  */
 import type { ServiceState } from './state.js';
 import type { TimedEvent } from './timers.js';
-import type { Execution, Job, ServiceEvent, Thing, ThingGroup } from './types.js';
+import type { Execution, Job, JobTemplate, ServiceEvent, Thing, ThingGroup } from './types.js';
 
 /** The format version of a snapshot; restore refuses others. */
 export const SNAPSHOT_VERSION = 1;
@@ -17,6 +17,8 @@ export interface Snapshot {
   partition: { account: string; region: string };
   takenAt: number;
   jobs: Job[];
+  /** Absent in snapshots taken before job templates existed: restored as none. */
+  jobTemplates?: JobTemplate[];
   executions: Execution[];
   things: (Plain<Thing> & { groups: string[] })[];
   groups: (Plain<ThingGroup> & { members: string[]; children: string[] })[];
@@ -33,6 +35,7 @@ export function snapshot(state: ServiceState): Snapshot {
     partition: state.partition,
     takenAt: state.clock.now(),
     jobs: [...state.jobs.values()],
+    jobTemplates: [...state.jobTemplates.values()],
     executions,
     things: [...state.registry.things.values()].map((t) => ({ ...t, groups: [...t.groups] })),
     groups: [...state.registry.groups.values()].map((g) => ({ ...g, members: [...g.members], children: [...g.children] })),
@@ -56,8 +59,14 @@ export function restore(state: ServiceState, snap: Snapshot): void {
     state.jobs.set(j.jobId, j);
     if (j.targetSelection === 'CONTINUOUS') state.continuousJobs.add(j.jobId);
   }
+  restoreTemplates(state, copy.jobTemplates);
   for (const e of copy.executions) state.addExecution(e);
   state.timers.restore(copy.timers);
   state.s3Objects.clear();
   for (const [k, v] of copy.s3Objects) state.s3Objects.set(k, v);
+}
+
+/** The job templates of a snapshot; one taken before templates existed has none. */
+function restoreTemplates(state: ServiceState, templates: JobTemplate[] | undefined): void {
+  for (const t of templates ?? []) state.jobTemplates.set(t.jobTemplateId, t);
 }

@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
 import { notFound } from './errors.js';
 import { Registry, type MembershipListener } from './registry.js';
 import { TimerQueue } from './timers.js';
-import type { Execution, Job, ServiceEvent } from './types.js';
+import type { Execution, Job, JobTemplate, ServiceEvent } from './types.js';
 
 /** Tunables of the emulated service that AWS does not document or that tests want to shorten. */
 export interface ServiceOptions {
@@ -31,6 +31,8 @@ export const DEFAULT_SERVICE_OPTIONS: ServiceOptions = {
 /** The emulated service's state: registry, jobs, executions, timers and the S3 objects it can read. */
 export class ServiceState {
   readonly jobs = new Map<string, Job>();
+  /** This account's job templates (CreateJobTemplate), by jobTemplateId. */
+  readonly jobTemplates = new Map<string, JobTemplate>();
   /** jobId → thingName → executions of that job on that thing, oldest first. */
   readonly executions = new Map<string, Map<string, Execution[]>>();
   /** thingName → the jobs that have an execution on it. */
@@ -121,9 +123,17 @@ export class ServiceState {
     for (const l of this.notifyListeners) l(thingName);
   }
 
+  /** The job template; ResourceNotFoundException when there is none with that id. */
+  jobTemplate(jobTemplateId: string): JobTemplate {
+    const t = this.jobTemplates.get(jobTemplateId);
+    if (!t) throw notFound('Job template', jobTemplateId);
+    return t;
+  }
+
   /** Forgets everything but the S3 objects and listeners. */
   clear(): void {
     this.jobs.clear();
+    this.jobTemplates.clear();
     this.executions.clear();
     this.jobsOfThing.clear();
     this.continuousJobs.clear();

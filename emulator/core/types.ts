@@ -69,6 +69,29 @@ export interface JobConfig {
   destinationPackageVersions?: string[];
 }
 
+/**
+ * A job template of this account (CreateJobTemplate): a job's document and configuration kept for
+ * CreateJob to start from. Immutable once created; only deletion ends it.
+ */
+export interface JobTemplate extends Pick<
+  JobConfig,
+  | 'description'
+  | 'presignedUrlConfig'
+  | 'jobExecutionsRolloutConfig'
+  | 'abortConfig'
+  | 'timeoutConfig'
+  | 'jobExecutionsRetryConfig'
+  | 'destinationPackageVersions'
+> {
+  jobTemplateId: string;
+  jobTemplateArn: string;
+  document?: string;
+  documentSource?: string;
+  maintenanceWindows?: SchedulingConfig['maintenanceWindows'];
+  createdAt: number;
+  tags: Record<string, string>;
+}
+
 /** Counts of terminal attempts, which the abort criteria are evaluated against. */
 export interface AttemptCounts {
   SUCCEEDED: number;
@@ -108,6 +131,8 @@ export interface Job extends JobConfig {
   rollout: RolloutState;
   /** When a DELETION_IN_PROGRESS job disappears. */
   deleteAt?: number;
+  /** A job with maintenance windows whose start has come: SCHEDULED now means waiting for the next window. */
+  windowed?: boolean;
 }
 
 /** One execution of a job on a thing. A retry re-queues the same record with retryAttempt + 1. */
@@ -166,6 +191,8 @@ export type ServiceEvent =
   | { kind: 'rollout-batch'; jobId: string }
   | { kind: 'job-start'; jobId: string }
   | { kind: 'job-end'; jobId: string }
+  | { kind: 'window-start'; jobId: string }
+  | { kind: 'window-end'; jobId: string }
   | { kind: 'deletion-complete'; jobId: string }
   | { kind: 'execution-timeout'; jobId: string; thingName: string; executionNumber: number; generation: number };
 

@@ -281,13 +281,47 @@ function checkEndTime(end: number | undefined, start: number | undefined, now: n
 }
 
 /** Validates the maintenance windows, when given: at most 50, each a start and 1..1430 minutes. */
-function checkMaintenanceWindows(value: unknown): void {
-  if (value === undefined) return;
-  for (const [i, w] of checkArray('schedulingConfig.maintenanceWindows', value, 0, 50).entries()) {
+export function checkMaintenanceWindows(value: unknown, field = 'schedulingConfig.maintenanceWindows'): SchedulingConfig['maintenanceWindows'] {
+  if (value === undefined || value === null) return undefined;
+  for (const [i, w] of checkArray(field, value, 0, 50).entries()) {
     const k = checkObject(`maintenanceWindows[${i}]`, w);
     checkString(`maintenanceWindows[${i}].startTime`, k.startTime, { min: 1, max: 256 });
     checkNumber(`maintenanceWindows[${i}].durationInMinutes`, k.durationInMinutes, { min: 1, max: 1430 });
   }
+  return value as SchedulingConfig['maintenanceWindows'];
+}
+
+/** ParameterKey: 1..128 of `[a-zA-Z0-9_-]`. */
+const PARAMETER_KEY: StringRule = { min: 1, max: 128, pattern: /^[a-zA-Z0-9_-]+$/ };
+
+/** Validates documentParameters as the model shapes them: keys 1..128 `[a-zA-Z0-9_-]`, values 1..30720 with no character of category C. */
+export function checkDocumentParameters(value: unknown): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const map = checkObject('documentParameters', value);
+  for (const [k, v] of Object.entries(map)) {
+    checkString(`documentParameters key ${k}`, k, PARAMETER_KEY);
+    checkString(`documentParameters.${k}`, v, { min: 1, max: 30_720 });
+    if (OTHER_CHARS.test(v as string)) throw invalidRequest(`documentParameters.${k} must match the pattern [^\\p{C}]+`);
+  }
+  return map as Record<string, string>;
+}
+
+/** A software package version's ARN: `arn:aws:iot:REGION:ACCOUNT:package/NAME/version/VERSION` [DG software-package-catalog]. */
+const PACKAGE_VERSION_ARN = /^arn:aws[a-z-]*:iot:[a-z0-9-]+:\d{12}:package\/[a-zA-Z0-9-_.]{1,128}\/version\/[a-zA-Z0-9-_.+]{1,64}$/;
+
+/**
+ * Validates destinationPackageVersions: at most 25 ARNs [M], each 1..1600 `^arn:[!-~]+$` and the
+ * ARN of a package version. The emulator has no software package catalog, so it cannot check that
+ * a version exists and is Published or Deprecated, as AWS does when the job deploys.
+ */
+export function checkPackageVersions(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  return checkArray('destinationPackageVersions', value, 0, 25).map((v, i) => {
+    const arn = checkString(`destinationPackageVersions[${i}]`, v, { min: 1, max: 1600, pattern: /^arn:[!-~]+$/ });
+    if (!PACKAGE_VERSION_ARN.test(arn))
+      throw invalidRequest(`destinationPackageVersions[${i}] is not a package version ARN (…:package/NAME/version/VERSION): ${arn}`);
+    return arn;
+  });
 }
 
 function checkScheduling(value: unknown, now: number): SchedulingConfig | undefined {
@@ -331,11 +365,8 @@ export function checkJobConfig(input: Record<string, unknown>, now: number): Job
     schedulingConfig: checkScheduling(input.schedulingConfig, now),
     namespaceId: optString('namespaceId', input.namespaceId, { min: 1, max: 64, pattern: JOB_ID }),
     jobTemplateArn: optString('jobTemplateArn', input.jobTemplateArn, { min: 1, max: 1600, pattern: /^arn:[!-~]+$/ }),
-    documentParameters: input.documentParameters as Record<string, string> | undefined,
-    destinationPackageVersions:
-      input.destinationPackageVersions === undefined
-        ? undefined
-        : (checkArray('destinationPackageVersions', input.destinationPackageVersions, 0, 25) as string[]),
+    documentParameters: checkDocumentParameters(input.documentParameters),
+    destinationPackageVersions: checkPackageVersions(input.destinationPackageVersions),
   };
 }
 
