@@ -19,11 +19,13 @@ import { serveMetrics, type MetricsServer } from './observability/http-server.js
 import { Metrics } from './observability/metrics.js';
 import { StatusBoard } from './observability/status-board.js';
 import { realClock } from './runtime/clock.js';
-import { Controller } from './runtime/controller.js';
+import { Controller, type ControllerDeps } from './runtime/controller.js';
 import { NO_HOOKS, type ReconcileHooks } from './runtime/hooks.js';
 import { Inventory } from './runtime/inventory.js';
 import { Ledger, type LedgerStore } from './runtime/ledger.js';
 import { PruneGate } from './runtime/prune-gate.js';
+import { TemplateSync } from './runtime/template-sync.js';
+import type { JobTemplatesPort } from './aws/job-templates.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { StateFile } from './runtime/state-file.js';
 import { MAX_WAITING_RECONCILES, SlottedQueue } from './runtime/slotted-queue.js';
@@ -121,8 +123,9 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     gateIntervalMs: config.gateIntervalMs,
     degradedRatio: config.degradedFailureRatio,
   });
+  const templates = templateSyncOf(b, mode, aws.templates, o.dryRun);
   const controller = (built.controller = new Controller(
-    { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock, random: o.random },
+    { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock, random: o.random, templates },
     { workers: config.workers + MAX_WAITING_RECONCILES, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },
   ));
   let running: Promise<void> | undefined;
@@ -226,6 +229,26 @@ function buildMode(b: Base, rest: KubeRest | undefined, jobs: IotJobs, identity:
     return b.o.dryRun ? { ...mode, hooks: NO_HOOKS } : mode;
   }
   return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun, once: b.o.readOnce });
+}
+
+/**
+ * The job template sync of a mode that has templates, with its own prune guard; none in a plan,
+ * which writes nothing (and does not show templates).
+ */
+function templateSyncOf(b: Base, mode: Mode, aws: JobTemplatesPort, dryRun: boolean | undefined): ControllerDeps['templates'] {
+  if (!mode.templates || dryRun) return undefined;
+  const { config, metrics, logger } = b;
+  const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune, noun: 'job templates' });
+  const sync = new TemplateSync({
+    source: mode.templates.source,
+    aws,
+    controllerId: config.controllerId,
+    pruneGate,
+    hooks: mode.templates.hooks,
+    metrics,
+    logger: logger.child({ component: 'templates' }),
+  });
+  return { sync, source: mode.templates.source };
 }
 
 /** The mode with its source wrapped, when asked. */

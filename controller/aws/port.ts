@@ -7,6 +7,8 @@ import type { Slots } from '../lib/slots.js';
 import type { Clock } from '../model/clock.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AccountResolver } from './account.js';
+import { SdkJobTemplates } from './job-templates.js';
+import { MeteredIot } from './metered-iot.js';
 import { SdkIotJobs } from './sdk-iot-jobs.js';
 
 /** How to reach AWS IoT. */
@@ -28,6 +30,8 @@ export interface AwsSettings {
 /** The built AWS side. */
 export interface AwsPort {
   jobs: SdkIotJobs;
+  /** Job templates, through the same paced, metered door as the jobs. */
+  templates: SdkJobTemplates;
   accounts: AccountResolver;
   /** Closes the client's connections. */
   close(): void;
@@ -42,16 +46,9 @@ export function createAwsPort(s: AwsSettings, deps: { clock: Clock; metrics: Met
     maxAttempts: s.maxAttempts,
     requestHandler: s.requestHandler,
   });
-  const jobs = new SdkIotJobs({
-    client,
-    clock: deps.clock,
-    metrics: deps.metrics,
-    controllerId: s.controllerId,
-    partition: () => accounts.partition(),
-    tps: s.tps,
-    slots: deps.slots,
-  });
+  const iot = new MeteredIot({ client, clock: deps.clock, metrics: deps.metrics, tps: s.tps, slots: deps.slots });
+  const jobs = new SdkIotJobs({ iot, controllerId: s.controllerId, partition: () => accounts.partition() });
   // The account lookup goes through the port, so it is paced and metered like every IoT call.
   const accounts: AccountResolver = new AccountResolver(jobs, s.region, s.account);
-  return { jobs, accounts, close: () => client.destroy() };
+  return { jobs, templates: new SdkJobTemplates(iot), accounts, close: () => client.destroy() };
 }

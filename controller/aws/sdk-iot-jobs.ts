@@ -15,40 +15,32 @@ import {
   DescribeThingCommand,
   DescribeThingGroupCommand,
   GetJobDocumentCommand,
-  type IoTClient,
   ListJobExecutionsForJobCommand,
   ListJobsCommand,
-  ListTagsForResourceCommand,
   TagResourceCommand,
   UpdateJobCommand,
 } from '@aws-sdk/client-iot';
-import type { Slots } from '../lib/slots.js';
-import type { Clock } from '../model/clock.js';
 import type { DesiredJob } from '../model/iot-job.js';
 import { ThrottledError } from '../model/errors.js';
 import type { ExecutionStatus, JobSummary, ObservedExecution, ObservedJob } from '../model/observed-job.js';
-import type { AwsOperation, Metrics } from '../observability/metrics.js';
+import type { AwsOperation } from '../observability/metrics.js';
 import { tagsToSet } from '../plan/diff.js';
 import type { ComparedField } from '../plan/fields.js';
 import type { Partition } from '../plan/normalize.js';
 import { desiredTags } from '../plan/ownership.js';
 import type { TargetArnLookup, TargetKind } from './account.js';
 import { classify } from './errors.js';
+import { orMissing, readTags } from './read-tags.js';
 import type { CancelRequest, CreateResult, IotJobs } from './iot-jobs.js';
 import { fromDescribeJob, fromSummary, toCreateJob, toUpdateJob } from './mappers.js';
-import { MeteredIot, type IotRequest } from './metered-iot.js';
+import type { IotRequest, MeteredIot } from './metered-iot.js';
 
-/** How to reach AWS IoT and how fast to call it. */
+/** The door to AWS IoT and who this controller is. */
 export interface SdkIotJobsOptions {
-  client: IoTClient;
-  clock: Clock;
-  metrics: Metrics;
+  /** Every request goes through it (shared with the job templates, so each operation has one budget). */
+  iot: MeteredIot;
   controllerId: string;
   partition: () => Partition;
-  /** Requests per second per operation (AWS's quota is 10). */
-  tps?: number;
-  /** The workers' slots, lent out while a call waits for its turn (metered-iot.ts); undefined outside the running controller. */
-  slots?: Slots;
 }
 
 interface Cached {
@@ -68,17 +60,12 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
   private readonly iot: MeteredIot;
 
   constructor(private readonly o: SdkIotJobsOptions) {
-    this.iot = new MeteredIot({ client: o.client, clock: o.clock, metrics: o.metrics, tps: o.tps, slots: o.slots });
+    this.iot = o.iot;
   }
 
   /** Runs a call that may answer ResourceNotFoundException; that answer becomes undefined. */
-  private async orMissing<T>(operation: AwsOperation, request: IotRequest<T>, first = false): Promise<T | undefined> {
-    try {
-      return await this.iot.call(operation, request, first);
-    } catch (err) {
-      if (classify(err) === 'not-found') return undefined;
-      throw err;
-    }
+  private orMissing<T>(operation: AwsOperation, request: IotRequest<T>, first = false): Promise<T | undefined> {
+    return orMissing(this.iot, operation, request, first);
   }
 
   async list(): Promise<JobSummary[]> {
@@ -121,17 +108,9 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
     return cached;
   }
 
-  /** A job's tags, every page through the metered call (so its retries are counted); undefined when the job is gone. */
-  private async readTags(resourceArn: string): Promise<Record<string, string> | undefined> {
-    const tags: Record<string, string> = {};
-    let nextToken: string | undefined;
-    do {
-      const page = await this.orMissing('ListTagsForResource', (c) => c.send(new ListTagsForResourceCommand({ resourceArn, nextToken })));
-      if (page === undefined) return undefined;
-      for (const t of page.tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return tags;
+  /** A job's tags; undefined when the job is gone. */
+  private readTags(resourceArn: string): Promise<Record<string, string> | undefined> {
+    return readTags(this.iot, resourceArn);
   }
 
   async readExecution(jobId: string, thingName: string): Promise<ObservedExecution | undefined> {

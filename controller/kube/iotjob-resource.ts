@@ -1,9 +1,10 @@
 /**
- * The IoTJob custom resource as the API server serves it: its group, version and plural, the
- * controller's finalizer, object paths and keys, and the read view of the IoTJobs the controller
- * knows (which the Kubernetes source provides and kube/ writers use).
+ * The IoTJob and IoTJobTemplate custom resources as the API server serves them: their group,
+ * version and plurals, the controller's finalizer, object paths and keys, and the read views of the
+ * objects the controller knows (which the Kubernetes sources provide and kube/ writers use).
  */
 import type { IoTJobSpec } from '../model/iot-job.js';
+import type { IoTJobTemplateSpec } from '../model/iot-job-template.js';
 import type { KeyProblem } from '../model/report.js';
 import type { KubeObject } from './reflector.js';
 
@@ -11,7 +12,9 @@ import type { KubeObject } from './reflector.js';
 export const GROUP = 'iot.gitops.dev';
 export const VERSION = 'v1alpha1';
 export const PLURAL = 'iotjobs';
-/** The finalizer that holds an IoTJob until its deletionPolicy has been applied. */
+/** The plural of IoTJobTemplates (crds/iotjobtemplate.yaml). */
+export const TEMPLATE_PLURAL = 'iotjobtemplates';
+/** The finalizer that holds an IoTJob (or IoTJobTemplate) until its deletionPolicy has been applied. */
 export const FINALIZER = 'iot.gitops.dev/finalizer';
 
 /** Annotations that ask for a reconcile now: our own, and Flux's (set by `flux reconcile`); any new value asks again. */
@@ -27,14 +30,31 @@ export interface IoTJobObject extends KubeObject {
   status?: Record<string, unknown> & { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
 }
 
+/** An IoTJobTemplate as the API server returns it. */
+export interface IoTJobTemplateObject extends KubeObject {
+  spec: IoTJobTemplateSpec;
+  status?: Record<string, unknown>;
+}
+
+/** What kube/ writers read of the IoTJobTemplates the source knows, and how they hand back what they wrote. */
+export interface IoTJobTemplateView {
+  object(key: string): IoTJobTemplateObject | undefined;
+  accept(obj: IoTJobTemplateObject): void;
+}
+
 /** namespace/name of an object. */
 export function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
+/** The path of one object of our group: an IoTJob (plural iotjobs) or an IoTJobTemplate (iotjobtemplates). */
+export function objectPath(plural: string, namespace: string, name: string): string {
+  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}`;
+}
+
 /** The path of one IoTJob. */
 export function iotJobPath(namespace: string, name: string): string {
-  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
+  return objectPath(PLURAL, namespace, name);
 }
 
 /**

@@ -38,6 +38,14 @@ export interface JobFields {
     endBehavior?: 'STOP_ROLLOUT' | 'CANCEL' | 'FORCE_CANCEL';
     maintenanceWindows?: { startTime: string; durationInMinutes: number }[];
   };
+  /** The job template the job starts from: an ARN, or `template:ID` / `managed:NAME:VERSION` (plan/canonical.ts resolves them); exclusive with the document fields. */
+  jobTemplateArn?: string;
+  /** Values of an AWS managed template's `${aws:iot:parameter:KEY}` placeholders; only with a managed template. */
+  documentParameters?: Record<string, string>;
+  /** Software package versions (ARNs) the job deploys; AWS records them in the things' reserved named shadow. */
+  destinationPackageVersions?: string[];
+  /** The namespace of a job run by AWS IoT Greengrass (its notification topics carry it). */
+  namespaceId?: string;
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
- * Directory mode: manifests from a directory (a git-sync checkout). Nothing happens around a
- * reconcile beyond what every mode does (the status board, logs and metrics).
+ * Directory mode: manifests from a directory (a git-sync checkout), IoTJobTemplates among them.
+ * Nothing happens around a reconcile or a template sync beyond what every mode does (the status
+ * board, logs and metrics).
  */
 import type { Config } from '../config.js';
 import type { Clock } from '../model/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { NO_HOOKS } from '../runtime/hooks.js';
+import { NO_TEMPLATE_HOOKS } from '../runtime/template-sync.js';
 import { compileManifestValidator } from '../sources/crd-schema.js';
 import { DirectorySource } from '../sources/directory-source.js';
 import type { Mode } from './mode.js';
@@ -26,5 +28,5 @@ export function directoryMode(config: Config, d: { clock: Clock; logger: Logger;
     rescan: !d.once,
     kubernetes: config.kubernetesManifests,
   });
-  return { source, hooks: NO_HOOKS };
+  return { source, hooks: NO_HOOKS, templates: { source, hooks: NO_TEMPLATE_HOOKS } };
 }

@@ -1,7 +1,8 @@
 /**
- * Kubernetes mode: IoTJob custom resources. Before the first change in AWS the IoTJob gets the
- * finalizer; after each reconcile its status, events, hold or finalizer removal are written
- * (kube/status-writer.ts); failed things are read with the observation for the status.
+ * Kubernetes mode: IoTJob and IoTJobTemplate custom resources. Before the first change in AWS the
+ * IoTJob gets the finalizer; after each reconcile its status, events, hold or finalizer removal are
+ * written (kube/status-writer.ts); failed things are read with the observation for the status.
+ * IoTJobTemplates get theirs around each template sync (kube/template-status.ts).
  */
 import type { IotJobs } from '../aws/iot-jobs.js';
 import type { Config, KubernetesConfig } from '../config.js';
@@ -15,6 +16,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { FailedThingsReader } from '../runtime/failed-things.js';
 import type { ReconcileHooks } from '../runtime/hooks.js';
 import { KubernetesSource } from '../sources/kubernetes-source.js';
+import { KubernetesTemplateSource } from '../sources/kubernetes-templates.js';
+import { templateHooks } from '../kube/template-status.js';
 import type { Mode } from './mode.js';
 
 /** What Kubernetes mode is built from. */
@@ -31,16 +34,9 @@ export interface KubernetesModeDeps {
 /** Builds Kubernetes mode. */
 export function kubernetesMode(config: Config, k: KubernetesConfig, d: KubernetesModeDeps): Mode {
   const guard = { maxShare: config.maxPruneShare, maxDeletions: config.maxDeletions, windowMs: config.deletionWindowMs };
-  const source = new KubernetesSource({
-    rest: d.rest,
-    namespaces: k.namespaces,
-    labelSelector: k.labelSelector,
-    clock: d.clock,
-    logger: d.logger.child({ component: 'source' }),
-    metrics: d.metrics,
-    relistMs: k.relistMs,
-    deletionGuard: guard,
-  });
+  // Both sources watch the same namespaces with the same selector.
+  const watch = { rest: d.rest, namespaces: k.namespaces, labelSelector: k.labelSelector, clock: d.clock, metrics: d.metrics, relistMs: k.relistMs };
+  const source = new KubernetesSource({ ...watch, logger: d.logger.child({ component: 'source' }), deletionGuard: guard });
   const writer = new IoTJobWriter(d.rest);
   const events = new EventRecorder(d.rest, d.clock, d.logger.child({ component: 'events' }), d.identity);
   const status = new StatusWriter({
@@ -60,5 +56,11 @@ export function kubernetesMode(config: Config, k: KubernetesConfig, d: Kubernete
     },
     afterReconcile: (r) => status.report(r),
   };
-  return { source, hooks, failedThings: new FailedThingsReader(d.jobs, d.logger.child({ component: 'failed-things' })) };
+  const templates = new KubernetesTemplateSource({ ...watch, logger: d.logger.child({ component: 'template-source' }) });
+  return {
+    source,
+    hooks,
+    failedThings: new FailedThingsReader(d.jobs, d.logger.child({ component: 'failed-things' })),
+    templates: { source: templates, hooks: templateHooks({ rest: d.rest, source: templates, clock: d.clock }) },
+  };
 }

@@ -29,6 +29,11 @@ export const AWS_OPERATIONS = [
   'AssociateTargetsWithJob',
   'DescribeThing',
   'DescribeThingGroup',
+  'ListJobTemplates',
+  'DescribeJobTemplate',
+  'CreateJobTemplate',
+  'DeleteJobTemplate',
+  'UntagResource',
 ] as const;
 export type AwsOperation = (typeof AWS_OPERATIONS)[number];
 
@@ -67,6 +72,13 @@ export class Metrics {
   readonly jobsGone: Gauge;
   /** Reconciles by the action planned and its outcome. */
   readonly actionsTotal: Counter<'action' | 'outcome'>;
+  /** Each declared job template: 1 when AWS holds it as declared, else 0, with the reason. */
+  readonly templateReady: Gauge<'template_id' | 'reason'>;
+  /** Template sync actions by kind and outcome. */
+  readonly templateActions: Counter<'action' | 'outcome'>;
+  /** 1 while the prune guard refuses to remove job templates whose manifests are gone. */
+  readonly templatePruneBlocked: Gauge;
+  private readonly templateReasons = new Map<string, string>();
   private readonly jobLabels = new Map<string, { status: string; source: string; revision: string }>();
   /** The IoTJob (namespace, name) of each job's execution series, in Kubernetes mode. */
   private readonly jobObject = new Map<string, { namespace: string; name: string }>();
@@ -190,7 +202,41 @@ export class Metrics {
       labelNames: ['action', 'outcome'],
       registers,
     });
+    this.templateReady = new Gauge({
+      name: 'iotjobs_template_ready',
+      help: 'Each declared job template: 1 when AWS holds it as declared (reason Synced), else 0 with why (ChangeRefused, NotOwned, Invalid, Error).',
+      labelNames: ['template_id', 'reason'],
+      registers,
+    });
+    this.templateActions = new Counter({
+      name: 'iotjobs_template_actions_total',
+      help: 'Job template sync actions (create, recreate, tag, delete, orphan) by outcome (ok, error).',
+      labelNames: ['action', 'outcome'],
+      registers,
+    });
+    this.templatePruneBlocked = new Gauge({
+      name: 'iotjobs_template_prune_blocked',
+      help: '1 while the prune guard refuses to remove too many job templates whose manifests are gone.',
+      registers,
+    });
     this.zeroCounters();
+  }
+
+  /** Records a declared template's state; its series for an earlier reason goes. */
+  setTemplate(templateId: string, ready: boolean, reason: string): void {
+    const before = this.templateReasons.get(templateId);
+    if (before !== undefined && before !== reason) this.templateReady.remove({ template_id: templateId, reason: before });
+    this.templateReasons.set(templateId, reason);
+    this.templateReady.set({ template_id: templateId, reason }, ready ? 1 : 0);
+  }
+
+  /** Forgets the templates not in `declared`: their series go. */
+  keepTemplates(declared: ReadonlySet<string>): void {
+    for (const [id, reason] of this.templateReasons) {
+      if (declared.has(id)) continue;
+      this.templateReady.remove({ template_id: id, reason });
+      this.templateReasons.delete(id);
+    }
   }
 
   /** Gives every counter's known label values a series at 0, so rates and alerts see them before the first event. */
@@ -202,6 +248,8 @@ export class Metrics {
       this.awsRetries.inc({ operation: op }, 0);
     }
     this.sourceErrors.inc(0);
+    for (const action of ['create', 'recreate', 'tag', 'delete', 'orphan'])
+      for (const outcome of ['ok', 'error']) this.templateActions.inc({ action, outcome }, 0);
     for (const field of [...fieldsOf('update'), ...fieldsOf('tags')]) this.driftCorrected.inc({ field }, 0);
     if (this.kubernetes) this.zeroRelists();
   }

@@ -16,6 +16,16 @@ export function targetArn(target: string, p: Partition): string {
   return target;
 }
 
+/**
+ * Resolves a jobTemplateArn written as an ARN, `template:ID` (a job template of this account and
+ * region) or `managed:NAME:VERSION` (an AWS managed template, whose ARN has no account) to an ARN.
+ */
+export function templateArn(ref: string, p: Partition): string {
+  if (ref.startsWith('template:')) return `arn:aws:iot:${p.region}:${p.account}:jobtemplate/${ref.slice(9)}`;
+  if (ref.startsWith('managed:')) return `arn:aws:iot:${p.region}::jobtemplate/${ref.slice(8)}`;
+  return ref;
+}
+
 /** The targets as ARNs, each once, in the manifest's order. */
 export function targetArns(targets: readonly string[], p: Partition): string[] {
   return [...new Set(targets.map((t) => targetArn(t, p)))];

@@ -14,15 +14,21 @@ export interface Delta {
 /**
  * Compares two shapes field by field. A field that was not read (`unread`) never differs. A field
  * of class `tags` compares only on the keys the desired side declares: tags set by others are left
- * alone.
+ * alone. A job made from a template takes from it every field the manifest leaves out (its
+ * document, and any configuration), so on such a job those fields are not compared.
  */
 export function diffJob(desired: JobShape, observed: JobShape, unread: ReadonlySet<ComparedField> = new Set()): Delta {
   const fields = COMPARED_FIELDS.filter((f) => {
-    if (unread.has(f)) return false;
+    if (unread.has(f) || inherited(desired, f)) return false;
     const theirs = FIELD_TABLE[f] === 'tags' ? projectTags(desired[f], observed[f]) : observed[f];
     return canonicalJson(desired[f] ?? null) !== canonicalJson(theirs ?? null);
   });
   return { fields };
+}
+
+/** Whether the field is one a template job takes from its template: the manifest leaves it out. */
+function inherited(desired: JobShape, f: ComparedField): boolean {
+  return desired.jobTemplateArn !== undefined && desired[f] === undefined && FIELD_TABLE[f] !== 'tags';
 }
 
 function projectTags(desired: unknown, observed: unknown): Record<string, string> | undefined {

@@ -8,7 +8,7 @@
  */
 import type { DesiredJob, JobFields } from '../model/iot-job.js';
 import type { ObservedJob } from '../model/observed-job.js';
-import { canonicalDocument, targetArns, type Partition } from './canonical.js';
+import { canonicalDocument, targetArns, templateArn, type Partition } from './canonical.js';
 import { desiredTags } from './ownership.js';
 
 export type FieldClass = 'update' | 'replace' | 'tags';
@@ -97,6 +97,14 @@ export const FIELDS = {
   },
   targetSelection: { class: 'replace', ...byName('targetSelection'), absent: 'SNAPSHOT' },
   schedulingConfig: { class: 'replace', ...byName('schedulingConfig') },
+  jobTemplateArn: {
+    class: 'replace',
+    ...byName('jobTemplateArn'),
+    desired: (d: DesiredJob, at: Placement) => (d.spec.jobTemplateArn === undefined ? undefined : templateArn(d.spec.jobTemplateArn, at.partition)),
+  },
+  documentParameters: { class: 'replace', ...byName('documentParameters') },
+  destinationPackageVersions: { class: 'replace', ...byName('destinationPackageVersions') },
+  namespaceId: { class: 'replace', ...byName('namespaceId') },
   tags: {
     class: 'tags',
     desired: (d: DesiredJob, at: Placement) => desiredTags(d, at.controllerId),

@@ -34,8 +34,8 @@ function shapeOf(read: (f: FieldDescriptor) => unknown): JobShape {
   return shape;
 }
 
-/** A value in the form both sides compare in: AWS's default filled in, the field's own normaliser, empty members dropped. */
-function comparable(f: FieldDescriptor, value: unknown): unknown {
+/** A value in the form both sides compare in: AWS's default filled in, the field's own normaliser, empty members dropped (job templates compare their shared fields so too). */
+export function comparable(f: FieldDescriptor, value: unknown): unknown {
   const v = value ?? f.absent;
   const c = clean(v !== undefined && f.comparable ? f.comparable(v) : v);
   return isEmpty(c) ? undefined : c;

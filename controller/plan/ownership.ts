@@ -21,7 +21,7 @@ export function desiredTags(d: DesiredJob, controllerId: string): Record<string,
   return { ...(d.spec.tags ?? {}), ...ownershipTags(controllerId, d.key, d.spec.deletionPolicy ?? 'Cancel') };
 }
 
-/** Whether this controller instance manages the job. */
+/** Whether this controller instance manages the job (or job template: the same tags mark both). */
 export function isOwned(job: Pick<ObservedJob, 'tags'>, controllerId: string): boolean {
   return job.tags[MANAGED_BY] === controllerId;
 }

@@ -11,8 +11,13 @@ export interface PruneVerdict {
   reason: string;
 }
 
-/** Judges a snapshot: `managed` are the manifest keys whose owned jobs a removal would act on, `desired` the snapshot's keys. */
-export function judgePrune(managed: readonly string[], desired: ReadonlySet<string>, opts: { maxShare: number; approved: boolean }): PruneVerdict {
+/** Judges a snapshot: `managed` are the manifest keys whose owned jobs (or, with `noun`, job templates) a removal would act on, `desired` the snapshot's keys. */
+export function judgePrune(
+  managed: readonly string[],
+  desired: ReadonlySet<string>,
+  opts: { maxShare: number; approved: boolean; noun?: string },
+): PruneVerdict {
+  const noun = opts.noun ?? 'jobs';
   const removed = managed.filter((k) => !desired.has(k)).length;
   const base = { managed: managed.length, removed };
   if (removed === 0) return { ...base, allowed: true, reason: 'nothing to remove' };
@@ -20,9 +25,9 @@ export function judgePrune(managed: readonly string[], desired: ReadonlySet<stri
   const share = removed / managed.length;
   if ((all || share > opts.maxShare) && !opts.approved) {
     const what = all
-      ? 'every managed job'
-      : `${removed} of ${managed.length} managed jobs (${Math.round(share * 100)}%, more than ${Math.round(opts.maxShare * 100)}%)`;
+      ? `every managed ${noun.replace(/s$/, '')}`
+      : `${removed} of ${managed.length} managed ${noun} (${Math.round(share * 100)}%, more than ${Math.round(opts.maxShare * 100)}%)`;
     return { ...base, allowed: false, reason: `the snapshot would remove ${what}; approve its revision to proceed` };
   }
-  return { ...base, allowed: true, reason: `${removed} of ${managed.length} managed jobs removed` };
+  return { ...base, allowed: true, reason: `${removed} of ${managed.length} managed ${noun} removed` };
 }

@@ -12,6 +12,8 @@ import type { Clock, Timer } from '../model/clock.js';
 import type { Inventory } from './inventory.js';
 import type { PruneGate } from './prune-gate.js';
 import type { Reconciler } from './reconciler.js';
+import type { TemplateSync } from './template-sync.js';
+import type { TemplateSource } from '../sources/template-source.js';
 import type { WorkQueue } from './work-queue.js';
 
 /** How the loop runs. */
@@ -37,6 +39,8 @@ export interface ControllerDeps {
   logger: Logger;
   clock: Clock;
   random?: () => number;
+  /** The job templates: synced at every resync and source change, before the changed jobs are queued (a job may name a new template). */
+  templates?: { sync: TemplateSync; source: TemplateSource };
 }
 
 /** The least time between two resyncs asked for by request (POST /reconcile without a key). */
@@ -66,6 +70,7 @@ export class Controller {
    */
   async start(opts: { workers?: boolean } = {}): Promise<void> {
     await this.d.source.start((changed) => this.onSourceChange(changed));
+    await this.d.templates?.source.startTemplates?.(() => void this.d.templates?.sync.sync());
     await this.resync();
     this.started = true;
     if (opts.workers === false) return;
@@ -73,11 +78,15 @@ export class Controller {
     this.schedule();
   }
 
-  /** A new snapshot: judge pruning again and queue the keys that changed (the resync covers the rest). */
+  /** A new snapshot: judge pruning again, sync the templates, then queue the keys that changed (the resync covers the rest). */
   private onSourceChange(changed: string[]): void {
     this.judge();
     if (!this.started) return;
-    for (const key of changed) this.d.queue.addFirst(key);
+    const queue = (): void => {
+      if (!this.stopped) for (const key of changed) this.d.queue.addFirst(key);
+    };
+    if (this.d.templates) void this.d.templates.sync.sync().finally(queue);
+    else queue();
   }
 
   private schedule(): void {
@@ -103,6 +112,7 @@ export class Controller {
     }
     await this.discover();
     this.judge();
+    await this.d.templates?.sync.sync();
     this.enqueueAll();
     this.d.logger.info({ listed: this.d.inventory.size, queued: this.d.queue.depth }, 'resync');
   }
@@ -187,5 +197,6 @@ export class Controller {
     this.d.queue.shutDown();
     await Promise.all(this.workers);
     await this.d.source.stop();
+    await this.d.templates?.source.stopTemplates?.();
   }
 }

@@ -8,12 +8,13 @@ import { judgePrune, type PruneVerdict } from '../plan/prune-guard.js';
 export class PruneGate {
   private current: PruneVerdict = { allowed: false, managed: 0, removed: 0, reason: 'not judged yet' };
 
-  constructor(private readonly o: { maxShare: number; approvedRevision?: string }) {}
+  /** `noun` names what is pruned in the verdict's reason (default "jobs"). */
+  constructor(private readonly o: { maxShare: number; approvedRevision?: string; noun?: string }) {}
 
   /** Judges a snapshot: `guarded` are the manifest keys whose removal would act on a job, `desired` the snapshot's keys. */
   judge(guarded: readonly string[], desired: ReadonlySet<string>, revision: string | undefined): PruneVerdict {
     const approved = revision !== undefined && revision === this.o.approvedRevision;
-    this.current = judgePrune(guarded, desired, { maxShare: this.o.maxShare, approved });
+    this.current = judgePrune(guarded, desired, { maxShare: this.o.maxShare, approved, noun: this.o.noun });
     return this.current;
   }
 

@@ -1,7 +1,9 @@
 /**
- * The IoTJob schema for directory mode, taken from crds/iotjob.yaml (the one source of truth):
- * the structural schema compiled with ajv, then the CEL rules (cel-rules.ts). Kubernetes prunes unknown fields; here they are errors, so every object schema
- * that lists its properties gets `additionalProperties: false` unless it preserves unknown fields.
+ * The IoTJob and IoTJobTemplate schemas for directory mode, taken from crds/iotjob.yaml and
+ * crds/iotjobtemplate.yaml (the one source of truth): the structural schema compiled with ajv,
+ * then the CEL rules (cel-rules.ts). Kubernetes prunes unknown fields; here they are errors, so
+ * every object schema that lists its properties gets `additionalProperties: false` unless it
+ * preserves unknown fields.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,21 +11,24 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { GROUP, VERSION } from '../kube/iotjob-resource.js';
+import { TEMPLATE_KIND } from '../model/iot-job-template.js';
 import { celFailures, compileCelRules, type CelFailure } from './cel-rules.js';
 
 /** The API group/version and kind of an IoTJob manifest (the group and version the API server serves). */
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'IoTJob';
+/** The file of the job template CRD. */
+export const TEMPLATE_CRD = 'iotjobtemplate.yaml';
 
 type Schema = Record<string, unknown>;
 
-/** Finds crds/iotjob.yaml above this module (it sits at the package root, in source and in dist/). */
-export function crdPath(): string {
+/** Finds crds/<file> (default iotjob.yaml) above this module (it sits at the package root, in source and in dist/). */
+export function crdPath(file = 'iotjob.yaml'): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'crds', 'iotjob.yaml');
+    const candidate = join(dir, 'crds', file);
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error('crds/iotjob.yaml not found above the controller; the package is incomplete');
+  throw new Error(`crds/${file} not found above the controller; the package is incomplete`);
 }
 
 /** The openAPIV3Schema of the served version in the CRD file. */
@@ -63,16 +68,26 @@ const METADATA: Schema = {
   },
 };
 
-/** A manifest validator: true when the manifest is valid, else false with `errors` set (ajv's shape). */
-export type ManifestValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+/** A manifest validator: true when the manifest is valid, else false with `errors` set (ajv's shape); `template` validates IoTJobTemplates. */
+export type ManifestValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null; template?: ManifestValidator };
 
 /**
- * Compiles the manifest validator from the CRD schema: the structural schema (ajv), then the CEL
- * rules directory mode applies (cel-rules.ts), whose failures come as errors of keyword
- * `x-kubernetes-validations` with the rule's message at the rule's field.
+ * Compiles the IoTJob validator from the CRD schema, with the IoTJobTemplate validator from its
+ * own CRD as its `template`.
  */
 export function compileManifestValidator(schema: Schema = loadCrdSchema()): ManifestValidator {
-  const structural = compileStructural(schema);
+  const validate = compileKind(schema, KIND);
+  validate.template = compileKind(loadCrdSchema(crdPath(TEMPLATE_CRD)), TEMPLATE_KIND);
+  return validate;
+}
+
+/**
+ * One kind's validator: the structural schema (ajv), then the CEL rules directory mode applies
+ * (cel-rules.ts), whose failures come as errors of keyword `x-kubernetes-validations` with the
+ * rule's message at the rule's field.
+ */
+function compileKind(schema: Schema, kind: string): ManifestValidator {
+  const structural = compileStructural(schema, kind);
   const rules = compileCelRules(schema);
   const validate: ManifestValidator = (data) => {
     if (!structural(data)) {
@@ -92,12 +107,12 @@ function celError(f: CelFailure): ErrorObject {
   return { keyword: 'x-kubernetes-validations', instancePath, schemaPath: '#/x-kubernetes-validations', params: {}, message: f.message };
 }
 
-/** The structural schema of a manifest, compiled with ajv (unknown fields refused). */
-function compileStructural(schema: Schema): ValidateFunction {
+/** The structural schema of a manifest of one kind, compiled with ajv (unknown fields refused). */
+function compileStructural(schema: Schema, kind: string): ValidateFunction {
   const root = strictSchema(schema);
   const props = root.properties as Record<string, Schema>;
   props.apiVersion = { type: 'string', const: API_VERSION };
-  props.kind = { type: 'string', const: KIND };
+  props.kind = { type: 'string', const: kind };
   props.metadata = METADATA;
   // The status is the controller's to write; a manifest that carries one (a `kubectl get -o yaml` copy) is accepted and its status ignored.
   props.status = { type: 'object' };

@@ -72,8 +72,9 @@ export function identityOf(m: ManifestIdentity): DesiredJob | FieldProblem {
   return job;
 }
 
-/** The job with its document resolved (`document` or `documentSource` set); the spec field at fault otherwise. */
+/** The job with its document resolved (`document` or `documentSource` set); the spec field at fault otherwise. A job made from a template has no document of its own. */
 export function withDocument(job: DesiredJob, read: DocumentReaders): DesiredJob | FieldProblem {
+  if (job.spec.jobTemplateArn !== undefined) return job;
   const doc = resolveDocument(job.spec, read);
   return 'message' in doc ? { field: `spec.${doc.field}`, message: doc.message } : { ...job, ...doc };
 }
@@ -89,8 +90,11 @@ function sizeOf(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** The spec fields a document comes from (an IoTJob's or an IoTJobTemplate's). */
+export type DocumentFields = Pick<IoTJobSpec, 'document' | 'documentSource' | 'documentFile' | 'documentConfigMap'>;
+
 /** The text of the spec's document, read or serialised, and the field it came from (below spec); the field at fault otherwise. */
-function documentText(spec: IoTJobSpec, read: DocumentReaders): { field: string; text: string } | FieldProblem {
+function documentText(spec: DocumentFields, read: DocumentReaders): { field: string; text: string } | FieldProblem {
   const from = (field: string, r: { text: string } | { error: string }): { field: string; text: string } | FieldProblem =>
     'error' in r ? { field, message: r.error } : { field, text: r.text };
   if (spec.documentFile !== undefined) {
@@ -108,7 +112,7 @@ function documentText(spec: IoTJobSpec, read: DocumentReaders): { field: string;
 }
 
 /** Resolves the spec's document to the text that will be sent; a problem when it is unusable. */
-export function resolveDocument(spec: IoTJobSpec, read: DocumentReaders): ResolvedDocument {
+export function resolveDocument(spec: DocumentFields, read: DocumentReaders): ResolvedDocument {
   if (spec.documentSource !== undefined) return { documentSource: spec.documentSource };
   const r = documentText(spec, read);
   if ('message' in r) return r;

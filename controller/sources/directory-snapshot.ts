@@ -7,18 +7,20 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import type { DesiredJob } from '../model/iot-job.js';
+import type { DesiredTemplate } from '../model/iot-job-template.js';
 import type { ManifestProblem } from '../model/errors.js';
 import { configMapsIn } from './kubernetes-manifests.js';
 import { parseManifests, type ParseContext } from './manifests.js';
 import type { ParseCache, TextCache } from './snapshot-cache.js';
 import { DEFAULT_LIMITS, NODE_FS, TreeChanged, TreeReader, type TreeFs, type TreeLimits } from './tree-reader.js';
 
-/** One read of the tree: its revision and its jobs, or its problems (then no jobs). */
+/** One read of the tree: its revision and its jobs and job templates, or its problems (then neither). */
 export interface Snapshot {
   revision: string;
   /** A digest of the contents read; a change in it is a new snapshot even when the revision stays (a link target edited in place). */
   digest?: string;
   jobs: DesiredJob[];
+  templates: DesiredTemplate[];
   problems: ManifestProblem[];
 }
 
@@ -76,7 +78,12 @@ export function readSnapshot(root: string, validate: ParseContext['validate'], o
   try {
     base = fs.realpath(root);
   } catch (err) {
-    return { revision: 'missing', jobs: [], problems: [{ file: root, message: `the source directory cannot be read: ${(err as Error).message}` }] };
+    return {
+      revision: 'missing',
+      jobs: [],
+      templates: [],
+      problems: [{ file: root, message: `the source directory cannot be read: ${(err as Error).message}` }],
+    };
   }
   const tree = new TreeReader(base, { fs, limits: { ...DEFAULT_LIMITS, ...o.limits }, texts: o.texts }).readAll();
   const ctx: ParseContext = { validate, readDocumentFile: (manifestPath, documentFile) => tree.documentFile(manifestPath, documentFile) };
@@ -84,7 +91,7 @@ export function readSnapshot(root: string, validate: ParseContext['validate'], o
   const parsed = parseManifests(tree.files, ctx, o.cache && !o.kubernetes ? (f) => o.cache!.parse(f, ctx) : undefined);
   if (tree.vanished || !stillAt(fs, root, base, linkRev)) throw new TreeChanged(`${root} changed while it was read`);
   const problems = [...tree.problems, ...parsed.problems];
-  return { revision: linkRev ?? tree.digest(), digest: tree.digest(), jobs: problems.length ? [] : parsed.jobs, problems };
+  return { revision: linkRev ?? tree.digest(), digest: tree.digest(), ...(problems.length ? { jobs: [], templates: [] } : parsed), problems };
 }
 
 /**
@@ -102,7 +109,7 @@ export function readSettled(root: string, validate: ParseContext['validate'], o:
         : `reading the source directory failed: ${String(err)}`;
   }
   const revision = `unreadable:${createHash('sha256').update(message).digest('hex').slice(0, 12)}`;
-  return { revision, jobs: [], problems: [{ file: '.', message }] };
+  return { revision, jobs: [], templates: [], problems: [{ file: '.', message }] };
 }
 
 function readRetrying(root: string, validate: ParseContext['validate'], o: SnapshotOptions): Snapshot {

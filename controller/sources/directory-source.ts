@@ -19,6 +19,8 @@ import { changedKeys, DesiredIndex } from './desired-index.js';
 import { readSettled, readSnapshot, type Snapshot, type SnapshotOptions } from './directory-snapshot.js';
 import type { ParseContext } from './manifests.js';
 import { ParseCache, TextCache } from './snapshot-cache.js';
+import type { DesiredTemplate } from '../model/iot-job-template.js';
+import type { TemplateProblem, TemplateSource } from './template-source.js';
 import type { DesiredSource, SourceStatus } from './source.js';
 import { DEFAULT_LIMITS, type TreeFs, type TreeLimits } from './tree-reader.js';
 
@@ -48,8 +50,8 @@ export interface DirectorySourceOptions {
   kubernetes?: { namespace: string };
 }
 
-/** The directory source: a watcher that triggers scans, and the application of each snapshot to the desired-state index. */
-export class DirectorySource implements DesiredSource {
+/** The directory source: a watcher that triggers scans, and the application of each snapshot to the desired-state index (its IoTJobTemplates too). */
+export class DirectorySource implements DesiredSource, TemplateSource {
   readonly kind = 'directory';
   readonly prunesAbsent: boolean;
   /** A tree is all-or-nothing: two manifests claiming one jobId or name refuse the snapshot, naming both places. */
@@ -66,6 +68,8 @@ export class DirectorySource implements DesiredSource {
   private stopped = false;
   private readonly cache = new ParseCache();
   private readonly texts = new TextCache();
+  /** The job templates of the snapshot in force. */
+  private declaredTemplates: DesiredTemplate[] = [];
 
   constructor(private readonly o: DirectorySourceOptions) {
     this.index = new DesiredIndex({ metrics: o.metrics, conflicts: { kind: 'refuse-snapshot' } });
@@ -78,6 +82,24 @@ export class DirectorySource implements DesiredSource {
 
   keys(): string[] {
     return this.index.keys();
+  }
+
+  templates(): DesiredTemplate[] {
+    return this.declaredTemplates;
+  }
+
+  /** A directory's templates leave by their manifest's removal (pruning), never by a deletion request. */
+  leavingTemplates(): DesiredTemplate[] {
+    return [];
+  }
+
+  /** A directory refuses its whole snapshot for a bad template (status().problems), so no template has a problem of its own. */
+  templateProblems(): TemplateProblem[] {
+    return [];
+  }
+
+  templateRevision(): string | undefined {
+    return this.state.revision;
   }
 
   status(): SourceStatus {
@@ -130,9 +152,10 @@ export class DirectorySource implements DesiredSource {
     this.index.refused(0);
     if (!changed) return;
     const keys = this.index.replace(snap.jobs);
+    this.declaredTemplates = snap.templates;
     this.good = true;
     this.o.metrics.setRevision(this.kind, snap.revision);
-    this.o.logger.info({ revision: snap.revision, manifests: snap.jobs.length, changed: keys.length }, 'new snapshot');
+    this.o.logger.info({ revision: snap.revision, manifests: snap.jobs.length, templates: snap.templates.length, changed: keys.length }, 'new snapshot');
     try {
       this.onChange(keys);
     } catch (err) {

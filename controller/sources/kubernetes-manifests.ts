@@ -13,9 +13,10 @@ export interface KubernetesManifests {
   configMaps: ReadonlyMap<string, Record<string, string>>;
 }
 
-/** Whether a parsed document is an IoTJob (group iot.gitops.dev, kind IoTJob). */
-export function isIoTJob(doc: Document): boolean {
-  return isMap(doc.contents) && doc.get('kind') === 'IoTJob' && String(doc.get('apiVersion') ?? '').startsWith('iot.gitops.dev/');
+/** Whether a parsed document is one of ours: an IoTJob or an IoTJobTemplate of group iot.gitops.dev. */
+export function isOurKind(doc: Document): boolean {
+  const kind = isMap(doc.contents) ? doc.get('kind') : undefined;
+  return (kind === 'IoTJob' || kind === 'IoTJobTemplate') && String(doc.get('apiVersion') ?? '').startsWith('iot.gitops.dev/');
 }
 
 /** The ConfigMaps (core v1) in the files, by namespace/name; a document that cannot be parsed is skipped (the IoTJob pass reports the file). */

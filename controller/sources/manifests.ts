@@ -6,12 +6,14 @@
  */
 import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import type { DesiredJob, IoTJobSpec } from '../model/iot-job.js';
+import { TEMPLATE_KIND, type DesiredTemplate, type IoTJobTemplateSpec } from '../model/iot-job-template.js';
 import type { ManifestProblem } from '../model/errors.js';
-import type { ErrorObject } from './crd-schema.js';
+import type { ErrorObject, ManifestValidator } from './crd-schema.js';
 import { refusedClaims } from './claims.js';
 import { refusedDependencies } from './dependency-check.js';
 import { desiredJobOf } from './desired-job.js';
-import { configMapReader, isIoTJob, type KubernetesManifests } from './kubernetes-manifests.js';
+import { desiredTemplateOf, refusedTemplateClaims } from './desired-template.js';
+import { configMapReader, isOurKind, type KubernetesManifests } from './kubernetes-manifests.js';
 
 /** The most documents one file may hold. */
 export const MAX_DOCS_PER_FILE = 200;
@@ -19,7 +21,7 @@ export const MAX_DOCS_PER_FILE = 200;
 export const MAX_DEPTH = 64;
 /** The most aliases one document may resolve (yaml's guard against an alias bomb). */
 const MAX_ALIASES = 100;
-const NO_IOTJOB = 'the file holds no IoTJob; delete the file to remove its jobs';
+const NO_IOTJOB = 'the file holds no IoTJob or IoTJobTemplate; delete the file to remove its jobs';
 
 /** One manifest file: its path relative to the source root, and its text. */
 export interface ManifestFile {
@@ -29,17 +31,18 @@ export interface ManifestFile {
 
 /** What the parser needs besides the files. */
 export interface ParseContext {
-  /** Validates one manifest against the CRD schema (ajv's function). */
-  validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+  /** Validates one IoTJob manifest against the CRD schema (ajv's function); its `template` an IoTJobTemplate's (without it, a template is a problem). */
+  validate: ManifestValidator;
   /** Reads a documentFile named relative to the manifest's file: its text, or a problem message. */
   readDocumentFile?: (manifestPath: string, documentFile: string) => { text: string } | { error: string };
   /** The tree is a repository of Kubernetes manifests: other kinds are skipped, keys are namespace/name, documentConfigMap reads its ConfigMaps. */
   kubernetes?: KubernetesManifests;
 }
 
-/** The result of parsing a snapshot: jobs when there are no problems. */
+/** The result of parsing a snapshot: jobs and job templates when there are no problems. */
 export interface ParsedSnapshot {
   jobs: DesiredJob[];
+  templates: DesiredTemplate[];
   problems: ManifestProblem[];
 }
 
@@ -81,7 +84,7 @@ function pointer(instancePath: string): { segs: (string | number)[]; field: stri
   return { segs, field };
 }
 
-const DOCUMENT_KEYS = new Set(['document', 'documentSource', 'documentFile', 'documentConfigMap']);
+const DOCUMENT_KEYS = new Set(['document', 'documentSource', 'documentFile', 'documentConfigMap', 'jobTemplateArn']);
 
 /** Turns ajv's errors into problems, one per field, in plain words. */
 function schemaProblems(errors: ErrorObject[], file: string, at: Located): ManifestProblem[] {
@@ -114,7 +117,8 @@ function worded(e: ErrorObject): { where: (string | number)[]; name: string; mes
     return { where: [...segs, prop], name: fieldIn(field, prop), message: 'is not a known field' };
   }
   if (e.keyword === 'required') return { where: segs, name: fieldIn(field, String(e.params.missingProperty)), message: 'is required' };
-  if (isDocumentChoice(e)) return { where: segs, name: 'spec', message: 'needs exactly one of document, documentSource, documentFile and documentConfigMap' };
+  if (isDocumentChoice(e))
+    return { where: segs, name: 'spec', message: 'needs exactly one of document, documentSource, documentFile, documentConfigMap and jobTemplateArn' };
   return { where: segs, name: field, message: valueMessage(e) };
 }
 
@@ -176,8 +180,8 @@ interface FileScope {
   ctx: ParseContext;
 }
 
-/** Parses one YAML document into a DesiredJob or problems. */
-function parseDocument(doc: Document, index: number, { file, lc, ctx }: FileScope): DesiredJob | ManifestProblem[] {
+/** Parses one YAML document into a DesiredJob, a DesiredTemplate or problems. */
+function parseDocument(doc: Document, index: number, { file, lc, ctx }: FileScope): DesiredJob | DesiredTemplate | ManifestProblem[] {
   const at = locator(doc, lc);
   const line = at.line([]) ?? 1;
   const syntax = yamlProblems(doc.errors, doc.warnings, file, lc);
@@ -185,9 +189,27 @@ function parseDocument(doc: Document, index: number, { file, lc, ctx }: FileScop
   if (!isMap(doc.contents)) return [{ file, line, message: 'a manifest must be a YAML mapping (an IoTJob object)' }];
   const deep = tooDeep(doc.contents);
   if (deep) return [{ file, line: deep.range ? lc.linePos(deep.range[0]).line : line, message: `the manifest nests deeper than ${MAX_DEPTH} levels` }];
-  const data = doc.toJS({ maxAliasCount: MAX_ALIASES }) as { metadata: Metadata; spec: IoTJobSpec };
+  const data = doc.toJS({ maxAliasCount: MAX_ALIASES }) as { kind?: unknown; metadata: Metadata; spec: IoTJobSpec };
+  if (data.kind === TEMPLATE_KIND) return parseTemplate(data as unknown as TemplateData, { file, doc: index, line }, at, ctx);
   if (!ctx.validate(data)) return schemaProblems(ctx.validate.errors ?? [], file, at);
   return desiredJob(data, { file, doc: index, line }, at, ctx);
+}
+
+type TemplateData = { metadata: Metadata; spec: IoTJobTemplateSpec };
+
+/** A valid IoTJobTemplate manifest's DesiredTemplate, or its problems. */
+function parseTemplate(data: TemplateData, origin: DesiredJob['origin'], at: Located, ctx: ParseContext): DesiredTemplate | ManifestProblem[] {
+  const { file } = origin;
+  const validate = ctx.validate.template;
+  if (!validate) return [{ file, line: origin.line, field: 'kind', message: 'IoTJobTemplate manifests are not read here' }];
+  if (!validate(data)) return schemaProblems(validate.errors ?? [], file, at);
+  const { metadata, spec } = data;
+  const namespace = metadata.namespace ?? ctx.kubernetes?.namespace;
+  const key = namespace ? `${namespace}/${metadata.name}` : metadata.name;
+  const read = ctx.readDocumentFile;
+  const readers = ctx.kubernetes ? {} : { documentFile: read && ((documentFile: string) => read(file, documentFile)) };
+  const t = desiredTemplateOf({ key, name: metadata.name, spec, origin }, readers);
+  return 'message' in t ? [{ file, line: at.line(fieldPath(t.field)), field: t.field, message: t.message }] : t;
 }
 
 /** A valid manifest's DesiredJob, or the problem with its jobId or its document. */
@@ -221,9 +243,10 @@ function isEmpty(doc: Document): boolean {
   return (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) && doc.errors.length === 0 && doc.warnings.length === 0;
 }
 
-/** The jobs and problems of one file. */
+/** The jobs, job templates and problems of one file. */
 export interface ParsedFile {
   jobs: DesiredJob[];
+  templates: DesiredTemplate[];
   problems: ManifestProblem[];
   /** Whether the result depends on files other than this one (documentFile), so it may not be cached by content. */
   readsOtherFiles: boolean;
@@ -238,14 +261,14 @@ export function parseFile(f: ManifestFile, ctx: ParseContext): ParsedFile {
   try {
     return parseDocuments(f, ctx);
   } catch (err) {
-    return { jobs: [], problems: [{ file: f.path, message: `the file cannot be parsed: ${(err as Error).message}` }], readsOtherFiles: false };
+    return { jobs: [], templates: [], problems: [{ file: f.path, message: `the file cannot be parsed: ${(err as Error).message}` }], readsOtherFiles: false };
   }
 }
 
 function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
   // A file that names a documentFile at all, read or not, is never cached by its own text: a fix
   // to the document file alone must be seen (regression: a failed read stayed cached).
-  const out: ParsedFile = { jobs: [], problems: [], readsOtherFiles: f.text.includes('documentFile') };
+  const out: ParsedFile = { jobs: [], templates: [], problems: [], readsOtherFiles: f.text.includes('documentFile') };
   const lc = new LineCounter();
   const docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if ('empty' in docs) out.problems.push(...yamlProblems(docs.errors, docs.warnings, f.path, lc));
@@ -255,19 +278,20 @@ function parseDocuments(f: ManifestFile, ctx: ParseContext): ParsedFile {
     if (isEmpty(doc) || skipped(doc, ctx)) return;
     const r = parseSafely(doc, i, { file: f.path, lc, ctx });
     if (Array.isArray(r)) out.problems.push(...r);
+    else if ('jobTemplateId' in r) out.templates.push(r);
     else out.jobs.push(r);
   });
-  if (out.jobs.length === 0 && out.problems.length === 0 && !ctx.kubernetes) out.problems.push({ file: f.path, message: NO_IOTJOB });
+  if (out.jobs.length + out.templates.length === 0 && out.problems.length === 0 && !ctx.kubernetes) out.problems.push({ file: f.path, message: NO_IOTJOB });
   return out;
 }
 
 /** In a repository of Kubernetes manifests, a well-formed document of another kind is not ours (one with YAML errors is still reported). */
 function skipped(doc: Document, ctx: ParseContext): boolean {
-  return ctx.kubernetes !== undefined && doc.errors.length === 0 && !isIoTJob(doc);
+  return ctx.kubernetes !== undefined && doc.errors.length === 0 && !isOurKind(doc);
 }
 
 /** parseDocument, with whatever it throws (toJS on an alias bomb, a validator that fails) as a problem at the document. */
-function parseSafely(doc: Document, index: number, scope: FileScope): DesiredJob | ManifestProblem[] {
+function parseSafely(doc: Document, index: number, scope: FileScope): DesiredJob | DesiredTemplate | ManifestProblem[] {
   try {
     return parseDocument(doc, index, scope);
   } catch (err) {
@@ -276,19 +300,21 @@ function parseSafely(doc: Document, index: number, scope: FileScope): DesiredJob
   }
 }
 
-/** Parses every file of a snapshot. Jobs are returned only when there are no problems at all. */
+/** Parses every file of a snapshot. Jobs and templates are returned only when there are no problems at all. */
 export function parseManifests(
   files: readonly ManifestFile[],
   ctx: ParseContext,
   parse: (f: ManifestFile) => ParsedFile = (f) => parseFile(f, ctx),
 ): ParsedSnapshot {
   const jobs: DesiredJob[] = [];
+  const templates: DesiredTemplate[] = [];
   const problems: ManifestProblem[] = [];
   for (const f of files) {
     const r = parse(f);
     jobs.push(...r.jobs);
+    templates.push(...r.templates);
     problems.push(...r.problems);
   }
-  problems.push(...refusedClaims(jobs), ...refusedDependencies(jobs));
-  return problems.length > 0 ? { jobs: [], problems } : { jobs, problems };
+  problems.push(...refusedClaims(jobs), ...refusedDependencies(jobs), ...refusedTemplateClaims(templates));
+  return problems.length > 0 ? { jobs: [], templates: [], problems } : { jobs, templates, problems };
 }

@@ -22,6 +22,9 @@ export const UPDATABLE_SPEC = {
   jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'TIMED_OUT' as const, numberOfRetries: 2 }] },
 };
 
+/** The fields the full job leaves out: the template, its parameters, package versions and namespace (template-job tests set them). */
+export const UNSET_FIXED = { jobTemplateArn: undefined, documentParameters: undefined, destinationPackageVersions: undefined, namespaceId: undefined };
+
 /** The scheduling configuration of the full job. */
 export const SCHEDULING = {
   startTime: '2030-01-01T00:00',

@@ -271,9 +271,17 @@ export function kubeRest(cluster: Pick<KubeCluster, 'url' | 'caPem' | 'adminToke
   return new KubeRest(kc);
 }
 
-/** Applies crds/iotjob.yaml (create, or replace when present) and waits until it is Established. */
-export async function applyCrd(rest: KubeRest, timeoutMs = 30_000): Promise<{ status: { conditions?: { type: string; status: string; message?: string }[] } }> {
-  const crd = parse(readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8')) as { metadata: { name: string; resourceVersion?: string } };
+type CrdState = { status: { conditions?: { type: string; status: string; message?: string }[] } };
+
+/** Applies crds/iotjob.yaml and crds/iotjobtemplate.yaml (create, or replace when present) and waits until both are Established; the IoTJob CRD's state. */
+export async function applyCrd(rest: KubeRest, timeoutMs = 30_000): Promise<CrdState> {
+  await applyCrdFile(rest, 'iotjobtemplate.yaml', 'iotjobtemplates', timeoutMs);
+  return applyCrdFile(rest, 'iotjob.yaml', 'iotjobs', timeoutMs);
+}
+
+/** Applies one CRD file and waits until it is Established and its resource is served. */
+async function applyCrdFile(rest: KubeRest, file: string, plural: string, timeoutMs: number): Promise<CrdState> {
+  const crd = parse(readFileSync(join(ROOT, 'crds', file), 'utf8')) as { metadata: { name: string; resourceVersion?: string } };
   const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions`;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -300,7 +308,7 @@ export async function applyCrd(rest: KubeRest, timeoutMs = 30_000): Promise<{ st
       // The API server serves the new resource shortly after it is Established; wait for discovery too.
       for (;;) {
         try {
-          await rest.request('GET', '/apis/iot.gitops.dev/v1alpha1/iotjobs', { query: { limit: 1 } });
+          await rest.request('GET', `/apis/iot.gitops.dev/v1alpha1/${plural}`, { query: { limit: 1 } });
           return got;
         } catch (err) {
           if (Date.now() > deadline) throw err;

@@ -51,6 +51,20 @@ const BREAKING: Record<string, { spec: Record<string, unknown>; field: string }>
   },
   'self.all(d, self.filter(e, e.name == d.name).size() == 1)': { spec: { dependsOn: [{ name: 'base' }, { name: 'base' }] }, field: 'spec.dependsOn' },
   '!has(self.endBehavior) || has(self.endTime)': { spec: { schedulingConfig: { endBehavior: 'CANCEL' } }, field: 'spec.schedulingConfig.endBehavior' },
+  "!has(self.schedulingConfig) || !has(self.schedulingConfig.maintenanceWindows) || size(self.schedulingConfig.maintenanceWindows) == 0 || ((has(self.waves) || (has(self.targetSelection) && self.targetSelection == 'CONTINUOUS')) && has(self.schedulingConfig.startTime))":
+    {
+      spec: { schedulingConfig: { maintenanceWindows: [{ startTime: 'cron(0 2 ? * SUN *)', durationInMinutes: 60 }] } },
+      field: 'spec.schedulingConfig.maintenanceWindows',
+    },
+  "!has(self.documentParameters) || (has(self.jobTemplateArn) && (self.jobTemplateArn.startsWith('managed:') || self.jobTemplateArn.matches('^arn:[^:]+:iot:[^:]*::jobtemplate/')))":
+    {
+      spec: { document: undefined, jobTemplateArn: 'template:ota-base', documentParameters: { downloadUrl: 'https://x' } },
+      field: 'spec.documentParameters',
+    },
+  "self.all(k, k.matches('^[a-zA-Z0-9_-]{1,128}$'))": {
+    spec: { document: undefined, jobTemplateArn: 'managed:AWS-Download-File:1.0', documentParameters: { 'bad key': 'x' } },
+    field: 'spec.documentParameters',
+  },
   'self.all(e, self.filter(f, f.thingName == e.thingName).size() == 1)': {
     spec: {
       executions: [

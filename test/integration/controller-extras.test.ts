@@ -4,6 +4,7 @@
  */
 import { IoTClient } from '@aws-sdk/client-iot';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MeteredIot } from '../../controller/aws/metered-iot.js';
 import { SdkIotJobs } from '../../controller/aws/sdk-iot-jobs.js';
 import { Metrics } from '../../controller/observability/metrics.js';
 import { existingJobConflict } from '../../controller/plan/existing-create.js';
@@ -59,9 +60,7 @@ describe('the idempotent create', () => {
     stack = await Stack.create();
     const client = new IoTClient({ endpoint: stack.emu.url, region: 'us-east-1', credentials: CREDENTIALS });
     const jobs = new SdkIotJobs({
-      client,
-      clock: realClock,
-      metrics: new Metrics({ defaultMetrics: false }),
+      iot: new MeteredIot({ client, clock: realClock, metrics: new Metrics({ defaultMetrics: false }) }),
       controllerId: 'ctl-test',
       partition: () => ({ account: '123456789012', region: 'us-east-1' }),
     });

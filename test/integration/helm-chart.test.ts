@@ -12,10 +12,10 @@
  * forbidden in another), the NetworkPolicy, and the IAM policy in the package.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeError, type KubeRest } from '../../controller/kube/rest.js';
 import { chartRules, createNamespace, kubeRest } from '../helpers/kube-cluster.js';
@@ -115,15 +115,19 @@ describe('helm lint and values.schema.json', () => {
 });
 
 describe('helm template', () => {
-  it('ships the CRD as a real file, byte for byte crds/iotjob.yaml, and Helm says nothing about it (regression: a symlink made Helm warn on every command)', () => {
-    const shipped = join(CHART, 'crds', 'iotjob.yaml');
-    expect(lstatSync(shipped).isSymbolicLink()).toBe(false);
-    expect(readFileSync(shipped, 'utf8'), "the chart's CRD differs: cp crds/iotjob.yaml charts/iot-jobs-controller/crds/iotjob.yaml").toBe(
-      readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8'),
-    );
+  it('ships the CRDs as real files, byte for byte crds/, and Helm says nothing about them (regression: a symlink made Helm warn on every command)', () => {
+    expect(readdirSync(join(CHART, 'crds')).sort()).toEqual(readdirSync(join(ROOT, 'crds')).sort());
     const { stdout, stderr } = helmTemplateText();
     expect(stderr).toBe('');
-    expect(find(parseRendered(stdout), 'CustomResourceDefinition')).toEqual(parse(readFileSync(join(ROOT, 'crds', 'iotjob.yaml'), 'utf8')));
+    for (const file of ['iotjob.yaml', 'iotjobtemplate.yaml']) {
+      const shipped = join(CHART, 'crds', file);
+      expect(lstatSync(shipped).isSymbolicLink()).toBe(false);
+      expect(readFileSync(shipped, 'utf8'), `the chart's CRD differs: cp crds/${file} charts/iot-jobs-controller/crds/${file}`).toBe(
+        readFileSync(join(ROOT, 'crds', file), 'utf8'),
+      );
+      const crd = parse(readFileSync(join(ROOT, 'crds', file), 'utf8')) as Rendered;
+      expect(find(parseRendered(stdout), 'CustomResourceDefinition', crd.metadata.name)).toEqual(crd);
+    }
     const lint = helm(['lint', '--strict', CHART]);
     expect(lint.stderr).toBe('');
     expect(lint.stdout).not.toMatch(/symbolic link|symlink|crds\//i);
@@ -471,12 +475,18 @@ describe('the rendered chart on a real API server (server-side dry run)', () => 
     const block = /```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
     const [apply, upgrade] = block.split('\n').filter((l) => l.trim() !== '');
     expect([apply, upgrade]).toEqual([
-      'kubectl apply --server-side --force-conflicts -f charts/iot-jobs-controller/crds/iotjob.yaml',
+      'kubectl apply --server-side --force-conflicts -f charts/iot-jobs-controller/crds/',
       'helm upgrade iot-jobs charts/iot-jobs-controller -n iot-system',
     ]);
-    const file = join(ROOT, apply!.split(' -f ')[1]!);
-    // A packaged chart's CRD (the doc's `helm show crds`) is the same file.
-    expect(parse(helm(['show', 'crds', CHART]).stdout)).toEqual(parse(readFileSync(file, 'utf8')));
+    const dir = join(ROOT, apply!.split(' -f ')[1]!);
+    const file = join(dir, 'iotjob.yaml');
+    // A packaged chart's CRDs (the doc's `helm show crds`) are the directory's files.
+    const shown = parseAllDocuments(helm(['show', 'crds', CHART]).stdout).map((d) => d.toJS());
+    expect(shown).toEqual(
+      readdirSync(dir)
+        .sort()
+        .map((f) => parse(readFileSync(join(dir, f), 'utf8'))),
+    );
 
     // A copy under a group of its own, so the IoTJob CRD other tests use stays as it is.
     const group = 'upgrade-test.gitops.dev';

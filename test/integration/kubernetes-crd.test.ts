@@ -43,7 +43,7 @@ describe('the IoTJob CRD on a real API server', () => {
       '/apis/iot.gitops.dev/v1alpha1',
     );
     const names = served.resources.map((r) => r.name).sort();
-    expect(names).toEqual(['iotjobs', 'iotjobs/status']);
+    expect(names).toEqual(['iotjobs', 'iotjobs/status', 'iotjobtemplates', 'iotjobtemplates/status']);
     expect(served.resources.find((r) => r.name === 'iotjobs')).toMatchObject({ shortNames: ['iotj'], namespaced: true });
     await stack.create('columns');
     const table = (await fetchTable(stack)).columnDefinitions;
@@ -173,11 +173,12 @@ describe('the IoTJob CRD on a real API server', () => {
     expect(twice.message).toContain('each thingName may appear once');
   });
 
-  it('accepts the examples as they are, except the one whose document is a file (directory mode only)', async () => {
+  it('accepts the examples as they are (IoTJobs and IoTJobTemplates), except the one whose document is a file (directory mode only)', async () => {
     const dir = join(import.meta.dirname, '..', '..', 'examples');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJS() as { spec: { documentFile?: string } })) {
-        const sent = stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/iotjobs`, {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJS() as { kind: string; spec: { documentFile?: string } })) {
+        const plural = doc.kind === 'IoTJobTemplate' ? 'iotjobtemplates' : 'iotjobs';
+        const sent = stack.rest.request('POST', `/apis/iot.gitops.dev/v1alpha1/namespaces/${stack.ns}/${plural}`, {
           body: doc,
           query: { fieldValidation: 'Strict', dryRun: 'All' },
         });

@@ -23,9 +23,14 @@ const IAM_PREFIX: Record<string, string> = { '@aws-sdk/client-iot': 'iot' };
 /**
  * IAM actions an operation needs besides <prefix>:<Operation>, from the Service Authorization
  * Reference ("API operations defined by AWS IoT"): CreateJob also authorizes iot:TagResource (the
- * tags sent with it) and iam:PassRole (presignedUrlConfig.roleArn); UpdateJob iam:PassRole.
+ * tags sent with it) and iam:PassRole (presignedUrlConfig.roleArn); UpdateJob iam:PassRole;
+ * CreateJobTemplate, like CreateJob, iot:TagResource and iam:PassRole.
  */
-const ALSO_AUTHORIZES: Record<string, string[]> = { CreateJob: ['iot:TagResource', 'iam:PassRole'], UpdateJob: ['iam:PassRole'] };
+const ALSO_AUTHORIZES: Record<string, string[]> = {
+  CreateJob: ['iot:TagResource', 'iam:PassRole'],
+  UpdateJob: ['iam:PassRole'],
+  CreateJobTemplate: ['iot:TagResource', 'iam:PassRole'],
+};
 
 /** The IoT actions that change a job or its executions, or could take a job over. */
 const DESTRUCTIVE = [
@@ -36,6 +41,7 @@ const DESTRUCTIVE = [
   'iot:DeleteJobExecution',
   'iot:TagResource',
   'iot:UntagResource',
+  'iot:DeleteJobTemplate',
 ];
 /** Actions whose request also names a job ("job*" in the reference), so a grant on thing/* alone authorizes nothing. */
 const ALSO_NEED_THE_JOB = ['iot:DescribeJobExecution', 'iot:CancelJobExecution', 'iot:DeleteJobExecution'];
@@ -107,7 +113,7 @@ function actionsInCode(): { operations: string[]; actions: Set<string>; problems
 const policyText = readFileSync(POLICY_FILE, 'utf8');
 const policy = JSON.parse(policyText) as Policy;
 const allows = policy.Statement.filter((s) => s.Effect === 'Allow');
-const isJobArn = (r: string): boolean => /^arn:aws:iot:REGION:ACCOUNT:job\//.test(r);
+const isJobArn = (r: string): boolean => /^arn:aws:iot:REGION:ACCOUNT:(job|jobtemplate)\//.test(r);
 const isThingArn = (r: string): boolean => /^arn:aws:iot:REGION:ACCOUNT:thing\//.test(r);
 
 /** Whether a statement's condition requires `key` to equal the controller id (StringEquals). */
@@ -136,12 +142,12 @@ describe('the IAM policy matches the code', () => {
     for (const s of allows) {
       const acts = list(s.Action);
       const resources = list(s.Resource);
-      for (const a of acts.filter((x) => DESTRUCTIVE.includes(x) || x === 'iot:CreateJob')) {
+      for (const a of acts.filter((x) => DESTRUCTIVE.includes(x) || x === 'iot:CreateJob' || x === 'iot:CreateJobTemplate')) {
         expect(resources, `${s.Sid}: ${a} on "*"`).not.toContain('*');
         if (resources.some(isJobArn)) {
           const ok =
             requiresOurs(s, `aws:ResourceTag/${MANAGED_BY}`) ||
-            ((a === 'iot:CreateJob' || a === 'iot:TagResource') && requiresOurs(s, `aws:RequestTag/${MANAGED_BY}`));
+            (['iot:CreateJob', 'iot:CreateJobTemplate', 'iot:TagResource'].includes(a) && requiresOurs(s, `aws:RequestTag/${MANAGED_BY}`));
           expect(ok, `${s.Sid}: ${a} on jobs without a managed-by = CONTROLLER_ID condition`).toBe(true);
         } else {
           // Grants on things alone: only for calls that also name the job, which the job's grant gates.
@@ -152,11 +158,14 @@ describe('the IAM policy matches the code', () => {
     }
   });
 
-  it('scopes every resource to the account and region (ListJobs, which has no resource type, aside)', () => {
+  it('scopes every resource to the account and region (ListJobs and ListJobTemplates, which have no resource type, aside; AWS managed templates have no account)', () => {
     for (const s of policy.Statement) {
       for (const r of list(s.Resource)) {
-        if (r === '*') expect(list(s.Action), s.Sid).toEqual(['iot:ListJobs']);
-        else expect(r, s.Sid).toMatch(/^arn:aws:(iot:REGION:ACCOUNT:(job|thing|thinggroup)\/\*|iam::ACCOUNT:role\/.+)$/);
+        if (r === '*') expect(['iot:ListJobs', 'iot:ListJobTemplates'], s.Sid).toEqual(expect.arrayContaining(list(s.Action)));
+        else
+          expect(r, s.Sid).toMatch(
+            /^arn:aws:(iot:REGION:ACCOUNT:(job|thing|thinggroup|jobtemplate|package)\/\*|iot:REGION::jobtemplate\/\*|iam::ACCOUNT:role\/.+)$/,
+          );
       }
     }
   });
@@ -272,6 +281,25 @@ describe('the policy, played against a model of IAM', () => {
     expect(allowed({ action: 'iot:TagResource', resources: [ours], requestTags: { [MANAGED_BY]: 'staging' } })).toBe(false);
     expect(allowed({ action: 'iot:TagResource', resources: [ours], requestTags: { team: 'b' } })).toBe(true);
     expect(allowed({ action: 'iot:UntagResource', resources: [ours] })).toBe(false);
+  });
+
+  it('keeps job templates as it keeps jobs: creates them only with its tag, deletes, tags and untags only its own, reads any', () => {
+    const tags = { [MANAGED_BY]: 'prod-eu', 'iot-jobs-controller/source-key': 'ota-base' };
+    const fresh = { arn: arn('jobtemplate', 'ota-base') };
+    const ourTemplate = { arn: arn('jobtemplate', 'ota-base'), tags: { [MANAGED_BY]: 'prod-eu' } };
+    const theirTemplate = { arn: arn('jobtemplate', 'hand-made'), tags: {} };
+    expect(allowed({ action: 'iot:CreateJobTemplate', resources: [fresh], requestTags: tags })).toBe(true);
+    expect(allowed({ action: 'iot:TagResource', resources: [fresh], requestTags: tags })).toBe(true);
+    expect(allowed({ action: 'iot:CreateJobTemplate', resources: [fresh], requestTags: {} })).toBe(false);
+    for (const action of ['iot:DeleteJobTemplate', 'iot:UntagResource']) {
+      expect(allowed({ action, resources: [ourTemplate] }), `${action} on ours`).toBe(true);
+      expect(allowed({ action, resources: [theirTemplate] }), `${action} on a human's`).toBe(false);
+    }
+    for (const action of ['iot:DescribeJobTemplate', 'iot:ListTagsForResource']) expect(allowed({ action, resources: [theirTemplate] }), action).toBe(true);
+    expect(allowed({ action: 'iot:ListJobTemplates', resources: [{ arn: '*' }] })).toBe(true);
+    // A job made from a template (own or AWS managed) names it.
+    const managed = { arn: 'arn:aws:iot:eu-west-1::jobtemplate/AWS-Download-File:1.0' };
+    expect(allowed({ action: 'iot:CreateJob', resources: [{ arn: arn('job', 'fw-4') }, thing, managed, theirTemplate], requestTags: tags })).toBe(true);
   });
 
   it('the one gap, stated: IAM cannot tell the tags sent with CreateJob from a first managed-by tag put on an untagged job', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fromDescribeJob, fromSummary, toCreateJob, toUpdateJob } from '../../../../controller/aws/mappers.js';
 import { fieldsOf } from '../../../../controller/plan/fields.js';
 import { aDesired, CONTROLLER, PARTITION } from '../../../helpers/builders.js';
-import { fullDescribe, fullDesired, SCHEDULING, UPDATABLE_SPEC } from '../../../helpers/job-fixtures.js';
+import { fullDescribe, fullDesired, SCHEDULING, UNSET_FIXED, UPDATABLE_SPEC } from '../../../helpers/job-fixtures.js';
 
 const ARN = 'arn:aws:iot:us-east-1:123456789012';
 const TARGETS = [`${ARN}:thinggroup/fleet`, `${ARN}:thing/t1`, `${ARN}:thing/t2`];
@@ -47,6 +47,7 @@ describe('toCreateJob', () => {
       targetSelection: 'CONTINUOUS',
       ...UPDATABLE_SPEC,
       schedulingConfig: SCHEDULING,
+      ...UNSET_FIXED,
       tags: TAGS,
     });
   });
@@ -65,6 +66,7 @@ describe('toCreateJob', () => {
       timeoutConfig: undefined,
       jobExecutionsRetryConfig: undefined,
       schedulingConfig: undefined,
+      ...UNSET_FIXED,
       tags: TAGS.slice(2, 4).concat({ Key: 'iot-jobs-controller/deletion-policy', Value: 'Cancel' }),
     });
   });
@@ -108,6 +110,7 @@ describe('fromDescribeJob', () => {
       documentSource: undefined,
       ...UPDATABLE_SPEC,
       schedulingConfig: SCHEDULING,
+      ...UNSET_FIXED,
       forceCanceled: false,
       reasonCode: 'R',
       comment: 'C',

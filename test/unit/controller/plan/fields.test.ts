@@ -32,6 +32,10 @@ describe('the field table', () => {
       targets: 'replace',
       targetSelection: 'replace',
       schedulingConfig: 'replace',
+      jobTemplateArn: 'replace',
+      documentParameters: 'replace',
+      destinationPackageVersions: 'replace',
+      namespaceId: 'replace',
       tags: 'tags',
     });
     expect(COMPARED_FIELDS).toEqual(Object.keys(FIELD_TABLE));

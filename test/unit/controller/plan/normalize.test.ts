@@ -8,7 +8,7 @@ import { fromDescribeJob } from '../../../../controller/aws/mappers.js';
 import { desiredShape, observedShape } from '../../../../controller/plan/normalize.js';
 import { diffJob } from '../../../../controller/plan/diff.js';
 import { aDesired, anObserved, CONTROLLER, FLEET_ARN, PARTITION } from '../../../helpers/builders.js';
-import { fullDescribe, fullDesired, SCHEDULING, UPDATABLE_SPEC } from '../../../helpers/job-fixtures.js';
+import { fullDescribe, fullDesired, SCHEDULING, UNSET_FIXED, UPDATABLE_SPEC } from '../../../helpers/job-fixtures.js';
 
 const ARN = 'arn:aws:iot:us-east-1:123456789012';
 const TAGS = {
@@ -27,6 +27,7 @@ const FULL_SHAPE = {
   targets: [`${ARN}:thing/t1`, `${ARN}:thing/t2`, `${ARN}:thinggroup/fleet`],
   targetSelection: 'CONTINUOUS',
   schedulingConfig: SCHEDULING,
+  ...UNSET_FIXED,
   tags: TAGS,
 };
 

@@ -85,7 +85,7 @@ describe('reading a tree', () => {
 
   it('refuses an emptied manifest file instead of removing its jobs', () => {
     writeFileSync(join(dir, 'a.yaml'), '');
-    expect(problemsOf()).toEqual([{ file: 'a.yaml', message: 'the file holds no IoTJob; delete the file to remove its jobs' }]);
+    expect(problemsOf()).toEqual([{ file: 'a.yaml', message: 'the file holds no IoTJob or IoTJobTemplate; delete the file to remove its jobs' }]);
   });
 
   it('reports an unreadable file (EACCES, injected: tests run as root) and an unreadable directory', () => {

@@ -65,10 +65,15 @@ describe('parseManifests', () => {
 
   it('needs exactly one of document, documentSource and documentFile', () => {
     expect(parse(job('x', '  targets: [thing:t1]')).problems).toEqual([
-      { file: 'jobs/a.yaml', line: 5, field: 'spec', message: 'needs exactly one of document, documentSource, documentFile and documentConfigMap' },
+      {
+        file: 'jobs/a.yaml',
+        line: 5,
+        field: 'spec',
+        message: 'needs exactly one of document, documentSource, documentFile, documentConfigMap and jobTemplateArn',
+      },
     ]);
     expect(parse(job('x', '  targets: [thing:t1]\n  document: {}\n  documentSource: https://s3.amazonaws.com/b/k')).problems.map((p) => p.message)).toEqual([
-      'needs exactly one of document, documentSource, documentFile and documentConfigMap',
+      'needs exactly one of document, documentSource, documentFile, documentConfigMap and jobTemplateArn',
     ]);
   });
 
@@ -199,6 +204,6 @@ describe('bad input in one file', () => {
     ['a document marker', '---\n'],
     ['empty documents', '---\n...\n---\n'],
   ])('refuses a file that holds no IoTJob (%s) instead of removing its jobs (regression: an emptied file canceled its rollout)', (_what, text) => {
-    expect(parse(text).problems).toEqual([{ file: 'jobs/a.yaml', message: 'the file holds no IoTJob; delete the file to remove its jobs' }]);
+    expect(parse(text).problems).toEqual([{ file: 'jobs/a.yaml', message: 'the file holds no IoTJob or IoTJobTemplate; delete the file to remove its jobs' }]);
   });
 });
