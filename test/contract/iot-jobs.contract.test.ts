@@ -7,6 +7,13 @@
  */
 import {
   AddThingToThingGroupCommand,
+  ConflictException,
+  CreateJobTemplateCommand,
+  DeleteJobTemplateCommand,
+  DescribeJobTemplateCommand,
+  DescribeManagedJobTemplateCommand,
+  ListJobTemplatesCommand,
+  ListManagedJobTemplatesCommand,
   AssociateTargetsWithJobCommand,
   CancelJobCommand,
   CancelJobExecutionCommand,
@@ -495,6 +502,100 @@ describe.each(['emulator', 'ministack'] as const)('IoT Jobs contract on %s', (na
         [thingArn('dev-3')]: 'IN_PROGRESS',
         [thingArn('dev-4')]: 'CANCELED',
       });
+    });
+  });
+
+  describe('job templates', () => {
+    const TEMPLATE_DOC = JSON.stringify({ operation: 'from-template' });
+    const templateArn = (id: string): string => `arn:aws:iot:us-east-1:123456789012:jobtemplate/${id}`;
+    const createTemplate = (jobTemplateId: string) =>
+      b.iot.send(
+        new CreateJobTemplateCommand({
+          jobTemplateId,
+          description: 'base',
+          document: TEMPLATE_DOC,
+          timeoutConfig: { inProgressTimeoutInMinutes: 30 },
+          tags: [{ Key: 'team', Value: 'ota' }],
+        }),
+      );
+
+    it('CreateJobTemplate, DescribeJobTemplate, ListJobTemplates and DeleteJobTemplate; an id in use is ConflictException (409)', async () => {
+      expect(await createTemplate('base')).toMatchObject({ jobTemplateArn: templateArn('base'), jobTemplateId: 'base' });
+      const t = await b.iot.send(new DescribeJobTemplateCommand({ jobTemplateId: 'base' }));
+      expect(t).toMatchObject({
+        jobTemplateArn: templateArn('base'),
+        description: 'base',
+        document: TEMPLATE_DOC,
+        timeoutConfig: { inProgressTimeoutInMinutes: 30 },
+      });
+      expect(t.createdAt).toBeInstanceOf(Date);
+      expect((await b.iot.send(new ListJobTemplatesCommand({}))).jobTemplates!.map((x) => x.jobTemplateId)).toEqual(['base']);
+      const again = await failure(createTemplate('base'));
+      expect(again).toBeInstanceOf(ConflictException);
+      expect(again.$metadata.httpStatusCode).toBe(409);
+      await b.iot.send(new DeleteJobTemplateCommand({ jobTemplateId: 'base' }));
+      expect(await failure(b.iot.send(new DescribeJobTemplateCommand({ jobTemplateId: 'base' })))).toBeInstanceOf(ResourceNotFoundException);
+    });
+
+    it("CreateJob from a template takes its document and configuration; the request's own configuration wins", async () => {
+      await fleet('g', 1);
+      await createTemplate('base');
+      await createJob('from-t', [groupArn('g')], { document: undefined, jobTemplateArn: templateArn('base'), description: 'own description' });
+      const job = await describeJob('from-t');
+      expect(job).toMatchObject({ jobTemplateArn: templateArn('base'), timeoutConfig: { inProgressTimeoutInMinutes: 30 }, description: 'own description' });
+      expect((await b.iot.send(new GetJobDocumentCommand({ jobId: 'from-t' }))).document).toBe(TEMPLATE_DOC);
+      expect((await startNext('dev-1'))?.jobDocument).toBe(TEMPLATE_DOC);
+    });
+
+    it('CreateJob with a template that does not exist is ResourceNotFoundException', async () => {
+      await fleet('g', 1);
+      const err = await failure(createJob('nope', [groupArn('g')], { document: undefined, jobTemplateArn: templateArn('missing') }));
+      expect(err).toBeInstanceOf(ResourceNotFoundException);
+    });
+
+    emulatorOnly(
+      'AWS managed templates are listed and described, and a job from one gets its parameters filled in',
+      'ministack has no managed templates',
+      async () => {
+        const list = await b.iot.send(new ListManagedJobTemplatesCommand({ templateName: 'AWS-Download-File' }));
+        const arn = list.managedJobTemplates![0]!.templateArn!;
+        expect(arn).toBe('arn:aws:iot:us-east-1::jobtemplate/AWS-Download-File:1.0');
+        const described = await b.iot.send(new DescribeManagedJobTemplateCommand({ templateName: 'AWS-Download-File', templateVersion: '1.0' }));
+        expect(described.documentParameters!.filter((p) => !p.optional).map((p) => p.key)).toEqual(['downloadUrl', 'filePath']);
+        await fleet('g', 1);
+        await createJob('dl', [groupArn('g')], {
+          document: undefined,
+          jobTemplateArn: arn,
+          documentParameters: { downloadUrl: 'https://example.com/a.bin', filePath: '/tmp/a.bin' },
+        });
+        expect((await startNext('dev-1'))?.jobDocument).toContain('https://example.com/a.bin');
+        const own = await failure(createJob('dl2', [groupArn('g')], { documentParameters: { downloadUrl: 'https://x' } }));
+        expect(own).toBeInstanceOf(InvalidRequestException);
+      },
+    );
+
+    emulatorOnly('a maintenance window pauses the rollout outside it: SCHEDULED, then IN_PROGRESS, then SCHEDULED again', 'needs control of time', async () => {
+      await fleet('g', 3);
+      // The suite's clock has moved on; read it from a job, then start at the first half past the hour 31 minutes on.
+      await createJob('clock', [groupArn('g')]);
+      const now = (await describeJob('clock')).createdAt!.getTime();
+      const hour = 60 * MINUTE;
+      const start = Math.ceil((now + 31 * MINUTE - 30 * MINUTE) / hour) * hour + 30 * MINUTE;
+      const hhmm = (ms: number): string => new Date(ms).toISOString().slice(0, 16);
+      // A window at the top of every hour, for 10 minutes.
+      await createJob('mw', [groupArn('g')], {
+        targetSelection: 'CONTINUOUS',
+        schedulingConfig: { startTime: hhmm(start), maintenanceWindows: [{ startTime: 'cron(0 * * * ? *)', durationInMinutes: 10 }] },
+      });
+      expect((await describeJob('mw')).scheduledJobRollouts![0]).toEqual({ startTime: hhmm(Math.ceil(now / hour) * hour) });
+      b.advance!(start - now + 1000);
+      expect((await describeJob('mw')).status).toBe('SCHEDULED');
+      b.advance!(30 * MINUTE);
+      const open = await describeJob('mw');
+      expect(open.status).toBe('IN_PROGRESS');
+      expect(open.jobProcessDetails!.numberOfQueuedThings).toBe(3);
+      b.advance!(10 * MINUTE);
+      expect((await describeJob('mw')).status).toBe('SCHEDULED');
     });
   });
 });
