@@ -101,9 +101,9 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
   const mode = wrapSource(buildMode(b, rest, aws.jobs, le?.identity ?? config.controllerId), o.wrapSource);
   const elector = rest && le ? new LeaderElector({ rest, ...le, clock, logger: logger.child({ component: 'leader-election' }) }) : undefined;
   // The readiness probe is built before the controller it asks (the status board needs it).
-  const built: { controller?: Controller } = {};
+  const built: { controller?: Controller; templates?: ControllerDeps['templates'] } = {};
   const ready = (): boolean => (elector && !elector.isLeader ? true : (built.controller?.ready() ?? false));
-  const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now() });
+  const board = new StatusBoard({ source: mode.source, ready, now: () => clock.now(), templates: () => built.templates?.sync.reports() ?? [] });
   metrics.onForgetJob((jobId) => board.forgetJob(jobId));
   const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune });
   const queue = new SlottedQueue(slots, clock, undefined, (n) => metrics.queueDepth.set(n));
@@ -123,7 +123,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     gateIntervalMs: config.gateIntervalMs,
     degradedRatio: config.degradedFailureRatio,
   });
-  const templates = templateSyncOf(b, mode, aws.templates, o.dryRun);
+  const templates = (built.templates = templateSyncOf(b, mode, aws.templates, o.dryRun));
   const controller = (built.controller = new Controller(
     { source: mode.source, jobs: aws.jobs, inventory, queue, reconciler, pruneGate, metrics, logger, clock, random: o.random, templates },
     { workers: config.workers + MAX_WAITING_RECONCILES, resyncMs: config.resyncMs, jitter: 0.1, discoveryPerResync: o.dryRun ? Number.MAX_SAFE_INTEGER : 500 },

@@ -9,6 +9,7 @@ import { syncVerdict, UNKNOWN_HEALTH, type ConditionStatus, type RolloutHealth }
 import { EXECUTION_STATUSES, zeroCounts, type ExecutionStatus, type ObservedJob } from '../model/observed-job.js';
 import { describeAction, reportedJobId, type ReconcileReport } from '../model/report.js';
 import type { WaveStatus } from '../model/wave-status.js';
+import type { TemplateReport } from '../model/iot-job-template.js';
 
 /** One managed manifest and its job, as last reconciled. */
 export interface BoardJob {
@@ -70,6 +71,8 @@ export interface BoardView {
   matched: number;
   offset: number;
   jobs: BoardJob[];
+  /** The declared job templates, as the last template sync found them. */
+  templates: TemplateReport[];
 }
 
 /** What the board reads besides the reports. */
@@ -77,6 +80,8 @@ export interface BoardSources {
   source: { kind: string; status(): { revision?: string; problems: { file: string; line?: number; field?: string; message: string }[] } };
   ready(): boolean;
   now(): number;
+  /** The declared job templates' last outcomes; none when the mode has no templates. */
+  templates?(): TemplateReport[];
 }
 
 /** Collects reconcile reports into a view. */
@@ -140,6 +145,7 @@ export class StatusBoard {
       matched: matched.length,
       offset,
       jobs: matched.slice(offset, query.limit === undefined ? undefined : offset + query.limit),
+      templates: this.s.templates?.() ?? [],
     };
   }
 }

@@ -46,7 +46,14 @@ export function renderStatus(view: BoardView, opts: { width?: number; colour?: b
   for (const p of view.sourceProblems) lines.push(`  problem: ${printable(p)}`);
   if (view.jobs.length === 0) lines.push('  (no managed jobs)');
   for (const j of view.jobs) lines.push(...jobLines(j, view.statuses, style));
+  for (const t of view.templates ?? []) lines.push(templateLine(t));
   return `${lines.join('\n')}\n`;
+}
+
+/** One declared job template: its key and id, Ready or why not. */
+function templateLine(t: BoardView['templates'][number]): string {
+  const state = t.ready ? 'ready' : `NOT READY (${t.reason})`;
+  return printable(`template ${t.key}${t.jobTemplateId && t.jobTemplateId !== t.key ? ` (${t.jobTemplateId})` : ''}: ${state}: ${t.message}`);
 }
 
 /** The first line: the source, its revision, how many manifests in which state, readiness and when. */

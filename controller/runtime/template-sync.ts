@@ -44,6 +44,9 @@ export interface TemplateSyncDeps {
 export class TemplateSync {
   private running: Promise<void> | undefined;
   private again = false;
+  /** The last pass's outcome of each declared template (and each invalid one), by key. */
+  private last = new Map<string, TemplateReport>();
+  private current = new Map<string, TemplateReport>();
 
   constructor(private readonly d: TemplateSyncDeps) {}
 
@@ -77,6 +80,7 @@ export class TemplateSync {
       return;
     }
     const byId = new Map(listed.map((s) => [s.jobTemplateId, s]));
+    this.current = new Map();
     for (const t of declared) await this.report(t, await this.syncOne(t, byId.get(t.jobTemplateId)));
     for (const p of this.d.source.templateProblems()) await this.reportProblem(p);
     for (const t of leaving) await this.leave(t, byId.get(t.jobTemplateId));
@@ -86,6 +90,12 @@ export class TemplateSync {
         declared.filter((t) => byId.has(t.jobTemplateId)),
       );
     this.d.metrics.keepTemplates(new Set(declared.map((t) => t.jobTemplateId)));
+    this.last = this.current;
+  }
+
+  /** The last pass's outcome of each declared template, by key order (the status board shows them). */
+  reports(): TemplateReport[] {
+    return [...this.last.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** Brings one declared template in line; its outcome. Never throws. */
@@ -152,8 +162,10 @@ export class TemplateSync {
 
   private async report(t: DesiredTemplate, r: Omit<TemplateReport, 'key' | 'jobTemplateId' | 'generation'>): Promise<void> {
     this.d.metrics.setTemplate(t.jobTemplateId, r.ready, r.reason);
+    const report: TemplateReport = { ...r, key: t.key, jobTemplateId: t.jobTemplateId, generation: t.generation };
+    this.current.set(t.key, report);
     try {
-      await this.d.hooks.report({ ...r, key: t.key, jobTemplateId: t.jobTemplateId, generation: t.generation });
+      await this.d.hooks.report(report);
     } catch (err) {
       this.d.logger.warn({ template: t.jobTemplateId, key: t.key, err: (err as Error).message }, 'the job template status could not be written');
     }
@@ -161,8 +173,10 @@ export class TemplateSync {
 
   /** A declared template that cannot be synced (Kubernetes: an invalid IoTJobTemplate): its status says why. */
   private async reportProblem(p: { key: string; message: string; generation?: number }): Promise<void> {
+    const report: TemplateReport = { ...p, jobTemplateId: '', ready: false, reason: 'Invalid' };
+    this.current.set(p.key, report);
     try {
-      await this.d.hooks.report({ ...p, jobTemplateId: '', ready: false, reason: 'Invalid' });
+      await this.d.hooks.report(report);
     } catch (err) {
       this.d.logger.warn({ key: p.key, err: (err as Error).message }, 'the job template status could not be written');
     }
