@@ -7,6 +7,8 @@
  */
 import { IoTJobsDataPlaneClient, StartNextPendingJobExecutionCommand } from '@aws-sdk/client-iot-jobs-data-plane';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { BoardView } from '../../controller/observability/status-board.js';
+import { renderStatus } from '../../controller/observability/status-text.js';
 import { CREDENTIALS, manifest, Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -91,6 +93,10 @@ describe('an IoTJobTemplate in directory mode', () => {
     expect(job.abortConfig.criteriaList[0].thresholdPercentage).toBe(50);
     expect(await deviceDocument(stack, 'dev-1')).toEqual({ op: 'ota', from: 'template' });
     expect(await metric(stack, 'iotjobs_template_ready{')).toEqual(['iotjobs_template_ready{template_id="ota-base",reason="Synced"} 1']);
+    // The status board (status.json, and the `status` CLI's text) lists it.
+    const view = (await (await fetch(`${stack.app.server!.url}/status.json`)).json()) as BoardView;
+    expect(view.templates).toEqual([expect.objectContaining({ key: 'ota-base', jobTemplateId: 'ota-base', ready: true, reason: 'Synced' })]);
+    expect(renderStatus(view)).toContain('template ota-base: ready: ');
 
     // A changed document: refused by default (AWS cannot update a template), the template untouched.
     const createdAt = t.template.createdAt;
