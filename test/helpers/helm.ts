@@ -31,6 +31,7 @@ export const CHART_ALERTS = [
   'IoTJobsDeletionsHeld',
   'IoTJobGone',
   'IoTJobRolloutHeld',
+  'IoTJobTemplateNotReady',
   'IoTJobAborted',
 ];
 

@@ -223,6 +223,7 @@ describe('helm template', () => {
       'ClusterRoleBinding',
       'ConfigMap',
       'CustomResourceDefinition',
+      'CustomResourceDefinition',
       'Deployment',
       'Service',
       'ServiceAccount',

@@ -194,6 +194,8 @@ describe('promtool', () => {
             { series: 'iotjobs_job_healthy{job="iot-jobs-controller",instance="c:9464",job_id="fw-aborted",reason="Healthy"}', values: '1x5 _x25' },
             { series: 'iotjobs_job_healthy{job="iot-jobs-controller",instance="c:9464",job_id="fw-aborted",reason="Aborted"}', values: '_x5 0x25' },
             { series: 'iotjobs_job_healthy{job="iot-jobs-controller",instance="c:9464",job_id="fw-bad",reason="Degraded"}', values: '0x30' },
+            { series: 'iotjobs_template_ready{job="iot-jobs-controller",instance="c:9464",template_id="ota-base",reason="ChangeRefused"}', values: '0x30' },
+            { series: 'iotjobs_template_ready{job="iot-jobs-controller",instance="c:9464",template_id="fine",reason="Synced"}', values: '1x30' },
           ],
           alert_rule_test: [
             { eval_time: '5m', alertname: 'IoTJobFailureRatioHigh', exp_alerts: [] },
@@ -241,6 +243,21 @@ describe('promtool', () => {
               ],
             },
             { eval_time: '25m', alertname: 'IoTJobGone', exp_alerts: [] },
+            { eval_time: '5m', alertname: 'IoTJobTemplateNotReady', exp_alerts: [] },
+            {
+              eval_time: '15m',
+              alertname: 'IoTJobTemplateNotReady',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', template_id: 'ota-base', reason: 'ChangeRefused' },
+                  exp_annotations: {
+                    summary: 'Job template ota-base is not as declared (ChangeRefused)',
+                    description:
+                      "The job template ota-base could not be made to match its manifest (ChangeRefused): a change AWS cannot make (ChangeRefused: set replacePolicy: Recreate or revert), a template of that id the controller does not own (NotOwned), or AWS refused it (Invalid). Jobs made from it keep running; new ones get what AWS holds. The log, the status page and the IoTJobTemplate's status say why.",
+                  },
+                },
+              ],
+            },
             { eval_time: '4m', alertname: 'IoTJobAborted', exp_alerts: [] },
             {
               eval_time: '7m',
