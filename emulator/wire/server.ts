@@ -35,11 +35,16 @@ export interface RunningServer {
   faults: FaultInjector;
   /** Told of every API call answered with success: the operation, its input as the wire carried it, and the body sent (tests check them against the AWS models). */
   onCall: Set<CallObserver>;
+  /** Told of every API call the service answered with an error (injected faults aside): the operation, the error's name, HTTP status and body. */
+  onError: Set<ErrorObserver>;
   close(): Promise<void>;
 }
 
 /** Sees one successful API call. */
 export type CallObserver = (operation: string, input: Record<string, unknown>, output: unknown) => void;
+
+/** Sees one API call answered with an error: the operation, the error's name, its HTTP status and the body sent. */
+export type ErrorObserver = (operation: string, code: string, status: number, body: Record<string, unknown>) => void;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body ?? {});
@@ -47,8 +52,13 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/** The body an error is answered with. */
+function errorBody(err: ServiceError): Record<string, unknown> {
+  return { message: err.message, ...err.extra };
+}
+
 function sendError(res: ServerResponse, err: ServiceError, plane: Plane): void {
-  send(res, err.httpStatus(plane), { message: err.message, ...err.extra }, { 'x-amzn-errortype': err.code });
+  send(res, err.httpStatus(plane), errorBody(err), { 'x-amzn-errortype': err.code });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -82,12 +92,15 @@ interface ApiCall {
   plane: Plane;
   started: number;
   operation: string;
+  /** The answer is an injected fault, not the service's. */
+  injected?: boolean;
 }
 
 /** Starts serving `service`; resolves once the port is bound. Port 0 picks a free port. */
 export async function serve(service: IotJobsService, opts: ServerOptions = {}): Promise<RunningServer> {
   const calls = new CallLog();
   const onCall = new Set<CallObserver>();
+  const onError = new Set<ErrorObserver>();
   const faults = new FaultInjector(opts.faults ?? {});
   const admin: AdminContext = { service, calls, faults };
   const server = createServer((req, res) => {
@@ -141,8 +154,11 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
       await handleOperation(req, res, call);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      sendError(res, err, OPERATIONS[call.operation as keyof typeof OPERATIONS]?.plane ?? plane);
+      const errorPlane = OPERATIONS[call.operation as keyof typeof OPERATIONS]?.plane ?? plane;
+      sendError(res, err, errorPlane);
       log(call, err.code, err.httpStatus(plane));
+      if (call.operation !== 'Unknown' && !call.injected)
+        for (const observe of onError) observe(call.operation, err.code, err.httpStatus(errorPlane), errorBody(err));
     }
   }
 
@@ -155,7 +171,10 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     const decision = faults.decide(call.operation);
     if (decision.delayMs > 0) await sleep(decision.delayMs);
     if (decision.kind === 'drop') return hangUp(req, call, 'dropped');
-    if (decision.kind === 'error') throw new ServiceError(decision.code, `injected ${decision.code}`);
+    if (decision.kind === 'error') {
+      call.injected = true;
+      throw new ServiceError(decision.code, `injected ${decision.code}`);
+    }
     const input = { ...body, ...readQuery(match.route, call.url.searchParams), ...match.params };
     const out = service.call(match.route.operation, input);
     for (const observe of onCall) observe(match.route.operation, input, out);
@@ -191,6 +210,7 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
     calls,
     faults,
     onCall,
+    onError,
     close: async () => {
       clearInterval(ticker);
       server.closeAllConnections();

@@ -27,10 +27,12 @@ interface Shape {
   pattern?: string;
   min?: number;
   max?: number;
+  /** An error shape's HTTP status. */
+  error?: { httpStatusCode?: number };
 }
 
 interface Model {
-  operations: Record<string, { input?: { shape: string }; output?: { shape: string } }>;
+  operations: Record<string, { input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>;
   shapes: Record<string, Shape>;
 }
 
@@ -87,6 +89,24 @@ export class ModelChecker {
     const out: string[] = [];
     if (op.input) this.structure(model, op.input.shape, input, `${operation} request`, out, true);
     if (op.output) this.structure(model, op.output.shape, output, `${operation} response`, out, false);
+    return out;
+  }
+
+  /**
+   * The violations of one error answer: an error the model does not list for the operation, an
+   * HTTP status other than the error shape's, or a body that does not fit the shape.
+   */
+  checkError(emulated: string, code: string, status: number, body: Record<string, unknown>): string[] {
+    const [plane, operation] = ALIASES[emulated] ?? [undefined, emulated];
+    const model = (plane === undefined ? this.models : [this.models[plane]!]).find((m) => m.operations[operation]);
+    if (!model) return [`${operation}: no such operation in the AWS models`];
+    const listed = (model.operations[operation]!.errors ?? []).map((e) => e.shape);
+    if (!listed.includes(code)) return [`${operation} error ${code}: not an error the model lists for it (${listed.join(', ')})`];
+    const shape = model.shapes[code]!;
+    const out: string[] = [];
+    const expected = shape.error?.httpStatusCode;
+    if (expected !== undefined && expected !== status) out.push(`${operation} error ${code}: HTTP ${status}, the model says ${expected}`);
+    this.structure(model, code, body, `${operation} error ${code}`, out, false);
     return out;
   }
 
@@ -200,12 +220,18 @@ export interface Conformance {
 }
 
 /** Checks every successful API call to an emulator against the AWS models. */
-export function watchConformance(server: { onCall: Set<(operation: string, input: Record<string, unknown>, output: unknown) => void> }): Conformance {
+export function watchConformance(server: {
+  onCall: Set<(operation: string, input: Record<string, unknown>, output: unknown) => void>;
+  onError?: Set<(operation: string, code: string, status: number, body: Record<string, unknown>) => void>;
+}): Conformance {
   shared ??= new ModelChecker();
   const checker = shared;
   const seen = new Set<string>();
   server.onCall.add((operation, input, output) => {
     for (const v of checker.check(operation, input, output)) seen.add(v.replace(/\[\d+\]/g, '[]'));
+  });
+  server.onError?.add((operation, code, status, body) => {
+    for (const v of checker.checkError(operation, code, status, body)) seen.add(v);
   });
   return {
     violations: () => [...seen].sort(),
