@@ -60,10 +60,11 @@ export class TemplateSync {
     return this.running;
   }
 
+  /** Passes until none more is asked for; a pass that fails unexpectedly is logged, never thrown into the resync or the source's callback. */
   private async loop(): Promise<void> {
     do {
       this.again = false;
-      await this.pass();
+      await this.pass().catch((err: unknown) => this.d.logger.error({ err: String(err) }, 'the job template sync failed; it runs again at the next resync'));
     } while (this.again);
   }
 
