@@ -154,12 +154,17 @@ export async function serve(service: IotJobsService, opts: ServerOptions = {}): 
       await handleOperation(req, res, call);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      const errorPlane = OPERATIONS[call.operation as keyof typeof OPERATIONS]?.plane ?? plane;
-      sendError(res, err, errorPlane);
-      log(call, err.code, err.httpStatus(plane));
-      if (call.operation !== 'Unknown' && !call.injected)
-        for (const observe of onError) observe(call.operation, err.code, err.httpStatus(errorPlane), errorBody(err));
+      answerError(res, call, err);
     }
+  }
+
+  /** Answers a ServiceError in its operation's plane's shape, logs it, and tells the error observers of the service's own errors. */
+  function answerError(res: ServerResponse, call: ApiCall, err: ServiceError): void {
+    const errorPlane = OPERATIONS[call.operation as keyof typeof OPERATIONS]?.plane ?? call.plane;
+    sendError(res, err, errorPlane);
+    log(call, err.code, err.httpStatus(call.plane));
+    if (call.operation === 'Unknown' || call.injected) return;
+    for (const observe of onError) observe(call.operation, err.code, err.httpStatus(errorPlane), errorBody(err));
   }
 
   /** Routes an API request to its operation (naming it in `call`), applies the injected faults and answers; a ServiceError is thrown. */
