@@ -78,14 +78,17 @@ export class Controller {
     this.schedule();
   }
 
-  /** A new snapshot: judge pruning again, sync the templates, then queue the keys that changed (the resync covers the rest). */
+  /** A new snapshot: judge pruning again, sync the templates, and queue the keys that changed, after the template pass when templates are declared (the resync covers the rest). */
   private onSourceChange(changed: string[]): void {
     this.judge();
     if (!this.started) return;
     const queue = (): void => {
       if (!this.stopped) for (const key of changed) this.d.queue.addFirst(key);
     };
-    if (this.d.templates) void this.d.templates.sync.sync().finally(queue);
+    const templates = this.d.templates;
+    // Only a commit that declares templates makes its jobs wait for the template pass (a job may name a new one).
+    const pass = templates?.sync.sync();
+    if (pass && templates!.source.templates().length > 0) void pass.finally(queue);
     else queue();
   }
 
