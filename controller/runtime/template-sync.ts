@@ -85,11 +85,7 @@ export class TemplateSync {
     for (const t of declared) await this.report(t, await this.syncOne(t, byId.get(t.jobTemplateId)));
     for (const p of this.d.source.templateProblems()) await this.reportProblem(p);
     for (const t of leaving) await this.leave(t, byId.get(t.jobTemplateId));
-    if (this.d.source.prunesAbsent)
-      await this.prune(
-        listed,
-        declared.filter((t) => byId.has(t.jobTemplateId)),
-      );
+    if (this.d.source.prunesAbsent) await this.prune(listed, declared, byId);
     this.d.metrics.keepTemplates(new Set(declared.map((t) => t.jobTemplateId)));
     this.last = this.current;
   }
@@ -210,16 +206,17 @@ export class TemplateSync {
    * Directory mode: owned templates no manifest declares are removed, unless the prune guard holds
    * the snapshot back. The guard weighs them against every template in AWS that a manifest declares.
    */
-  private async prune(listed: TemplateSummary[], declaredInAws: DesiredTemplate[]): Promise<void> {
-    const declaredIds = new Set(this.d.source.templates().map((t) => t.jobTemplateId));
+  private async prune(listed: TemplateSummary[], declared: DesiredTemplate[], byId: Map<string, TemplateSummary>): Promise<void> {
+    const declaredIds = new Set(declared.map((t) => t.jobTemplateId));
     const owned: ObservedTemplate[] = [];
     for (const s of listed) {
       if (declaredIds.has(s.jobTemplateId)) continue;
       const o = await this.readQuietly(s);
       if (o && isOwned(o, this.d.controllerId)) owned.push(o);
     }
-    const keys = new Set(this.d.source.templates().map((t) => t.key));
-    const managed = [...owned.map((o) => o.tags[SOURCE_KEY] ?? o.jobTemplateId), ...declaredInAws.map((t) => t.key)];
+    const keys = new Set(declared.map((t) => t.key));
+    const declaredInAws = declared.filter((t) => byId.has(t.jobTemplateId)).map((t) => t.key);
+    const managed = [...owned.map((o) => o.tags[SOURCE_KEY] ?? o.jobTemplateId), ...declaredInAws];
     const verdict = this.d.pruneGate.judge(managed, keys, this.d.source.templateRevision?.());
     this.d.metrics.templatePruneBlocked.set(verdict.allowed ? 0 : 1);
     if (!verdict.allowed) return void this.d.logger.error({ removed: verdict.removed }, `template prune guard: ${verdict.reason}`);

@@ -34,12 +34,17 @@ function sameDesired(a: IoTJobTemplateObject | undefined, b: IoTJobTemplateObjec
   );
 }
 
+/** One object as the source judges it: its template (leaving when being deleted), or its problem. */
+type Judged = { template: DesiredTemplate; leaving: boolean } | { problem: TemplateProblem };
+
 /** IoTJobTemplates from the Kubernetes API. */
 export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateView {
   readonly prunesAbsent = false;
   private readonly objects = new Map<string, IoTJobTemplateObject>();
   private readonly reflectors: Reflector<IoTJobTemplateObject>[];
   private onChange: () => void = () => {};
+  /** The objects judged, kept until an object changes (a template pass reads them three times). */
+  private judgement: Judged[] | undefined;
 
   constructor(o: KubernetesTemplatesOptions) {
     const scopes = o.namespaces && o.namespaces.length > 0 ? o.namespaces : [undefined];
@@ -78,6 +83,7 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
   /** Takes an object the controller just wrote (a finalizer), as a watch event would bring it. */
   accept(obj: IoTJobTemplateObject): void {
     this.objects.set(keyOf(obj), obj);
+    this.judgement = undefined;
   }
 
   templates(): DesiredTemplate[] {
@@ -93,9 +99,14 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
   }
 
   /** Every object not being deleted without our finalizer, judged: its template, or its problem. */
-  private judged(): ({ template: DesiredTemplate; leaving: boolean } | { problem: TemplateProblem })[] {
+  private judged(): Judged[] {
+    this.judgement ??= this.judge();
+    return this.judgement;
+  }
+
+  private judge(): Judged[] {
     const holders = this.holders();
-    const out: ({ template: DesiredTemplate; leaving: boolean } | { problem: TemplateProblem })[] = [];
+    const out: Judged[] = [];
     for (const [key, obj] of this.objects) {
       const deleting = obj.metadata.deletionTimestamp !== undefined;
       if (deleting && !hasFinalizer(obj)) continue;
@@ -125,6 +136,7 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
   }
 
   private replace(ns: string | undefined, items: IoTJobTemplateObject[]): void {
+    this.judgement = undefined;
     for (const [key, obj] of this.objects) if (ns === undefined || obj.metadata.namespace === ns) this.objects.delete(key);
     for (const obj of items) this.objects.set(keyOf(obj), obj);
     this.onChange();
@@ -133,6 +145,7 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
   private event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: IoTJobTemplateObject): void {
     const key = keyOf(obj);
     const before = this.objects.get(key);
+    this.judgement = undefined;
     if (type === 'DELETED') this.objects.delete(key);
     else this.objects.set(key, obj);
     if (type === 'DELETED' || !sameDesired(before, obj)) this.onChange();

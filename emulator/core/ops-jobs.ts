@@ -97,8 +97,7 @@ function givesDocument(input: Input): boolean {
 
 /** The request's configuration over its template's: what the request gives wins, field by field; the template's maintenance windows join a schedulingConfig without its own. */
 function withTemplate(base: TemplateBase, requested: JobConfig): JobConfig {
-  const config: JobConfig = { ...base };
-  for (const [k, v] of Object.entries(requested)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
+  const config: JobConfig = { ...base, ...compact({ ...requested }) };
   const windows = base.schedulingConfig?.maintenanceWindows;
   if (windows && !requested.schedulingConfig?.maintenanceWindows) config.schedulingConfig = { ...requested.schedulingConfig, maintenanceWindows: windows };
   delete (config as Partial<TemplateBase>).document;

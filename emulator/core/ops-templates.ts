@@ -23,6 +23,7 @@ import {
   checkText,
   JOB_ID,
   optString,
+  templateConfigOf,
 } from './validate.js';
 import { compact } from './views.js';
 import { readDocument } from './read-document.js';
@@ -40,21 +41,8 @@ function baseJob(state: ServiceState, input: Input): Partial<JobTemplate> {
   if (jobArn === undefined) return {};
   const job = [...state.jobs.values()].find((j) => j.jobArn === jobArn);
   if (!job) throw notFound('Job', jobArn);
-  const { document, documentSource, description, presignedUrlConfig, jobExecutionsRolloutConfig, abortConfig, timeoutConfig } = job;
-  const { jobExecutionsRetryConfig, destinationPackageVersions } = job;
-  const maintenanceWindows = job.schedulingConfig?.maintenanceWindows;
-  return {
-    document,
-    documentSource,
-    description,
-    presignedUrlConfig,
-    jobExecutionsRolloutConfig,
-    abortConfig,
-    timeoutConfig,
-    jobExecutionsRetryConfig,
-    destinationPackageVersions,
-    maintenanceWindows,
-  };
+  const { document, documentSource } = job;
+  return { ...templateConfigOf(job), document, documentSource, maintenanceWindows: job.schedulingConfig?.maintenanceWindows };
 }
 
 /** The template's document: from the request, else the base job's. Exactly one of document and documentSource without a base job. */
@@ -62,11 +50,6 @@ function templateDocument(state: ServiceState, input: Input, base: Partial<JobTe
   const given = (input.document ?? input.documentSource) !== undefined;
   if (!given && base.document !== undefined) return { document: base.document, documentSource: base.documentSource };
   return readDocument(state, input);
-}
-
-/** Drops undefined members, so a request's absent field keeps the base job's value. */
-function given<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** CreateJobTemplate. A template id in use is ConflictException, as the model says. */
@@ -79,10 +62,10 @@ export function createJobTemplate(state: ServiceState, input: Input): Input {
   if (description === undefined) throw invalidRequest('description is required');
   const template: JobTemplate = {
     ...base,
-    ...given(checkMutableConfig(input)),
+    ...compact(checkMutableConfig(input)),
     ...templateDocument(state, input, base),
     description,
-    ...given({
+    ...compact({
       maintenanceWindows: checkMaintenanceWindows(input.maintenanceWindows, 'maintenanceWindows'),
       destinationPackageVersions: checkPackageVersions(input.destinationPackageVersions),
     }),

@@ -22,8 +22,8 @@ import { invalidRequest, notFound } from './errors.js';
 import type { ManagedTemplate } from './managed-templates.js';
 import { findManagedTemplate } from './ops-templates.js';
 import type { ServiceState } from './state.js';
-import type { Job, JobConfig, JobTemplate } from './types.js';
-import { MUTABLE_FIELDS } from './validate.js';
+import type { Job, JobConfig } from './types.js';
+import { templateConfigOf } from './validate.js';
 
 type Input = Record<string, unknown>;
 
@@ -35,9 +35,6 @@ const PARAMETER = /\$\{aws:iot:parameter:([a-zA-Z0-9_-]+)\}/g;
 
 /** The document and configuration a job takes from its template, before the request's own configuration. */
 export type TemplateBase = Pick<Job, 'document' | 'documentSource'> & Partial<JobConfig>;
-
-/** The fields a job takes from a template when the request leaves them out: what UpdateJob can change, and the package versions. */
-const INHERITED = [...MUTABLE_FIELDS, 'destinationPackageVersions'] as const;
 
 /**
  * The base a CreateJob request starts from: its template's, or undefined without a jobTemplateArn.
@@ -62,14 +59,9 @@ function ownBase(state: ServiceState, arn: string): TemplateBase {
   if (!m) throw invalidRequest(`jobTemplateArn is not the ARN of a job template: ${arn}`);
   if (m[1] !== state.partition.region || m[2] !== state.partition.account) throw notFound('Job template', arn);
   const t = state.jobTemplate(m[3]!);
-  const base: TemplateBase = { document: t.document, documentSource: t.documentSource };
-  for (const f of INHERITED) copy(base, t, f);
+  const base: TemplateBase = { ...templateConfigOf(t), document: t.document, documentSource: t.documentSource };
   if (t.maintenanceWindows !== undefined) base.schedulingConfig = { maintenanceWindows: t.maintenanceWindows };
   return base;
-}
-
-function copy<K extends (typeof INHERITED)[number]>(base: TemplateBase, t: JobTemplate, f: K): void {
-  if (t[f] !== undefined) base[f] = t[f];
 }
 
 /** The base from an AWS managed template: its document, with the parameters checked against its declarations. */

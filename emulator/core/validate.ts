@@ -300,8 +300,7 @@ export function checkDocumentParameters(value: unknown): Record<string, string> 
   const map = checkObject('documentParameters', value);
   for (const [k, v] of Object.entries(map)) {
     checkString(`documentParameters key ${k}`, k, PARAMETER_KEY);
-    checkString(`documentParameters.${k}`, v, { min: 1, max: 30_720 });
-    if (OTHER_CHARS.test(v as string)) throw invalidRequest(`documentParameters.${k} must match the pattern [^\\p{C}]+`);
+    checkText(`documentParameters.${k}`, checkString(`documentParameters.${k}`, v, { min: 1, max: 30_720 }), 30_720);
   }
   return map as Record<string, string>;
 }
@@ -345,6 +344,14 @@ export const MUTABLE_FIELDS = [
   'timeoutConfig',
   'jobExecutionsRetryConfig',
 ] as const;
+
+/** The configuration a job template carries beside its document and windows, which a job made from it takes: the mutable fields and the package versions. */
+export const TEMPLATE_CONFIG_FIELDS = [...MUTABLE_FIELDS, 'destinationPackageVersions'] as const;
+
+/** The template configuration fields `from` sets (a job's or a template's), without those it leaves out. */
+export function templateConfigOf(from: Pick<JobConfig, (typeof TEMPLATE_CONFIG_FIELDS)[number]>): Pick<JobConfig, (typeof TEMPLATE_CONFIG_FIELDS)[number]> {
+  return Object.fromEntries(TEMPLATE_CONFIG_FIELDS.filter((f) => from[f] !== undefined).map((f) => [f, from[f]]));
+}
 
 /** Validates the mutable configuration fields of a CreateJob or UpdateJob request. */
 export function checkMutableConfig(input: Record<string, unknown>): Pick<JobConfig, (typeof MUTABLE_FIELDS)[number]> {
