@@ -14,7 +14,23 @@ import type { DirectorySource } from '../../controller/sources/directory-source.
 import { built, startProgram } from '../helpers/processes.js';
 import { manifest, Stack, swapLink } from '../helpers/stack.js';
 
-const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'UntagResource', 'CancelJobExecution', 'DeleteJobExecution'];
+const MUTATING = [
+  'CreateJob',
+  'UpdateJob',
+  'CancelJob',
+  'DeleteJob',
+  'TagResource',
+  'UntagResource',
+  'CancelJobExecution',
+  'DeleteJobExecution',
+  'CreateJobTemplate',
+  'DeleteJobTemplate',
+];
+
+/** An IoTJobTemplate manifest as YAML, `spec` over a valid one. */
+function templateManifest(name: string, spec: Record<string, unknown>): string {
+  return `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJobTemplate\nmetadata:\n  name: ${name}\nspec: ${JSON.stringify({ description: 'base', document: { op: 'ota' }, ...spec })}\n`;
+}
 const ENV = { AWS_ACCESS_KEY_ID: 'AKIDBADINPUT', AWS_SECRET_ACCESS_KEY: 'x' };
 
 /** A commit's files: text or bytes, or `{ link }` for a symlink. */
@@ -61,6 +77,12 @@ const CASES: { name: string; file: string; bad: (t: Tree) => void }[] = [
   { name: 'a duplicate jobId', file: 'd.yaml', bad: (t) => (t['d.yaml'] = manifest('d', { jobId: 'a' })) },
   { name: 'an emptied file', file: 'b.yaml', bad: (t) => (t['b.yaml'] = '') },
   { name: 'a file of comments only', file: 'b.yaml', bad: (t) => (t['b.yaml'] = '# b is gone\n---\n') },
+  { name: 'an IoTJobTemplate without a description', file: 't.yaml', bad: (t) => (t['t.yaml'] = templateManifest('t', { description: undefined })) },
+  {
+    name: 'a job template id declared twice',
+    file: 't.yaml',
+    bad: (t) => (t['t.yaml'] = `${templateManifest('t1', { jobTemplateId: 'same' })}---\n${templateManifest('t2', { jobTemplateId: 'same' })}`),
+  },
 ];
 
 let stack: Stack;
