@@ -24,7 +24,7 @@ import { NO_HOOKS, type ReconcileHooks } from './runtime/hooks.js';
 import { Inventory } from './runtime/inventory.js';
 import { Ledger, type LedgerStore } from './runtime/ledger.js';
 import { PruneGate } from './runtime/prune-gate.js';
-import { TemplateSync } from './runtime/template-sync.js';
+import { NO_TEMPLATE_HOOKS, TemplateSync } from './runtime/template-sync.js';
 import type { JobTemplatesPort } from './aws/job-templates.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { StateFile } from './runtime/state-file.js';
@@ -72,6 +72,8 @@ export interface App {
   controller: Controller;
   pruneGate: PruneGate;
   board: StatusBoard;
+  /** The job template sync, when the mode has templates (a plan reads its survey). */
+  templates?: TemplateSync;
   server?: MetricsServer;
   /** Kubernetes mode or leader election: the API client, and the elector when leader election is on. */
   kube?: { rest: KubeRest; elector?: LeaderElector };
@@ -141,6 +143,7 @@ export function createApp(config: Config, o: AppOverrides = {}): App {
     controller,
     pruneGate,
     board,
+    templates: templates?.sync,
     kube: rest ? { rest, elector } : undefined,
     async start() {
       approveRecreate(inventory.ledger, config.approveRecreate, logger);
@@ -226,17 +229,14 @@ function buildMode(b: Base, rest: KubeRest | undefined, jobs: IotJobs, identity:
   if (k && rest) {
     const mode = kubernetesMode(b.config, k, { rest, jobs, clock: b.clock, logger: b.logger, metrics: b.metrics, identity });
     // A plan writes nothing to the cluster: no finalizer, status or Event.
-    return b.o.dryRun ? { ...mode, hooks: NO_HOOKS } : mode;
+    return b.o.dryRun ? { ...mode, hooks: NO_HOOKS, templates: mode.templates && { ...mode.templates, hooks: NO_TEMPLATE_HOOKS } } : mode;
   }
   return directoryMode(b.config, { clock: b.clock, logger: b.logger, metrics: b.metrics, watch: !b.o.dryRun, once: b.o.readOnce });
 }
 
-/**
- * The job template sync of a mode that has templates, with its own prune guard; none in a plan,
- * which writes nothing (and does not show templates).
- */
+/** The job template sync of a mode that has templates, with its own prune guard; in a plan it only surveys. */
 function templateSyncOf(b: Base, mode: Mode, aws: JobTemplatesPort, dryRun: boolean | undefined): ControllerDeps['templates'] {
-  if (!mode.templates || dryRun) return undefined;
+  if (!mode.templates) return undefined;
   const { config, metrics, logger } = b;
   const pruneGate = new PruneGate({ maxShare: config.maxPruneShare, approvedRevision: config.approvePrune, noun: 'job templates' });
   const sync = new TemplateSync({
@@ -247,6 +247,7 @@ function templateSyncOf(b: Base, mode: Mode, aws: JobTemplatesPort, dryRun: bool
     hooks: mode.templates.hooks,
     metrics,
     logger: logger.child({ component: 'templates' }),
+    dryRun,
   });
   return { sync, source: mode.templates.source };
 }

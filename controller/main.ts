@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import type { BoardView } from './observability/status-board.js';
 import { renderStatus } from './observability/status-text.js';
 import { waveLines } from './observability/wave-text.js';
+import { printTemplatePlans, type TemplatePlanCount } from './template-plan-lines.js';
 import type { ReconcileReport } from './model/report.js';
 import type { Emulator } from '../emulator/index.js';
 
@@ -47,21 +48,34 @@ async function startLocal(config: Config, log: (msg: string) => void): Promise<E
   return emulator;
 }
 
-/** Runs `plan`: one snapshot, one look at AWS, every key planned, nothing changed. */
+/** Runs `plan`: one snapshot, one look at AWS, every key and job template planned, nothing changed. */
 async function plan(app: App, reports: ReconcileReport[], out: (s: string) => void): Promise<number> {
   await app.start();
   const status = app.source.status();
   // A directory's problems refuse the whole snapshot; an IoTJob's own problem is its plan (Stalled).
   const refused = app.source.kind === 'kubernetes' ? [] : status.problems;
   if (refused.length > 0 || !app.source.synced()) return refuseInvalid(refused, out);
-  const verdict = app.pruneGate.verdict();
   const keys = app.controller.keys().sort();
+  const pending = await printJobPlans(app, keys, reports, out);
+  if (pending === undefined) return 2;
+  const templates = printTemplatePlans(app.templates?.lastSurvey(), out);
+  if (templates === undefined) return 2;
+  out(`plan: ${keys.length} manifest${plural(keys.length)}, ${pending} with changes pending${ofTemplates(templates)} (revision ${status.revision})`);
+  return pending + templates.pending > 0 ? 1 : 0;
+}
+
+/** Plans every key and prints the plans, then the prune guard's hold; the number pending, or undefined after a key that could not be planned. */
+async function printJobPlans(app: App, keys: string[], reports: ReconcileReport[], out: (s: string) => void): Promise<number | undefined> {
+  const verdict = app.pruneGate.verdict();
   for (const key of keys) await app.reconciler.reconcile(key);
   const pending = printPlans(reports, out);
-  if (pending === undefined) return 2;
-  if (!verdict.allowed && app.source.prunesAbsent) out(`prune guard: ${verdict.reason}`);
-  out(`plan: ${keys.length} manifest${plural(keys.length)}, ${pending} with changes pending (revision ${status.revision})`);
-  return pending > 0 ? 1 : 0;
+  if (pending !== undefined && !verdict.allowed && app.source.prunesAbsent) out(`prune guard: ${verdict.reason}`);
+  return pending;
+}
+
+/** The summary's part on job templates; none when there are none to show. */
+function ofTemplates(t: TemplatePlanCount): string {
+  return t.declared + t.pending > 0 ? `; ${t.declared} job template${plural(t.declared)}, ${t.pending} with changes pending` : '';
 }
 
 /** `plan` on invalid manifests (or none read): prints the problems and resolves to exit code 2. */

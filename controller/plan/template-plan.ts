@@ -69,6 +69,36 @@ function recordedPolicy(observed: ObservedTemplate): TemplateDeletionPolicy {
   return observed.tags[DELETION_POLICY] === 'Orphan' ? 'Orphan' : 'Delete';
 }
 
+/** Why: the words of a plan line, and of the status of a template that cannot be synced. */
+export function templateActionReason(d: DesiredTemplate, a: TemplateAction): string {
+  switch (a.kind) {
+    case 'create':
+      return `no job template ${d.jobTemplateId} exists`;
+    case 'recreate':
+      return `${a.fields.join(', ')} changed; replacePolicy Recreate deletes job template ${d.jobTemplateId} and creates it again`;
+    case 'refuse':
+      return `${a.fields.join(', ')} changed; AWS cannot update a job template. Set spec.replacePolicy: Recreate to delete and create it again (jobs made from it keep what they took), or revert`;
+    case 'tag':
+      return `tags ${Object.keys(a.tags).join(', ')} differ from the manifest`;
+    case 'conflict':
+      return notOwned(d, a.owner);
+    case 'none':
+      return 'in sync';
+  }
+}
+
+function notOwned(d: DesiredTemplate, owner: string | undefined): string {
+  const who = owner ? `another controller (${owner})` : 'no controller (it was made by hand or by other tooling)';
+  return `job template ${d.jobTemplateId} exists in AWS and is managed by ${who}; it is left alone. Choose another spec.jobTemplateId, or delete that template`;
+}
+
+/** Why a template whose manifest is gone is removed, in the words of a plan line. */
+export function removalReason(r: Exclude<RemovalAction, { kind: 'none' }>): string {
+  return r.kind === 'delete'
+    ? 'its manifest is gone; deletionPolicy Delete (recorded in its tags)'
+    : 'its manifest is gone; deletionPolicy Orphan keeps it in AWS without our tags';
+}
+
 /** The fields in which AWS's template differs from the declared one. */
 export function templateDiff(d: DesiredTemplate, observed: ObservedTemplate): TemplateField[] {
   const desired = desiredValues(d);

@@ -1,19 +1,21 @@
 /**
- * Keeps the declared job templates in AWS: one pass lists the templates, then creates each
- * declared one that is missing, tags or recreates (by its replacePolicy) one that differs, and
- * applies the recorded deletionPolicy to owned ones whose manifest is gone (behind the prune
- * guard) or is being deleted. A template this controller does not own is never touched. Passes
- * never overlap: a pass asked for while one runs runs once more after it.
+ * Keeps the declared job templates in AWS. A pass surveys them (template-survey.ts: list, read,
+ * decide), then carries the survey out: creates each declared one that is missing, tags or
+ * recreates (by its replacePolicy) one that differs, and applies the recorded deletionPolicy to
+ * owned ones whose manifest is gone (behind the prune guard) or is being deleted. A template this
+ * controller does not own is never touched. A plan's sync surveys only. Passes never overlap: a
+ * pass asked for while one runs runs once more after it.
  */
-import type { JobTemplatesPort, TemplateSummary } from '../aws/job-templates.js';
+import type { JobTemplatesPort } from '../aws/job-templates.js';
 import type { DesiredTemplate, ObservedTemplate, TemplateReport } from '../model/iot-job-template.js';
 import { TerminalError } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { isOwned, SOURCE_KEY } from '../plan/ownership.js';
-import { planRemoval, planTemplate, type TemplateAction } from '../plan/template-plan.js';
+import { SOURCE_KEY } from '../plan/ownership.js';
+import { templateActionReason, type RemovalAction, type TemplateAction } from '../plan/template-plan.js';
 import type { TemplateSource } from '../sources/template-source.js';
 import type { PruneGate } from './prune-gate.js';
+import { surveyTemplates, type DeclaredStep, type LeavingStep, type PruneStep, type TemplateSurvey } from './template-survey.js';
 
 /** What happens around the sync in a mode (Kubernetes: finalizers and status). */
 export interface TemplateHooks {
@@ -38,6 +40,15 @@ export interface TemplateSyncDeps {
   hooks: TemplateHooks;
   metrics: Metrics;
   logger: Logger;
+  /** A plan's sync: each pass only surveys, and does nothing it decided. */
+  dryRun?: boolean;
+}
+
+/** A pass's survey, or why AWS's templates could not be listed; with how many templates were declared. */
+export interface SurveyOutcome {
+  survey?: TemplateSurvey;
+  error?: string;
+  declared: number;
 }
 
 /** Runs template passes on request. */
@@ -47,6 +58,7 @@ export class TemplateSync {
   /** The last pass's outcome of each declared template (and each invalid one), by key. */
   private last = new Map<string, TemplateReport>();
   private current = new Map<string, TemplateReport>();
+  private surveyed: SurveyOutcome | undefined;
 
   constructor(private readonly d: TemplateSyncDeps) {}
 
@@ -68,26 +80,30 @@ export class TemplateSync {
     } while (this.again);
   }
 
-  /** One pass; a failure to list AWS's templates ends it (logged), and the next trigger tries again. */
+  /** One pass: a survey, then (unless a dry run) what it decided; a failure to list AWS's templates ends it (logged), and the next trigger tries again. */
   private async pass(): Promise<void> {
-    const declared = this.d.source.templates();
-    const leaving = this.d.source.leavingTemplates();
-    if (declared.length === 0 && leaving.length === 0 && !this.d.source.prunesAbsent) return;
-    let listed: TemplateSummary[];
+    let survey: TemplateSurvey | undefined;
     try {
-      listed = await this.d.aws.list();
+      survey = await surveyTemplates(this.d);
     } catch (err) {
+      this.surveyed = { error: (err as Error).message, declared: this.d.source.templates().length };
       this.d.logger.error({ err: (err as Error).message }, 'job templates could not be listed; they are synced at the next resync');
       return;
     }
-    const byId = new Map(listed.map((s) => [s.jobTemplateId, s]));
+    this.surveyed = { survey, declared: survey?.declared.length ?? 0 };
+    if (!survey || this.d.dryRun) return;
     this.current = new Map();
-    for (const t of declared) await this.report(t, await this.syncOne(t, byId.get(t.jobTemplateId)));
-    for (const p of this.d.source.templateProblems()) await this.reportProblem(p);
-    for (const t of leaving) await this.leave(t, byId.get(t.jobTemplateId));
-    if (this.d.source.prunesAbsent) await this.prune(listed, declared, byId);
-    this.d.metrics.keepTemplates(new Set(declared.map((t) => t.jobTemplateId)));
+    for (const step of survey.declared) await this.report(step.template, await this.syncOne(step));
+    for (const p of survey.problems) await this.reportProblem(p);
+    for (const step of survey.leaving) await this.leave(step);
+    if (survey.prune) await this.prune(survey.prune);
+    this.d.metrics.keepTemplates(new Set(survey.declared.map((step) => step.template.jobTemplateId)));
     this.last = this.current;
+  }
+
+  /** The last pass's survey (undefined: nothing to look at), or why AWS's templates could not be listed; undefined before the first pass. */
+  lastSurvey(): SurveyOutcome | undefined {
+    return this.surveyed;
   }
 
   /** The last pass's outcome of each declared template, by key order (the status board shows them). */
@@ -96,11 +112,11 @@ export class TemplateSync {
   }
 
   /** Brings one declared template in line; its outcome. Never throws. */
-  private async syncOne(t: DesiredTemplate, summary: TemplateSummary | undefined): Promise<Omit<TemplateReport, 'key' | 'jobTemplateId' | 'generation'>> {
+  private async syncOne(step: DeclaredStep): Promise<Omit<TemplateReport, 'key' | 'jobTemplateId' | 'generation'>> {
+    const t = step.template;
     try {
-      const observed = summary ? await this.d.aws.read(summary) : undefined;
-      const action = planTemplate(t, observed, this.d.controllerId);
-      return await this.act(t, observed, action);
+      if (step.error) throw step.error;
+      return await this.act(t, step.observed, step.action!);
     } catch (err) {
       const invalid = err instanceof TerminalError;
       this.d.logger.error({ template: t.jobTemplateId, key: t.key, err: (err as Error).message }, 'job template sync failed');
@@ -119,9 +135,9 @@ export class TemplateSync {
       case 'none':
         return { ready: true, reason: 'Synced', message: 'the job template in AWS matches the manifest', jobTemplateArn: arn };
       case 'conflict':
-        return { ready: false, reason: 'NotOwned', message: notOwned(t, a.owner), jobTemplateArn: arn };
+        return { ready: false, reason: 'NotOwned', message: templateActionReason(t, a), jobTemplateArn: arn };
       case 'refuse':
-        return { ready: false, reason: 'ChangeRefused', message: refused(a.fields), jobTemplateArn: arn };
+        return { ready: false, reason: 'ChangeRefused', message: templateActionReason(t, a), jobTemplateArn: arn };
       case 'tag':
         await this.counted('tag', () => this.d.aws.tag(arn!, a.tags));
         return { ready: true, reason: 'Synced', message: 'tags updated', jobTemplateArn: arn };
@@ -180,10 +196,11 @@ export class TemplateSync {
   }
 
   /** Applies a leaving template's recorded deletionPolicy, then releases it; a failure leaves it for the next pass. */
-  private async leave(t: DesiredTemplate, summary: TemplateSummary | undefined): Promise<void> {
+  private async leave(step: LeavingStep): Promise<void> {
+    const t = step.template;
     try {
-      const observed = summary ? await this.d.aws.read(summary) : undefined;
-      if (observed && observed.tags[SOURCE_KEY] === t.key) await this.remove(observed);
+      if (step.error) throw step.error;
+      if (step.observed) await this.remove(step.observed, step.removal);
       await this.d.hooks.released(t);
     } catch (err) {
       this.d.logger.error(
@@ -193,64 +210,27 @@ export class TemplateSync {
     }
   }
 
-  /** Deletes or orphans an owned template by the policy its tags recorded. */
-  private async remove(observed: ObservedTemplate): Promise<void> {
-    const r = planRemoval(observed, this.d.controllerId);
+  /** Deletes or orphans an owned template as decided. */
+  private async remove(observed: ObservedTemplate, r: RemovalAction): Promise<void> {
     if (r.kind === 'delete') await this.counted('delete', () => this.d.aws.delete(observed.jobTemplateId));
     if (r.kind === 'orphan') await this.counted('orphan', () => this.d.aws.untag(observed.jobTemplateArn, r.keys));
     if (r.kind !== 'none')
       this.d.logger.info({ template: observed.jobTemplateId, key: observed.tags[SOURCE_KEY] }, `job template's manifest is gone: ${r.kind}d`);
   }
 
-  /**
-   * Directory mode: owned templates no manifest declares are removed, unless the prune guard holds
-   * the snapshot back. The guard weighs them against every template in AWS that a manifest declares.
-   */
-  private async prune(listed: TemplateSummary[], declared: DesiredTemplate[], byId: Map<string, TemplateSummary>): Promise<void> {
-    const declaredIds = new Set(declared.map((t) => t.jobTemplateId));
-    const owned: ObservedTemplate[] = [];
-    for (const s of listed) {
-      if (declaredIds.has(s.jobTemplateId)) continue;
-      const o = await this.readQuietly(s);
-      if (o && isOwned(o, this.d.controllerId)) owned.push(o);
-    }
-    const keys = new Set(declared.map((t) => t.key));
-    const declaredInAws = declared.filter((t) => byId.has(t.jobTemplateId)).map((t) => t.key);
-    const managed = [...owned.map((o) => o.tags[SOURCE_KEY] ?? o.jobTemplateId), ...declaredInAws];
-    const verdict = this.d.pruneGate.judge(managed, keys, this.d.source.templateRevision?.());
-    this.d.metrics.templatePruneBlocked.set(verdict.allowed ? 0 : 1);
-    if (!verdict.allowed) return void this.d.logger.error({ removed: verdict.removed }, `template prune guard: ${verdict.reason}`);
-    for (const o of owned) await this.removeQuietly(o);
-  }
-
-  private async readQuietly(s: TemplateSummary): Promise<ObservedTemplate | undefined> {
-    try {
-      return await this.d.aws.read(s);
-    } catch (err) {
-      this.d.logger.warn(
-        { template: s.jobTemplateId, err: (err as Error).message },
-        'a job template could not be read; its ownership is learned at the next pass',
-      );
-      return undefined;
+  /** Directory mode: owned templates no manifest declares are removed, unless the prune guard holds the snapshot back. */
+  private async prune(p: PruneStep): Promise<void> {
+    this.d.metrics.templatePruneBlocked.set(p.verdict.allowed ? 0 : 1);
+    if (!p.verdict.allowed) return void this.d.logger.error({ removed: p.verdict.removed }, `template prune guard: ${p.verdict.reason}`);
+    for (const { observed, removal } of p.removals) {
+      try {
+        await this.remove(observed, removal);
+      } catch (err) {
+        this.d.logger.error(
+          { template: observed.jobTemplateId, err: (err as Error).message },
+          'the job template could not be removed; trying again at the next pass',
+        );
+      }
     }
   }
-
-  private async removeQuietly(o: ObservedTemplate): Promise<void> {
-    try {
-      await this.remove(o);
-    } catch (err) {
-      this.d.logger.error({ template: o.jobTemplateId, err: (err as Error).message }, 'the job template could not be removed; trying again at the next pass');
-    }
-  }
-}
-
-/** What a NotOwned template's status says. */
-function notOwned(t: DesiredTemplate, owner: string | undefined): string {
-  const who = owner ? `another controller (${owner})` : 'no controller (it was made by hand or by other tooling)';
-  return `job template ${t.jobTemplateId} exists in AWS and is managed by ${who}; it is left alone. Choose another spec.jobTemplateId, or delete that template`;
-}
-
-/** What a ChangeRefused template's status says. */
-function refused(fields: string[]): string {
-  return `${fields.join(', ')} changed; AWS cannot update a job template. Set spec.replacePolicy: Recreate to delete and create it again (jobs made from it keep what they took), or revert`;
 }

@@ -3,12 +3,14 @@
  * SDK clients: a job from an AWS managed template whose devices receive the substituted document;
  * a team's own template kept as an IoTJobTemplate (created with ownership tags, a change refused or
  * recreated by replacePolicy, someone else's template never touched, a removed manifest's template
- * deleted or orphaned behind the prune guard) and a job made from it.
+ * deleted or orphaned behind the prune guard) and a job made from it; and `plan` showing what run
+ * would do to the templates, while writing nothing.
  */
 import { IoTJobsDataPlaneClient, StartNextPendingJobExecutionCommand } from '@aws-sdk/client-iot-jobs-data-plane';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BoardView } from '../../controller/observability/status-board.js';
 import { renderStatus } from '../../controller/observability/status-text.js';
+import { built, startProgram } from '../helpers/processes.js';
 import { CREDENTIALS, manifest, Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -145,5 +147,56 @@ describe('an IoTJobTemplate in directory mode', () => {
     stack.remove('c.yaml');
     await stack.until('the guard holds', async () => (await metric(stack!, 'iotjobs_template_prune_blocked')).includes('iotjobs_template_prune_blocked 1'));
     expect(templateOf(stack, 'tpl-c')).toBeDefined();
+  });
+});
+
+describe('plan with IoTJobTemplates', () => {
+  /** `plan` as a process; its exit code and what it printed. */
+  async function plan(s: Stack): Promise<{ code: number | string; out: string }> {
+    const p = startProgram(built('controller/main.js'), ['plan', '--dir', s.dir, '--endpoint', s.emu.url], {
+      AWS_ACCESS_KEY_ID: 'AKIDPLAN',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    });
+    return { code: await p.exited, out: p.stdout() };
+  }
+  const WRITES = ['CreateJobTemplate', 'DeleteJobTemplate', 'TagResource', 'UntagResource'];
+
+  it('shows each template’s action and why (create, not-owned, noop, refused, delete held by the prune guard) and writes nothing', async () => {
+    stack = await Stack.create({ things: 1 });
+    stack.emu.service.call('CreateJobTemplate', { jobTemplateId: 'hand-made', description: 'by hand', document: '{"op":"mine"}' });
+    stack.write('keep.yaml', manifest('keep', {}));
+    stack.write('a.yaml', templateManifest('tpl-a', {}));
+    stack.write('hand.yaml', templateManifest('hand-made', {}));
+    const first = await plan(stack);
+    expect(first.code).toBe(1);
+    expect(first.out).toContain('create           tpl-a (template tpl-a): no job template tpl-a exists');
+    expect(first.out).toContain('not-owned        hand-made (template hand-made): job template hand-made exists in AWS and is managed by no controller');
+    expect(first.out).toMatch(/plan: 1 manifest, 1 with changes pending; 2 job templates, 2 with changes pending/);
+    expect(templateOf(stack, 'tpl-a')).toBeUndefined();
+
+    // After a run, in sync: exit 0.
+    stack.remove('hand.yaml');
+    await stack.start();
+    await stack.until('tpl-a and the job', () => templateOf(stack!, 'tpl-a') && stack!.job('keep'));
+    await stack.app.stop();
+    const synced = await plan(stack);
+    expect(synced.out).toContain('noop             tpl-a (template tpl-a): in sync');
+    expect(synced.code).toBe(0);
+
+    // A changed document is refused (AWS cannot update a template).
+    stack.write('a.yaml', templateManifest('tpl-a', { document: { op: 'ota', from: 'v2' } }));
+    const changed = await plan(stack);
+    expect(changed.code).toBe(1);
+    expect(changed.out).toContain('refused          tpl-a (template tpl-a): document changed; AWS cannot update a job template.');
+
+    // Its manifest gone: delete, held by the prune guard (it is every managed template).
+    stack.remove('a.yaml');
+    const removed = await plan(stack);
+    expect(removed.code).toBe(1);
+    expect(removed.out).toContain('delete           tpl-a (template tpl-a): its manifest is gone; deletionPolicy Delete (recorded in its tags)');
+    expect(removed.out).toContain('template prune guard: the snapshot would remove every managed job template');
+    expect(templateOf(stack, 'tpl-a')?.template.document).toBe(JSON.stringify({ op: 'ota', from: 'template' }));
+    const writes = WRITES.map((op) => stack!.calls(op));
+    expect(writes).toEqual([1, 0, 0, 0]); // the run's one CreateJobTemplate; no plan wrote anything
   });
 });

@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../controller/app.js';
 import { loadConfig } from '../../controller/config.js';
+import { objectPath, TEMPLATE_PLURAL } from '../../controller/kube/iotjob-resource.js';
 import { createLogger } from '../../controller/observability/logger.js';
 import { serviceAccountWithChartRole } from '../helpers/kube-cluster.js';
 import { KubeStack } from '../helpers/kube-stack.js';
@@ -89,7 +90,7 @@ describe('plan --kubernetes', () => {
   const ENV = { AWS_ACCESS_KEY_ID: 'AKIDPLANTEST', AWS_SECRET_ACCESS_KEY: 'x' };
   const planArgs = (): string[] => ['plan', ...stack.args(['--log-level', 'warn']).slice(1)];
 
-  it("prints what run would do with the cluster's IoTJobs (AWS drift and refused changes included), and writes nothing to the cluster or AWS", async () => {
+  it("prints what run would do with the cluster's IoTJobs (AWS drift and refused changes included) and IoTJobTemplates, and writes nothing to the cluster or AWS", async () => {
     // A job a controller created, then changed in AWS behind its back while no controller runs: drift kubectl diff cannot see.
     await stack.create('drifted', { description: 'declared' });
     const running = await stack.start();
@@ -98,6 +99,15 @@ describe('plan --kubernetes', () => {
     stack.emu.service.call('UpdateJob', { jobId: 'drifted', description: 'changed by hand' });
     await stack.create('planned');
     await stack.create('waits-for-cm', { document: undefined, documentConfigMap: { name: 'absent', key: 'job.json' } });
+    const templatePath = objectPath(TEMPLATE_PLURAL, stack.ns, 'planned-template');
+    await stack.rest.request('POST', templatePath.slice(0, templatePath.lastIndexOf('/')), {
+      body: {
+        apiVersion: 'iot.gitops.dev/v1alpha1',
+        kind: 'IoTJobTemplate',
+        metadata: { name: 'planned-template' },
+        spec: { description: 'base', document: { op: 'x' } },
+      },
+    });
     const before = stack.emu.server.calls.since().at(-1)?.seq ?? 0;
     const r = await cli(planArgs(), ENV);
     expect(r.stderr).not.toMatch(/error/i);
@@ -105,13 +115,15 @@ describe('plan --kubernetes', () => {
     expect(r.stdout).toContain(`create           ${stack.ns}/planned (job planned): no job planned exists`);
     expect(r.stdout).toContain(`${'noop'.padEnd(16)} ${stack.ns}/waits-for-cm: spec.documentConfigMap: ConfigMap ${stack.ns}/absent does not exist`);
     expect(r.stdout).toContain(`${'update'.padEnd(16)} ${stack.ns}/drifted (job drifted): description differ from the manifest`);
-    expect(r.stdout).toMatch(/^plan: \d+ manifests, 3 with changes pending \(revision \d+\)$/m);
+    expect(r.stdout).toContain(`create           ${stack.ns}/planned-template (template planned-template): no job template planned-template exists`);
+    expect(r.stdout).toMatch(/^plan: \d+ manifests, 3 with changes pending; 1 job template, 1 with changes pending \(revision \d+\)$/m);
     expect(r.stdout).not.toContain('prune guard');
     // Nothing written: no finalizer, no status, no Event, and no mutating AWS call.
     const obj = await stack.get('planned');
     expect(obj!.metadata.finalizers ?? []).toEqual([]);
     expect(obj!.status).toBeUndefined();
     expect(await stack.events('planned')).toEqual([]);
+    expect((await stack.rest.request<{ metadata: { finalizers?: string[] }; status?: unknown }>('GET', templatePath)).metadata.finalizers ?? []).toEqual([]);
     const mutating = stack.emu.server.calls.since(before).filter((c) => !/^(List|Describe|Get)/.test(c.operation));
     expect(mutating).toEqual([]);
   });
