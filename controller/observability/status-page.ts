@@ -4,7 +4,8 @@
  * unhealthy) and one page of jobs, each with its AWS status, Ready and health, a stacked bar of its
  * executions by status, the revision (and the one applied, when a change is refused) and what is
  * wrong. A filter (needing attention, or text) and paging keep each refresh small at 10,000 jobs:
- * the server sends only the page shown. No framework. Every number comes from /status.json, which
+ * the server sends only the page shown. Below, when any are declared, the job templates: each
+ * with its id, Ready or why not, and its ARN. No framework. Every number comes from /status.json, which
  * the same reconcile reports as /metrics feed.
  */
 
@@ -34,6 +35,7 @@ export function statusPageHtml(): string {
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #222; }
   h1 { font-size: 1.2rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1rem; margin: 1.5rem 0 .5rem; }
   #summary { color: #555; margin-bottom: 1rem; }
   #problems { color: #c62828; white-space: pre-wrap; }
   table { border-collapse: collapse; width: 100%; }
@@ -70,6 +72,13 @@ export function statusPageHtml(): string {
   <thead><tr><th>manifest</th><th>job</th><th>AWS status</th><th>ready</th><th>health</th><th>executions</th><th>revision</th><th>message</th></tr></thead>
   <tbody id="jobs"></tbody>
 </table>
+<section id="templates" hidden>
+<h2>job templates</h2>
+<table>
+  <thead><tr><th>manifest</th><th>template</th><th>ready</th><th>ARN</th><th>message</th></tr></thead>
+  <tbody></tbody>
+</table>
+</section>
 <script>
 const COLOURS = ${JSON.stringify(STATUS_COLOURS)};
 const PAGE_SIZE = ${PAGE_SIZE};
@@ -116,6 +125,14 @@ function row(job, statuses) {
   tr.append(cell, rev, el('td', { className: 'error' }, words.filter(Boolean).join(' — ')));
   return tr;
 }
+function templateRow(t) {
+  const tr = el('tr', { className: 'template' });
+  tr.dataset.key = t.key;
+  const state = el('td', { className: 'state', title: t.message }, t.ready ? 'Ready' : t.reason);
+  state.dataset.ready = t.ready ? 'True' : 'False';
+  tr.append(el('td', {}, t.key), el('td', { className: 'template-id' }, t.jobTemplateId || '—'), state, el('td', { className: 'arn' }, t.jobTemplateArn || '—'), el('td', { className: 'error' }, t.ready ? '' : t.message));
+  return tr;
+}
 async function refresh() {
   try {
     const q = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset), show: document.getElementById('attention').checked ? 'attention' : 'all', q: document.getElementById('filter').value });
@@ -129,6 +146,9 @@ async function refresh() {
     const legend = document.getElementById('legend');
     legend.replaceChildren(...view.statuses.map((s) => { const sp = el('span'); const i = el('i'); i.style.background = COLOURS[s]; sp.append(i, s); return sp; }));
     document.getElementById('jobs').replaceChildren(...view.jobs.map((j) => row(j, view.statuses)));
+    const templates = document.getElementById('templates');
+    templates.hidden = view.templates.length === 0;
+    templates.querySelector('tbody').replaceChildren(...view.templates.map(templateRow));
     document.body.dataset.generatedAt = view.generatedAt;
   } catch (err) {
     document.getElementById('summary').textContent = 'cannot reach the controller: ' + err;

@@ -178,4 +178,32 @@ describe('the status page', () => {
     expect([...out.matchAll(/^(\S+) {2}job /gm)].map((m) => m[1])).toEqual(['frozen']);
     expect(out).toContain('3 manifests: 2 ready, 1 not ready (1 stalled) · showing 1 of 1 matching');
   });
+
+  it('lists the job templates below the jobs, each Ready with its ARN or why not; the section is hidden while none is declared', async () => {
+    expect(await page.isHidden('#templates')).toBe(true);
+    stack.emu.service.call('CreateJobTemplate', { jobTemplateId: 'hand-made', description: 'by hand', document: '{"op":"mine"}' });
+    const template = (name: string): string =>
+      `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJobTemplate\nmetadata:\n  name: ${name}\nspec:\n  description: base\n  document: {op: ota}\n`;
+    stack.write('templates.yaml', `${template('ota-base')}---\n${template('hand-made')}`);
+    const rows = await waitFor(
+      'the page to show both templates',
+      async () => {
+        const shownRows = await page.$$eval('tr.template', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+        return shownRows.length === 2 && shownRows.every((r) => r[2] !== '') ? shownRows : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(await page.isVisible('#templates')).toBe(true);
+    expect(rows).toEqual([
+      [
+        'hand-made',
+        'hand-made',
+        'NotOwned',
+        'arn:aws:iot:us-east-1:123456789012:jobtemplate/hand-made',
+        expect.stringContaining('job template hand-made exists in AWS and is managed by no controller'),
+      ],
+      ['ota-base', 'ota-base', 'Ready', 'arn:aws:iot:us-east-1:123456789012:jobtemplate/ota-base', ''],
+    ]);
+  });
 });
