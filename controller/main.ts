@@ -58,6 +58,8 @@ async function plan(app: App, reports: ReconcileReport[], out: (s: string) => vo
   const keys = app.controller.keys().sort();
   const pending = await printJobPlans(app, keys, reports, out);
   if (pending === undefined) return 2;
+  // A pass of its own: the start's pass may not have run (a failed ListJobs) or may still run (a Kubernetes watch's).
+  await app.templates?.sync();
   const templates = printTemplatePlans(app.templates?.lastSurvey(), out);
   if (templates === undefined) return 2;
   out(`plan: ${keys.length} manifest${plural(keys.length)}, ${pending} with changes pending${ofTemplates(templates)} (revision ${status.revision})`);
@@ -75,7 +77,7 @@ async function printJobPlans(app: App, keys: string[], reports: ReconcileReport[
 
 /** The summary's part on job templates; none when there are none to show. */
 function ofTemplates(t: TemplatePlanCount): string {
-  return t.declared + t.pending > 0 ? `; ${t.declared} job template${plural(t.declared)}, ${t.pending} with changes pending` : '';
+  return t.shown > 0 ? `; ${t.shown} job template${plural(t.shown)}, ${t.pending} with changes pending` : '';
 }
 
 /** `plan` on invalid manifests (or none read): prints the problems and resolves to exit code 2. */

@@ -18,35 +18,43 @@ const LABEL: Record<TemplateAction['kind'], string> = {
   none: 'noop',
 };
 
-/** What the lines counted: templates declared, and how many of them (and of the removals) are changes pending. */
+/** What the lines counted: the templates shown, and how many of them are changes pending. */
 export interface TemplatePlanCount {
-  declared: number;
+  shown: number;
   pending: number;
 }
 
+/** Lines so far, or undefined after an `error` line (the plan exits 2). */
+type Tally = TemplatePlanCount | undefined;
+
 /**
- * Prints the templates' plan; undefined (after an `error` line) when a declared template could not
- * be read, or AWS's templates could not be listed while some are declared. A listing that fails
- * when none is declared is a warning: a plan for jobs alone still stands.
+ * Prints the templates' plan; undefined (after an `error` line) when a template could not be read,
+ * or AWS's templates could not be listed while some are named. A listing that fails when none is
+ * named, or IoTJobTemplates the source could not list, are warnings: a plan for jobs alone stands.
  */
-export function printTemplatePlans(surveyed: SurveyOutcome | undefined, out: (s: string) => void): TemplatePlanCount | undefined {
+export function printTemplatePlans(surveyed: SurveyOutcome | undefined, out: (s: string) => void): Tally {
+  if (surveyed && !surveyed.sourceSynced) out('warning  the IoTJobTemplates could not be listed (see the log): job templates are not shown');
   if (surveyed?.error !== undefined) {
-    if (surveyed.declared > 0) return void out(`error  job templates could not be listed: ${surveyed.error}`);
-    out(`warning  job templates could not be listed (${surveyed.error}); owned templates no manifest declares are not shown`);
+    if (surveyed.named > 0) return void out(`error  job templates could not be surveyed: ${surveyed.error}`);
+    out(`warning  job templates could not be listed (${surveyed.error}); none is declared, so owned ones run would remove are not shown`);
   }
   const survey = surveyed?.survey;
-  return survey ? printSurvey(survey, out) : { declared: 0, pending: 0 };
+  if (!survey) return { shown: 0, pending: 0 };
+  return add(
+    add(printDeclared(survey, out), () => printProblems(survey, out)),
+    () => printRemovals(survey, out),
+  );
 }
 
-function printSurvey(survey: TemplateSurvey, out: (s: string) => void): TemplatePlanCount | undefined {
-  const declared = printDeclared(survey, out);
-  if (declared === undefined) return undefined;
-  for (const p of survey.problems) out(`${'invalid'.padEnd(16)} ${p.key}: ${p.message}`);
-  return { declared: survey.declared.length + survey.problems.length, pending: declared + survey.problems.length + printRemovals(survey, out) };
+/** Adds the next part's count, unless a part before it failed. */
+function add(so: Tally, next: () => Tally): Tally {
+  if (!so) return undefined;
+  const more = next();
+  return more && { shown: so.shown + more.shown, pending: so.pending + more.pending };
 }
 
-/** The declared templates' lines, in key order; how many are pending, or undefined after one that could not be read. */
-function printDeclared(survey: TemplateSurvey, out: (s: string) => void): number | undefined {
+/** The declared templates' lines, in key order; undefined after one that could not be read. */
+function printDeclared(survey: TemplateSurvey, out: (s: string) => void): Tally {
   let pending = 0;
   for (const step of [...survey.declared].sort((a, b) => (a.template.key < b.template.key ? -1 : 1))) {
     const t = step.template;
@@ -54,21 +62,37 @@ function printDeclared(survey: TemplateSurvey, out: (s: string) => void): number
     if (step.action.kind !== 'none') pending++;
     out(`${LABEL[step.action.kind].padEnd(16)} ${t.key} (template ${t.jobTemplateId}): ${templateActionReason(t, step.action)}`);
   }
-  return pending;
+  return { shown: survey.declared.length, pending };
 }
 
-/** The leaving and pruned templates' lines, and the prune guard's hold; how many removals. */
-function printRemovals(survey: TemplateSurvey, out: (s: string) => void): number {
-  let pending = 0;
-  for (const step of survey.leaving) pending += removalLine(step.template.key, step.template.jobTemplateId, step.removal, out);
+/** IoTJobTemplates that cannot be synced (Kubernetes), each pending like a Stalled IoTJob. */
+function printProblems(survey: TemplateSurvey, out: (s: string) => void): Tally {
+  for (const p of survey.problems) out(`${'invalid'.padEnd(16)} ${p.key}: ${p.message}`);
+  return { shown: survey.problems.length, pending: survey.problems.length };
+}
+
+/** The leaving and pruned templates' lines, and the prune guard's hold; undefined when one could not be read. */
+function printRemovals(survey: TemplateSurvey, out: (s: string) => void): Tally {
+  const unread = firstUnread(survey);
+  if (unread) return void out(`error  template ${unread.id} could not be read, so whether run removes it is not known: ${unread.message}`);
+  let n = 0;
+  for (const step of survey.leaving) n += removalLine(step.template.key, step.template.jobTemplateId, step.removal, out);
   const prune = survey.prune;
   for (const { observed, removal } of prune?.removals ?? [])
-    pending += removalLine(observed.tags[SOURCE_KEY] ?? observed.jobTemplateId, observed.jobTemplateId, removal, out);
-  if (prune && !prune.verdict.allowed && pending > 0) out(`template prune guard: ${prune.verdict.reason}`);
-  return pending;
+    n += removalLine(observed.tags[SOURCE_KEY] ?? observed.jobTemplateId, observed.jobTemplateId, removal, out);
+  if (prune && !prune.verdict.allowed && n > 0) out(`template prune guard: ${prune.verdict.reason}`);
+  return { shown: n, pending: n };
 }
 
-/** One removal's line; 1 when it is a change pending. */
+/** The first leaving or undeclared template that could not be read, if any. */
+function firstUnread(survey: TemplateSurvey): { id: string; message: string } | undefined {
+  const leaving = survey.leaving.find((l) => l.error);
+  if (leaving) return { id: leaving.template.jobTemplateId, message: leaving.error!.message };
+  const pruned = survey.prune?.unread[0];
+  return pruned && { id: pruned.jobTemplateId, message: pruned.message };
+}
+
+/** One removal's line; 1 when there is one. */
 function removalLine(key: string, jobTemplateId: string, r: RemovalAction, out: (s: string) => void): number {
   if (r.kind === 'none') return 0;
   out(`${r.kind.padEnd(16)} ${key} (template ${jobTemplateId}): ${removalReason(r)}`);

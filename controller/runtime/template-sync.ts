@@ -15,7 +15,7 @@ import { SOURCE_KEY } from '../plan/ownership.js';
 import { templateActionReason, type RemovalAction, type TemplateAction } from '../plan/template-plan.js';
 import type { TemplateSource } from '../sources/template-source.js';
 import type { PruneGate } from './prune-gate.js';
-import { surveyTemplates, type DeclaredStep, type LeavingStep, type PruneStep, type TemplateSurvey } from './template-survey.js';
+import { surveyTemplates, TemplateListingError, type DeclaredStep, type LeavingStep, type PruneStep, type TemplateSurvey } from './template-survey.js';
 
 /** What happens around the sync in a mode (Kubernetes: finalizers and status). */
 export interface TemplateHooks {
@@ -44,11 +44,16 @@ export interface TemplateSyncDeps {
   dryRun?: boolean;
 }
 
-/** A pass's survey, or why AWS's templates could not be listed; with how many templates were declared. */
+/** A pass's survey, or why it could not survey, with what the source held when it ran. */
 export interface SurveyOutcome {
+  /** Undefined with an error, or when there was nothing to look at. */
   survey?: TemplateSurvey;
+  /** Why there is no survey: AWS's templates could not be listed, or the survey failed. */
   error?: string;
-  declared: number;
+  /** How many templates the source named, declared or leaving. */
+  named: number;
+  /** Whether the source had read its templates (false: a Kubernetes source has not listed its IoTJobTemplates yet). */
+  sourceSynced: boolean;
 }
 
 /** Runs template passes on request. */
@@ -80,17 +85,9 @@ export class TemplateSync {
     } while (this.again);
   }
 
-  /** One pass: a survey, then (unless a dry run) what it decided; a failure to list AWS's templates ends it (logged), and the next trigger tries again. */
+  /** One pass: a survey, then (unless a dry run) what it decided. */
   private async pass(): Promise<void> {
-    let survey: TemplateSurvey | undefined;
-    try {
-      survey = await surveyTemplates(this.d);
-    } catch (err) {
-      this.surveyed = { error: (err as Error).message, declared: this.d.source.templates().length };
-      this.d.logger.error({ err: (err as Error).message }, 'job templates could not be listed; they are synced at the next resync');
-      return;
-    }
-    this.surveyed = { survey, declared: survey?.declared.length ?? 0 };
+    const survey = await this.survey();
     if (!survey || this.d.dryRun) return;
     this.current = new Map();
     for (const step of survey.declared) await this.report(step.template, await this.syncOne(step));
@@ -101,7 +98,26 @@ export class TemplateSync {
     this.last = this.current;
   }
 
-  /** The last pass's survey (undefined: nothing to look at), or why AWS's templates could not be listed; undefined before the first pass. */
+  /**
+   * Surveys and keeps the outcome for lastSurvey. A failure to list AWS's templates is logged and
+   * gives undefined (the next trigger tries again); any other failure is thrown to the loop.
+   */
+  private async survey(): Promise<TemplateSurvey | undefined> {
+    const source = this.d.source;
+    const seen = { named: source.templates().length + source.leavingTemplates().length, sourceSynced: source.templatesSynced?.() ?? true };
+    try {
+      const survey = await surveyTemplates(this.d);
+      this.surveyed = { survey, ...seen };
+      return survey;
+    } catch (err) {
+      this.surveyed = { error: (err as Error).message, ...seen };
+      if (!(err instanceof TemplateListingError)) throw err;
+      this.d.logger.error({ err: err.message }, 'job templates could not be listed; they are synced at the next resync');
+      return undefined;
+    }
+  }
+
+  /** The last pass's survey, or why it could not survey; undefined before the first pass. */
   lastSurvey(): SurveyOutcome | undefined {
     return this.surveyed;
   }

@@ -71,6 +71,10 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
     onChange();
   }
 
+  templatesSynced(): boolean {
+    return this.reflectors.every((r) => r.synced);
+  }
+
   async stopTemplates(): Promise<void> {
     await Promise.all(this.reflectors.map((r) => r.stop()));
   }

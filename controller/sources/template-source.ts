@@ -26,6 +26,8 @@ export interface TemplateSource {
    * the prune guard): true for a directory; false for Kubernetes, where only a deletion does it.
    */
   readonly prunesAbsent: boolean;
+  /** Whether the declared templates are known (Kubernetes: every IoTJobTemplate collection listed); true when absent. */
+  templatesSynced?(): boolean;
   /** The revision a prune approval names (a directory's); undefined otherwise. */
   templateRevision?(): string | undefined;
   /** Starts watching, when the source watches on its own (Kubernetes); `onChange` after each change. */

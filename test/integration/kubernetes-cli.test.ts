@@ -123,7 +123,8 @@ describe('plan --kubernetes', () => {
     expect(obj!.metadata.finalizers ?? []).toEqual([]);
     expect(obj!.status).toBeUndefined();
     expect(await stack.events('planned')).toEqual([]);
-    expect((await stack.rest.request<{ metadata: { finalizers?: string[] }; status?: unknown }>('GET', templatePath)).metadata.finalizers ?? []).toEqual([]);
+    const template = await stack.rest.request<{ metadata: { finalizers?: string[] }; status?: unknown }>('GET', templatePath);
+    expect([template.metadata.finalizers ?? [], template.status]).toEqual([[], undefined]);
     const mutating = stack.emu.server.calls.since(before).filter((c) => !/^(List|Describe|Get)/.test(c.operation));
     expect(mutating).toEqual([]);
   });

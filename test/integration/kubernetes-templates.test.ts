@@ -2,7 +2,8 @@
  * IoTJobTemplates on a real kube-apiserver (issue 14): the controller creates the template in the
  * emulator behind its finalizer, reports Ready with the template's ARN, an IoTJob made from it runs
  * the template's document, an invalid object is refused by the API server with the CRD's words,
- * and deleting the object applies its deletionPolicy and lets it go.
+ * and deleting the object applies its deletionPolicy and lets it go; a renamed object takes its
+ * template over.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINALIZER, objectPath, TEMPLATE_PLURAL } from '../../controller/kube/iotjob-resource.js';
@@ -11,10 +12,11 @@ import { KubeStack } from '../helpers/kube-stack.js';
 import { waitFor } from '../helpers/processes.js';
 
 let stack: KubeStack;
+let running: Awaited<ReturnType<KubeStack['start']>>;
 
 beforeAll(async () => {
   stack = await KubeStack.create({});
-  await stack.start();
+  running = await stack.start();
 });
 
 afterAll(async () => {
@@ -120,5 +122,21 @@ describe('IoTJobTemplate in Kubernetes mode', () => {
     const orphan = stack.emu.service.state.jobTemplates.get('to-orphan');
     expect(orphan).toBeDefined();
     expect(Object.keys(orphan!.tags).filter((k) => k.startsWith('iot-jobs-controller/'))).toEqual([]);
+  }, 60_000);
+
+  it('a renamed object (the old one deleted and a new one naming its jobTemplateId, seen in one pass) hands the template over: kept, tagged for the new object, Ready', async () => {
+    const deletes = stack.calls('DeleteJobTemplate');
+    await createTemplate('old-name', { jobTemplateId: 'handed-over', document: { op: 'x' } });
+    await untilReady('old-name', 'Synced');
+    // With no controller running, the old object waits on its finalizer while the new one arrives.
+    await running.app.stop();
+    await stack.rest.request('DELETE', path('old-name'));
+    await createTemplate('new-name', { jobTemplateId: 'handed-over', document: { op: 'x' } });
+    running = await stack.start();
+    await untilReady('new-name', 'Synced');
+    await waitFor('the old object gone', async () => (await getTemplate('old-name')) === undefined || undefined, 20_000, 100);
+    const template = stack.emu.service.state.jobTemplates.get('handed-over');
+    expect(template?.tags['iot-jobs-controller/source-key']).toBe(`${stack.ns}/new-name`);
+    expect(stack.calls('DeleteJobTemplate')).toBe(deletes);
   }, 60_000);
 });

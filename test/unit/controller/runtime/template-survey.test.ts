@@ -10,9 +10,9 @@ import { MANAGED_BY, SOURCE_KEY } from '../../../../controller/plan/ownership.js
 import { templateTags } from '../../../../controller/plan/template-plan.js';
 import { PruneGate } from '../../../../controller/runtime/prune-gate.js';
 import { surveyTemplates, type SurveyDeps } from '../../../../controller/runtime/template-survey.js';
-import { NO_TEMPLATE_HOOKS, TemplateSync } from '../../../../controller/runtime/template-sync.js';
+import { NO_TEMPLATE_HOOKS, TemplateSync, type TemplateHooks } from '../../../../controller/runtime/template-sync.js';
 import type { TemplateSource } from '../../../../controller/sources/template-source.js';
-import { quietLogger } from '../../../helpers/logs.js';
+import { capturingLogger, quietLogger } from '../../../helpers/logs.js';
 
 const CTL = 'ctl-test';
 const arn = (id: string): string => `arn:aws:iot:us-east-1:123456789012:jobtemplate/${id}`;
@@ -90,6 +90,14 @@ describe('surveyTemplates', () => {
     expect(s!.prune).toBeUndefined();
   });
 
+  it('a leaving template whose id a declared manifest names (a renamed object) is not removed: the new manifest takes it over', async () => {
+    const aws = new MemoryTemplates(new Map([owned('ota')].map((t) => [t.jobTemplateId, t])));
+    const renamed = { ...desired('ota'), key: 'ota-renamed' };
+    const s = await surveyTemplates(deps(source([renamed], { leaving: [desired('ota')] }), aws));
+    expect(s!.declared[0]!.action?.kind).toBe('tag');
+    expect(s!.leaving.map((l) => [l.template.key, l.removal.kind])).toEqual([['ota', 'none']]);
+  });
+
   it('a leaving template is removed only when AWS’s template under its id names it as its source', async () => {
     const other = { ...owned('b'), tags: { ...owned('b').tags, [SOURCE_KEY]: 'someone-else' } };
     const aws = new MemoryTemplates(new Map([owned('a'), other].map((t) => [t.jobTemplateId, t])));
@@ -107,36 +115,85 @@ describe('surveyTemplates', () => {
     const s = await surveyTemplates(deps(source([desired('keep')], { prunesAbsent: true }), aws));
     expect(s!.prune!.removals.map((r) => [r.observed.jobTemplateId, r.removal.kind])).toEqual([['old', 'delete']]);
     expect(s!.prune!.verdict).toMatchObject({ allowed: true, managed: 2, removed: 1 });
+    expect(s!.prune!.unread).toEqual([]);
     const all = await surveyTemplates(deps(source([], { prunesAbsent: true }), aws));
     expect(all!.prune!.verdict).toMatchObject({ allowed: false, removed: 2 });
+    // One that cannot be read is neither a removal nor counted; the plan names it.
+    aws.failingReads.add('old');
+    const flaky = await surveyTemplates(deps(source([desired('keep')], { prunesAbsent: true }), aws));
+    expect(flaky!.prune!.removals).toEqual([]);
+    expect(flaky!.prune!.unread).toEqual([{ jobTemplateId: 'old', message: 'throttled' }]);
   });
 });
 
+/** Hooks that record every call. */
+function recordingHooks(): TemplateHooks & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    beforeCreate: async (t) => void calls.push(`beforeCreate ${t.key}`),
+    released: async (t) => void calls.push(`released ${t.key}`),
+    report: async (r) => void calls.push(`report ${r.key} ${r.reason}`),
+  };
+}
+
 describe('a dry-run TemplateSync (plan)', () => {
-  it('surveys what a pass would do and writes nothing; lastSurvey holds the survey, or why the listing failed', async () => {
-    const aws = new MemoryTemplates(new Map([owned('old')].map((t) => [t.jobTemplateId, t])));
-    const d = deps(source([desired('new')], { prunesAbsent: true }), aws);
-    const sync = new TemplateSync({ ...d, hooks: NO_TEMPLATE_HOOKS, metrics: new Metrics({ defaultMetrics: false }), dryRun: true });
+  it('surveys what a pass would do and writes nothing, to AWS or through its hooks; lastSurvey holds the survey, or why the listing failed', async () => {
+    const aws = new MemoryTemplates(new Map([owned('leaving')].map((t) => [t.jobTemplateId, t])));
+    const hooks = recordingHooks();
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sync = new TemplateSync({ ...deps(source([desired('new')], { leaving: [desired('leaving')] }), aws), hooks, metrics, dryRun: true });
     await sync.sync();
-    expect(aws.calls).toEqual(['list', 'read old']);
-    expect(sync.lastSurvey()!.survey!.declared[0]!.action?.kind).toBe('create');
-    expect(sync.lastSurvey()!.survey!.prune!.removals).toHaveLength(1);
+    expect(aws.calls).toEqual(['list', 'read leaving']);
+    expect(hooks.calls).toEqual([]);
+    const survey = sync.lastSurvey()!.survey!;
+    expect([survey.declared[0]!.action?.kind, survey.leaving[0]!.removal.kind]).toEqual(['create', 'delete']);
     expect(sync.reports()).toEqual([]);
 
     aws.list = async () => Promise.reject(new Error('AccessDenied'));
     await sync.sync();
-    expect(sync.lastSurvey()).toEqual({ error: 'AccessDenied', declared: 1 });
+    expect(sync.lastSurvey()).toEqual({ error: 'AccessDenied', named: 2, sourceSynced: true });
   });
 
-  it('the same survey, not a dry run, is carried out: the missing template created, the owned undeclared one deleted', async () => {
+  it('a pruning source in a dry run: the removal and the guard’s verdict (every managed template: held) are surveyed, nothing is deleted', async () => {
+    const aws = new MemoryTemplates(new Map([owned('old')].map((t) => [t.jobTemplateId, t])));
+    const d = deps(source([desired('new')], { prunesAbsent: true }), aws);
+    const sync = new TemplateSync({ ...d, hooks: recordingHooks(), metrics: new Metrics({ defaultMetrics: false }), dryRun: true });
+    await sync.sync();
+    expect(aws.calls).toEqual(['list', 'read old']);
+    expect(sync.lastSurvey()!.survey!.prune).toMatchObject({
+      verdict: { allowed: false, managed: 1, removed: 1 },
+      removals: [{ removal: { kind: 'delete' } }],
+    });
+  });
+
+  it('the same survey, not a dry run, is carried out after every read: the missing template created, the owned undeclared one deleted', async () => {
     const aws = new MemoryTemplates(new Map([owned('old'), owned('kept')].map((t) => [t.jobTemplateId, t])));
     const d = deps(source([desired('new'), desired('kept')], { prunesAbsent: true }), aws);
-    const sync = new TemplateSync({ ...d, hooks: NO_TEMPLATE_HOOKS, metrics: new Metrics({ defaultMetrics: false }) });
+    const hooks = recordingHooks();
+    const sync = new TemplateSync({ ...d, hooks, metrics: new Metrics({ defaultMetrics: false }) });
     await sync.sync();
-    expect(aws.calls.filter((c) => !/^(list|read)/.test(c))).toEqual(['create new', 'delete old']);
+    expect(aws.calls).toEqual(['list', 'read kept', 'read old', 'create new', 'delete old']);
+    expect(hooks.calls).toEqual(['beforeCreate new', 'report new Synced', 'report kept Synced']);
     expect(sync.reports().map((r) => [r.key, r.reason])).toEqual([
       ['kept', 'Synced'],
       ['new', 'Synced'],
     ]);
+  });
+
+  it('a failure other than the listing is the sync failing, logged as such, and lastSurvey says why', async () => {
+    const aws = new MemoryTemplates(new Map());
+    const src = {
+      ...source([desired('a')]),
+      templateProblems: () => {
+        throw new Error('bad index');
+      },
+    };
+    const { logger, lines } = capturingLogger();
+    const sync = new TemplateSync({ ...deps(src, aws), logger, hooks: NO_TEMPLATE_HOOKS, metrics: new Metrics({ defaultMetrics: false }) });
+    await sync.sync();
+    expect(sync.lastSurvey()).toMatchObject({ error: 'bad index', named: 1 });
+    expect(lines.map((l) => l.msg)).toContain('the job template sync failed; it runs again at the next resync');
+    expect(lines.map((l) => l.msg)).not.toContain('job templates could not be listed; they are synced at the next resync');
   });
 });
