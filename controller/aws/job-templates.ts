@@ -9,14 +9,14 @@ import {
   DeleteJobTemplateCommand,
   DescribeJobTemplateCommand,
   ListJobTemplatesCommand,
-  TagResourceCommand,
   UntagResourceCommand,
   type CreateJobTemplateCommandInput,
   type DescribeJobTemplateCommandOutput,
 } from '@aws-sdk/client-iot';
 import type { DesiredTemplate, ObservedTemplate } from '../model/iot-job-template.js';
 import type { MeteredIot } from './metered-iot.js';
-import { orMissing, readTags } from './read-tags.js';
+import { tagList } from '../plan/fields.js';
+import { orMissing, readTags, tagResource } from './resource-tags.js';
 
 /** A row of ListJobTemplates. */
 export interface TemplateSummary {
@@ -84,8 +84,7 @@ export class SdkJobTemplates implements JobTemplatesPort {
   }
 
   async tag(resourceArn: string, tags: Record<string, string>): Promise<void> {
-    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    await this.iot.call('TagResource', (c) => c.send(new TagResourceCommand({ resourceArn, tags: list })));
+    await tagResource(this.iot, resourceArn, tags);
   }
 
   async untag(resourceArn: string, tagKeys: string[]): Promise<void> {
@@ -108,7 +107,7 @@ export function toCreateJobTemplate(d: DesiredTemplate, tags: Record<string, str
     jobExecutionsRetryConfig: s.jobExecutionsRetryConfig,
     maintenanceWindows: s.maintenanceWindows,
     destinationPackageVersions: s.destinationPackageVersions,
-    tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    tags: tagList(tags),
   };
 }
 

@@ -17,7 +17,6 @@ import {
   GetJobDocumentCommand,
   ListJobExecutionsForJobCommand,
   ListJobsCommand,
-  TagResourceCommand,
   UpdateJobCommand,
 } from '@aws-sdk/client-iot';
 import type { DesiredJob } from '../model/iot-job.js';
@@ -30,7 +29,7 @@ import type { Partition } from '../plan/normalize.js';
 import { desiredTags } from '../plan/ownership.js';
 import type { TargetArnLookup, TargetKind } from './account.js';
 import { classify } from './errors.js';
-import { orMissing, readTags } from './read-tags.js';
+import { orMissing, readTags, tagResource } from './resource-tags.js';
 import type { CancelRequest, CreateResult, IotJobs } from './iot-jobs.js';
 import { fromDescribeJob, fromSummary, toCreateJob, toUpdateJob } from './mappers.js';
 import type { IotRequest, MeteredIot } from './metered-iot.js';
@@ -161,8 +160,7 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
     if (jobFields.length > 0) await this.iot.call('UpdateJob', (c) => c.send(new UpdateJobCommand(toUpdateJob(desired, jobId, jobFields))));
     if (fields.includes('tags')) {
       const set = tagsToSet(desiredTags(desired, this.o.controllerId), observed.tags);
-      const tags = Object.entries(set).map(([Key, Value]) => ({ Key, Value }));
-      if (tags.length > 0) await this.iot.call('TagResource', (c) => c.send(new TagResourceCommand({ resourceArn: observed.jobArn, tags })));
+      if (Object.keys(set).length > 0) await tagResource(this.iot, observed.jobArn, set);
       const cached = this.cache.get(jobId);
       if (cached?.tags) cached.tags = { ...cached.tags, ...set };
     }
@@ -170,8 +168,7 @@ export class SdkIotJobs implements IotJobs, TargetArnLookup {
 
   async tag(job: Pick<ObservedJob, 'jobId' | 'jobArn'>, tags: Record<string, string>): Promise<void> {
     this.changed.add(job.jobId);
-    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    await this.iot.call('TagResource', (c) => c.send(new TagResourceCommand({ resourceArn: job.jobArn, tags: list })));
+    await tagResource(this.iot, job.jobArn, tags);
     const cached = this.cache.get(job.jobId);
     if (cached?.tags) cached.tags = { ...cached.tags, ...tags };
   }

@@ -109,7 +109,7 @@ export const FIELDS = {
     class: 'tags',
     desired: (d: DesiredJob, at: Placement) => desiredTags(d, at.controllerId),
     observed: (o: ObservedJob) => o.tags,
-    encode: tagList,
+    encode: (v: unknown) => tagList(v as Record<string, string>),
     create: 'tags',
   },
 } as const satisfies Record<string, FieldDescriptor>;
@@ -151,7 +151,7 @@ function uniqueSorted(v: unknown): unknown {
   return [...new Set(v as string[])].sort();
 }
 
-/** Tags as the tagging calls and CreateJob carry them: a list of Key and Value. */
-function tagList(v: unknown): { Key: string; Value: string }[] {
-  return Object.entries(v as Record<string, string>).map(([Key, Value]) => ({ Key, Value }));
+/** Tags as TagResource, CreateJob and CreateJobTemplate carry them: a list of Key and Value. */
+export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }

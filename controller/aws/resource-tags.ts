@@ -1,8 +1,9 @@
 /**
- * Reads that may find nothing, shared by the job and job template ports: a call whose
- * ResourceNotFoundException means "gone", and a resource's tags, every page.
+ * Shared by the job and job template ports: a call whose ResourceNotFoundException means "gone",
+ * a resource's tags read (every page) and tags written.
  */
-import { ListTagsForResourceCommand } from '@aws-sdk/client-iot';
+import { ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-iot';
+import { tagList } from '../plan/fields.js';
 import type { AwsOperation } from '../observability/metrics.js';
 import { classify } from './errors.js';
 import type { IotRequest, MeteredIot } from './metered-iot.js';
@@ -28,4 +29,9 @@ export async function readTags(iot: MeteredIot, resourceArn: string): Promise<Re
     nextToken = page.nextToken;
   } while (nextToken);
   return tags;
+}
+
+/** Sets these tags on a resource (TagResource), leaving its other tags alone. */
+export async function tagResource(iot: MeteredIot, resourceArn: string, tags: Record<string, string>): Promise<void> {
+  await iot.call('TagResource', (c) => c.send(new TagResourceCommand({ resourceArn, tags: tagList(tags) })));
 }
