@@ -8,20 +8,11 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
-import { manifest } from './stack.js';
+import { JOB_WRITES, manifest } from './stack.js';
 
 const FLEET = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
 /** The operations that change AWS. */
-export const MUTATING = [
-  'CreateJob',
-  'UpdateJob',
-  'CancelJob',
-  'DeleteJob',
-  'TagResource',
-  'UntagResource',
-  'CancelJobExecution',
-  'DeleteJobExecution',
-] as const;
+export const MUTATING = JOB_WRITES;
 /** Jobs a human made: one is shaped like a replacement of manifest m-001, one is unrelated. */
 export const FOREIGN = ['m-001-r2', 'ops-hotfix'];
 

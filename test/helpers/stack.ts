@@ -15,6 +15,20 @@ import { waitFor } from './processes.js';
 
 export const CREDENTIALS = { accessKeyId: 'AKIDSTACKTEST0000000', secretAccessKey: 'x' };
 
+/** The operations that change jobs in AWS (TagResource and UntagResource also tag job templates). */
+export const JOB_WRITES = [
+  'CreateJob',
+  'UpdateJob',
+  'CancelJob',
+  'DeleteJob',
+  'TagResource',
+  'UntagResource',
+  'CancelJobExecution',
+  'DeleteJobExecution',
+] as const;
+/** The operations that create or delete job templates. */
+export const TEMPLATE_WRITES = ['CreateJobTemplate', 'DeleteJobTemplate'] as const;
+
 /** An IoTJob manifest as YAML. */
 export function manifest(name: string, spec: Record<string, unknown>): string {
   return `apiVersion: iot.gitops.dev/v1alpha1\nkind: IoTJob\nmetadata:\n  name: ${name}\nspec: ${JSON.stringify({ targets: ['thingGroup:fleet'], document: { op: 'ota', v: 1 }, ...spec })}\n`;

@@ -12,20 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectorySource } from '../../controller/sources/directory-source.js';
 import { built, startProgram } from '../helpers/processes.js';
-import { manifest, Stack, swapLink } from '../helpers/stack.js';
+import { JOB_WRITES, manifest, Stack, swapLink, TEMPLATE_WRITES } from '../helpers/stack.js';
 
-const MUTATING = [
-  'CreateJob',
-  'UpdateJob',
-  'CancelJob',
-  'DeleteJob',
-  'TagResource',
-  'UntagResource',
-  'CancelJobExecution',
-  'DeleteJobExecution',
-  'CreateJobTemplate',
-  'DeleteJobTemplate',
-];
+const MUTATING = [...JOB_WRITES, ...TEMPLATE_WRITES];
 
 /** An IoTJobTemplate manifest as YAML, `spec` over a valid one. */
 function templateManifest(name: string, spec: Record<string, unknown>): string {

@@ -5,15 +5,14 @@
  * lock a manifest out, and `adopt` takes only the job whose id is the manifest's jobId.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { manifest, Stack } from '../helpers/stack.js';
+import { JOB_WRITES, manifest, Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 afterEach(async () => {
   await stack?.stop();
 });
 
-const MUTATING = ['CreateJob', 'UpdateJob', 'CancelJob', 'DeleteJob', 'TagResource', 'UntagResource', 'CancelJobExecution', 'DeleteJobExecution'];
-const mutations = (): number => MUTATING.reduce((n, op) => n + stack.calls(op), 0);
+const mutations = (): number => JOB_WRITES.reduce((n, op) => n + stack.calls(op), 0);
 const settle = (ms = 2_500): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const FLEET = 'arn:aws:iot:us-east-1:123456789012:thinggroup/fleet';
 

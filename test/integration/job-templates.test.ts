@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BoardView } from '../../controller/observability/status-board.js';
 import { renderStatus } from '../../controller/observability/status-text.js';
 import { built, startProgram } from '../helpers/processes.js';
-import { CREDENTIALS, manifest, Stack } from '../helpers/stack.js';
+import { CREDENTIALS, manifest, Stack, TEMPLATE_WRITES } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -159,7 +159,7 @@ describe('plan with IoTJobTemplates', () => {
     });
     return { code: await p.exited, out: p.stdout() };
   }
-  const WRITES = ['CreateJobTemplate', 'DeleteJobTemplate', 'TagResource', 'UntagResource'];
+  const WRITES = [...TEMPLATE_WRITES, 'TagResource', 'UntagResource'];
 
   it('shows each template’s action and why (create, not-owned, noop, refused, delete held by the prune guard) and writes nothing', async () => {
     stack = await Stack.create({ things: 1 });
