@@ -55,11 +55,15 @@ async function plan(app: App, reports: ReconcileReport[], out: (s: string) => vo
   // A directory's problems refuse the whole snapshot; an IoTJob's own problem is its plan (Stalled).
   const refused = app.source.kind === 'kubernetes' ? [] : status.problems;
   if (refused.length > 0 || !app.source.synced()) return refuseInvalid(refused, out);
+  // Without AWS's list of jobs a plan cannot see what run would remove, adopt or leave alone.
+  if (!app.controller.ready()) {
+    out('error  the jobs in AWS could not be listed (the log says why); nothing was planned');
+    return 2;
+  }
   const keys = app.controller.keys().sort();
   const pending = await printJobPlans(app, keys, reports, out);
   if (pending === undefined) return 2;
-  // A pass of its own: the start's pass may not have run (a failed ListJobs) or may still run (a Kubernetes watch's).
-  await app.templates?.sync();
+  // The start's resync awaited a template pass (a pass a watch began meanwhile runs once more inside it).
   const templates = printTemplatePlans(app.templates?.lastSurvey(), out);
   if (templates === undefined) return 2;
   out(`plan: ${keys.length} manifest${plural(keys.length)}, ${pending} with changes pending${ofTemplates(templates)} (revision ${status.revision})`);

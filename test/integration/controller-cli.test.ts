@@ -62,6 +62,14 @@ describe('iot-jobs-controller plan', () => {
     expect(escaped.stdout()).toContain('spec.\\u001b[2Jx: is not a known field');
   });
 
+  it('exits 2 when the jobs in AWS cannot be listed, also for a tree with no manifest (it cannot see what run would remove)', async () => {
+    stack = await Stack.create();
+    const unreachable = controller(['plan', '--dir', stack.dir, '--endpoint', 'http://127.0.0.1:1']);
+    expect(await unreachable.exited).toBe(2);
+    expect(unreachable.stdout()).toContain('error  the jobs in AWS could not be listed (the log says why); nothing was planned');
+    expect(unreachable.stdout()).not.toContain('plan: 0 manifests');
+  });
+
   it('exits 2 for a bad flag, and --help documents every flag with its environment variable', async () => {
     const bad = controller(['plan', '--dir', '.', '--workers', 'lots']);
     expect(await bad.exited).toBe(2);
