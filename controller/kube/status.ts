@@ -96,8 +96,11 @@ export interface StatusContext {
 /** A condition's own part; its observedGeneration and lastTransitionTime come from the context. */
 type ConditionFacts = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
 
+/** Where a condition is written (an IoTJob's or an IoTJobTemplate's status): the generation, the conditions written before, now. */
+export type ConditionContext = Pick<StatusContext, 'generation' | 'now'> & { previous?: { conditions?: Condition[] } };
+
 /** One condition; its lastTransitionTime is the previous one's while the status stays the same, else `now`. */
-function condition(c: ConditionFacts, at: StatusContext): Condition {
+export function condition(c: ConditionFacts, at: ConditionContext): Condition {
   const before = at.previous?.conditions?.find((p) => p.type === c.type);
   const since = before && before.status === c.status ? before.lastTransitionTime : at.now;
   return {

@@ -9,13 +9,14 @@ import type { DesiredTemplate, TemplateReport } from '../model/iot-job-template.
 import { objectPath, TEMPLATE_PLURAL, type IoTJobTemplateView } from './iotjob-resource.js';
 import { IoTJobWriter } from './iotjob-writer.js';
 import { isNotFound, MERGE_PATCH, type KubeRest } from './rest.js';
+import { condition, type Condition } from './status.js';
 
 /** The status an IoTJobTemplate carries. */
 interface TemplateStatus {
   observedGeneration?: number;
   jobTemplateId?: string;
   jobTemplateArn?: string;
-  conditions: { type: 'Ready'; status: 'True' | 'False'; observedGeneration?: number; lastTransitionTime: string; reason: string; message: string }[];
+  conditions: Condition[];
 }
 
 /** What the template writes work with: the API, the IoTJobTemplates as the source knows them, the clock. */
@@ -65,16 +66,17 @@ async function writeStatus(d: Deps, r: TemplateReport): Promise<void> {
   }
 }
 
-/** Pure: the status a report gives; the Ready condition keeps its transition time while its status stays. */
+/** Pure: the status a report gives; the Ready condition is written as an IoTJob's (kube/status.ts condition). */
 export function statusOf(r: TemplateReport, before: Partial<TemplateStatus> | undefined, now: string): TemplateStatus {
-  const cond = before?.conditions?.find((c) => c.type === 'Ready');
-  const status = r.ready ? 'True' : 'False';
-  const since = cond && cond.status === status ? cond.lastTransitionTime : now;
+  const ready = condition(
+    { type: 'Ready', status: r.ready ? 'True' : 'False', reason: r.reason, message: r.message },
+    { previous: before, now, generation: r.generation },
+  );
   return {
     observedGeneration: r.generation,
     jobTemplateId: r.jobTemplateId || before?.jobTemplateId,
     jobTemplateArn: r.jobTemplateArn ?? before?.jobTemplateArn,
-    conditions: [{ type: 'Ready', status, observedGeneration: r.generation, lastTransitionTime: since, reason: r.reason, message: r.message }],
+    conditions: [ready],
   };
 }
 
