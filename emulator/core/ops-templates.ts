@@ -7,7 +7,6 @@
 import { arnOf } from './arn.js';
 import { toEpochSeconds } from './clock.js';
 import { invalidRequest, notFound, ServiceError } from './errors.js';
-import { checkCron } from './maintenance.js';
 import { MANAGED_TEMPLATES, managedTemplateArn, type ManagedTemplate } from './managed-templates.js';
 import { paginate } from './paging.js';
 import type { ServiceState } from './state.js';
@@ -75,7 +74,6 @@ export function createJobTemplate(state: ServiceState, input: Input): Input {
     tags: checkTags(input.tags),
   };
   if (template.document !== undefined) checkPlaceholders(template.document, template.presignedUrlConfig);
-  template.maintenanceWindows?.forEach((w, i) => checkCron(`maintenanceWindows[${i}].startTime`, w.startTime));
   state.jobTemplates.set(jobTemplateId, template);
   return { jobTemplateArn: template.jobTemplateArn, jobTemplateId };
 }

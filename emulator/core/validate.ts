@@ -3,6 +3,7 @@
  * InvalidRequestException with a message naming the field, as the service does; nothing here
  * touches state.
  */
+import { parseAwsCron } from './aws-cron.js';
 import { invalidRequest } from './errors.js';
 import type { AbortCriteria, JobConfig, RetryCriteria, RolloutConfig, SchedulingConfig } from './types.js';
 
@@ -285,10 +286,20 @@ export function checkMaintenanceWindows(value: unknown, field = 'schedulingConfi
   if (value === undefined || value === null) return undefined;
   for (const [i, w] of checkArray(field, value, 0, 50).entries()) {
     const k = checkObject(`maintenanceWindows[${i}]`, w);
-    checkString(`maintenanceWindows[${i}].startTime`, k.startTime, { min: 1, max: 256 });
+    const startTime = checkString(`maintenanceWindows[${i}].startTime`, k.startTime, { min: 1, max: 256 });
     checkNumber(`maintenanceWindows[${i}].durationInMinutes`, k.durationInMinutes, { min: 1, max: 1430 });
+    checkCron(`${field}[${i}].startTime`, startTime);
   }
   return value as SchedulingConfig['maintenanceWindows'];
+}
+
+/** Fails unless `expression` is a cron expression AWS takes (aws-cron.ts), naming the field. */
+function checkCron(field: string, expression: string): void {
+  try {
+    parseAwsCron(expression);
+  } catch (err) {
+    throw invalidRequest(`${field} is not a valid cron expression: ${(err as Error).message}`);
+  }
 }
 
 /** ParameterKey: 1..128 of `[a-zA-Z0-9_-]`. */

@@ -69,4 +69,15 @@ describe('maintenance windows', () => {
     expect(create({ schedulingConfig: { startTime: START, maintenanceWindows: DAILY_13H } })).toBe('InvalidRequestException');
     expect(create({ targetSelection: 'CONTINUOUS', schedulingConfig: { maintenanceWindows: DAILY_13H } })).toBe('InvalidRequestException');
   });
+
+  it('name the window whose cron expression is refused, on a job and on a job template', () => {
+    const h = new Harness();
+    h.fleet('g', 1);
+    const bad = [DAILY_13H[0], { startTime: 'cron(61 13 * * ? *)', durationInMinutes: 30 }];
+    const job = { targetSelection: 'CONTINUOUS', schedulingConfig: { startTime: START, maintenanceWindows: bad } };
+    expect(() => h.createJob('x', [groupArn('g')], job)).toThrow(/^schedulingConfig\.maintenanceWindows\[1\]\.startTime is not a valid cron expression: /);
+    expect(() => h.call('CreateJobTemplate', { jobTemplateId: 't', description: 'd', document: '{}', maintenanceWindows: bad })).toThrow(
+      /^maintenanceWindows\[1\]\.startTime is not a valid cron expression: /,
+    );
+  });
 });
