@@ -11,6 +11,7 @@
 import type { DesiredTemplate } from '../model/iot-job-template.js';
 import { GROUP, hasFinalizer, keyOf, TEMPLATE_PLURAL, VERSION, type IoTJobTemplateObject, type IoTJobTemplateView } from '../kube/iotjob-resource.js';
 import { Reflector } from '../kube/reflector.js';
+import { ClaimIndex } from './claims.js';
 import { defaultJobId } from './desired-job.js';
 import { desiredTemplateOf } from './desired-template.js';
 import type { KubernetesSourceOptions } from './kubernetes-source.js';
@@ -115,7 +116,7 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
       const deleting = obj.metadata.deletionTimestamp !== undefined;
       if (deleting && !hasFinalizer(obj)) continue;
       const generation = obj.metadata.generation;
-      const holder = holders.get(idClaimed(obj));
+      const holder = holders.holder(idClaimed(obj));
       if (!deleting && holder !== key) {
         out.push({ problem: { key, generation, message: `spec.jobTemplateId: "${idClaimed(obj)}" is already claimed by IoTJobTemplate ${holder}` } });
         continue;
@@ -130,13 +131,12 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
     return out;
   }
 
-  /** Which key holds each claimed id: the oldest object (by creation time, then key) not being deleted. */
-  private holders(): Map<string, string> {
-    const order = [...this.objects].filter(([, o]) => o.metadata.deletionTimestamp === undefined);
-    order.sort(([ka, a], [kb, b]) => `${a.metadata.creationTimestamp ?? ''}|${ka}`.localeCompare(`${b.metadata.creationTimestamp ?? ''}|${kb}`));
-    const out = new Map<string, string>();
-    for (const [key, obj] of order) if (!out.has(idClaimed(obj))) out.set(idClaimed(obj), key);
-    return out;
+  /** Which key holds each claimed id: of the objects not being deleted, the older by creation time, then key (claims.ts 'older-wins', as for IoTJobs). */
+  private holders(): ClaimIndex<string> {
+    const age = (key: string): string => `${this.objects.get(key)?.metadata.creationTimestamp ?? ''}|${key}`;
+    const claims = new ClaimIndex<string>({ kind: 'older-wins', age });
+    for (const [key, obj] of this.objects) if (obj.metadata.deletionTimestamp === undefined) claims.claim(idClaimed(obj), key);
+    return claims;
   }
 
   private replace(ns: string | undefined, items: IoTJobTemplateObject[]): void {

@@ -124,6 +124,17 @@ describe('IoTJobTemplate in Kubernetes mode', () => {
     expect(Object.keys(orphan!.tags).filter((k) => k.startsWith('iot-jobs-controller/'))).toEqual([]);
   }, 60_000);
 
+  it('two objects naming one jobTemplateId: the older keeps it; the newer is Ready False (Invalid) naming the holder, and the template stays the older one’s', async () => {
+    await createTemplate('claim-a', { jobTemplateId: 'contested', document: { op: 'a' } });
+    await untilReady('claim-a', 'Synced');
+    await createTemplate('claim-b', { jobTemplateId: 'contested', document: { op: 'b' } });
+    const b = await untilReady('claim-b', 'Invalid');
+    expect(b.status!.conditions![0]!.message).toBe(`spec.jobTemplateId: "contested" is already claimed by IoTJobTemplate ${stack.ns}/claim-a`);
+    const template = stack.emu.service.state.jobTemplates.get('contested');
+    expect([template?.document, template?.tags['iot-jobs-controller/source-key']]).toEqual(['{"op":"a"}', `${stack.ns}/claim-a`]);
+    expect((await getTemplate('claim-a'))!.status!.conditions![0]!.reason).toBe('Synced');
+  });
+
   it('a renamed object (the old one deleted and a new one naming its jobTemplateId, seen in one pass) hands the template over: kept, tagged for the new object, Ready', async () => {
     const deletes = stack.calls('DeleteJobTemplate');
     await createTemplate('old-name', { jobTemplateId: 'handed-over', document: { op: 'x' } });
