@@ -11,7 +11,7 @@ import type { ManifestProblem } from '../model/errors.js';
 import type { ErrorObject, ManifestValidator } from './crd-schema.js';
 import { refusedClaims } from './claims.js';
 import { refusedDependencies } from './dependency-check.js';
-import { desiredJobOf } from './desired-job.js';
+import { desiredJobOf, type DocumentReaders, type FieldProblem } from './desired-job.js';
 import { desiredTemplateOf, refusedTemplateClaims } from './desired-template.js';
 import { configMapReader, isOurKind, type KubernetesManifests } from './kubernetes-manifests.js';
 
@@ -204,12 +204,9 @@ function parseTemplate(data: TemplateData, origin: DesiredJob['origin'], at: Loc
   if (!validate) return [{ file, line: origin.line, field: 'kind', message: 'IoTJobTemplate manifests are not read here' }];
   if (!validate(data)) return schemaProblems(validate.errors ?? [], file, at);
   const { metadata, spec } = data;
-  const namespace = metadata.namespace ?? ctx.kubernetes?.namespace;
-  const key = namespace ? `${namespace}/${metadata.name}` : metadata.name;
-  const read = ctx.readDocumentFile;
-  const readers = ctx.kubernetes ? {} : { documentFile: read && ((documentFile: string) => read(file, documentFile)) };
+  const { key, readers } = placement(metadata, file, ctx);
   const t = desiredTemplateOf({ key, name: metadata.name, spec, origin }, readers);
-  return 'message' in t ? [{ file, line: at.line(fieldPath(t.field)), field: t.field, message: t.message }] : t;
+  return 'message' in t ? located(t, file, at) : t;
 }
 
 /** A valid manifest's DesiredJob, or the problem with its jobId or its document. */
@@ -220,14 +217,24 @@ function desiredJob(
   ctx: ParseContext,
 ): DesiredJob | ManifestProblem[] {
   const { file } = origin;
+  const { key, readers } = placement(metadata, file, ctx);
+  const job = desiredJobOf({ key, name: metadata.name, spec, origin }, readers);
+  return 'message' in job ? located(job, file, at) : job;
+}
+
+/** A manifest's key (namespace/name in a tree of Kubernetes manifests, else its name) and where its document may be read from. */
+function placement(metadata: Metadata, file: string, ctx: ParseContext): { key: string; readers: DocumentReaders } {
   const k = ctx.kubernetes;
   const namespace = metadata.namespace ?? k?.namespace;
-  const key = namespace ? `${namespace}/${metadata.name}` : metadata.name;
   const read = ctx.readDocumentFile;
   // As in the cluster, Kubernetes manifests read documentConfigMap, and have no documentFile.
   const readers = k ? { configMap: configMapReader(k, namespace!) } : { documentFile: read && ((documentFile: string) => read(file, documentFile)) };
-  const job = desiredJobOf({ key, name: metadata.name, spec, origin }, readers);
-  return 'message' in job ? [{ file, line: at.line(fieldPath(job.field)), field: job.field, message: job.message }] : job;
+  return { key: namespace ? `${namespace}/${metadata.name}` : metadata.name, readers };
+}
+
+/** A field's problem, at the field's line in the manifest. */
+function located(p: FieldProblem, file: string, at: Located): ManifestProblem[] {
+  return [{ file, line: at.line(fieldPath(p.field)), field: p.field, message: p.message }];
 }
 
 /** A dotted field name (`spec.waves[1].targets[0]`) as the segments of its path. */
