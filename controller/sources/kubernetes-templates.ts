@@ -44,7 +44,7 @@ export class KubernetesTemplateSource implements TemplateSource, IoTJobTemplateV
   private readonly objects = new Map<string, IoTJobTemplateObject>();
   private readonly reflectors: Reflector<IoTJobTemplateObject>[];
   private onChange: () => void = () => {};
-  /** The objects judged, kept until an object changes (a template pass reads them three times). */
+  /** The objects judged, kept until an object changes (a template pass reads them several times). */
   private judgement: Judged[] | undefined;
 
   constructor(o: KubernetesTemplatesOptions) {
